@@ -1,0 +1,49 @@
+/** Import boundaries that keep the design easy to see. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'contracts-import-only-zod',
+      comment: 'The contracts module is shared by devices, services and dashboards: it may import zod and itself only.',
+      severity: 'error',
+      from: { path: '^services/contracts/' },
+      to: { pathNot: ['^services/contracts/', '^node_modules/zod/'] },
+    },
+    {
+      name: 'transit-not-lighting-energy',
+      severity: 'error',
+      from: { path: '^services/transit/' },
+      to: { path: '^services/(lighting|energy)/' },
+    },
+    {
+      name: 'lighting-not-transit-energy',
+      severity: 'error',
+      from: { path: '^services/lighting/' },
+      to: { path: '^services/(transit|energy)/' },
+    },
+    {
+      name: 'energy-not-transit-lighting',
+      severity: 'error',
+      from: { path: '^services/energy/' },
+      to: { path: '^services/(transit|lighting)/' },
+    },
+    {
+      name: 'dashboards-no-server-code',
+      comment: 'Dashboards run in the browser: they may use the contracts, nothing else of the server.',
+      severity: 'error',
+      from: { path: '^dashboards/' },
+      to: { path: '^(services|gateways|simulators)/', pathNot: '^services/contracts/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const Port = z.coerce.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
+const optionalString = z.string().min(1).optional();
+
+/** Every environment variable the hub reads, with its default. Nothing else reads process.env. */
+export const SettingsSchema = z.object({
+  HTTP_PORT: Port.default(8080),
+  MQTT_PORT: Port.default(1883),
+  TELTONIKA_PORT: Port.default(5027),
+  WIALON_PORT: Port.default(5039),
+  GT06_PORT: Port.default(5023),
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  HUB_DATA_DIR: z.string().min(1).default('./data'),
+  INFLUX_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8086' }).optional(),
+  INFLUX_DB: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . -').default('mistohub'),
+  INFLUX_USERNAME: optionalString,
+  INFLUX_PASSWORD: optionalString,
+  INFLUX_TOKEN: optionalString,
+  HUB_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** comma-separated origins allowed by CORS; empty means same-origin only */
+  CORS_ORIGINS: z.string().default(''),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`mistohub: bad settings — ${problems.join('; ')}`);
+  }
+}
+
+/** Parses the environment once; throws SettingsError naming every bad variable. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  // An empty variable counts as unset, as in most shells' and compose files' habits.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = SettingsSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`);
+  throw new SettingsError(problems);
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { DeviceId, IsoUtc, Latitude, Longitude } from './common.ts';
+
+export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter']);
+export type DeviceKind = z.infer<typeof DeviceKind>;
+export const DeviceProtocol = z.enum(['mqtt', 'teltonika', 'wialon-ips', 'gt06', 'opcua']);
+export type DeviceProtocol = z.infer<typeof DeviceProtocol>;
+
+/** Which protocols each kind of device may speak. */
+export const PROTOCOLS_BY_KIND: Record<DeviceKind, readonly DeviceProtocol[]> = {
+  tracker: ['mqtt', 'teltonika', 'wialon-ips', 'gt06'],
+  'lighting-controller': ['mqtt', 'opcua'],
+  'energy-meter': ['mqtt', 'opcua'],
+};
+
+export const Imei = z.string().regex(/^\d{15}$/, 'must be 15 digits');
+const Label = z.string().trim().min(1).max(120);
+
+const DeviceFields = {
+  name: Label.optional(),
+  imei: Imei.optional(),
+  vehicleId: Label.optional(),
+  routeId: Label.optional(),
+  groupId: Label.optional(),
+  buildingId: Label.optional(),
+  lat: Latitude.optional(),
+  lon: Longitude.optional(),
+  /** Demo devices are labelled as such in every view. */
+  demo: z.boolean().optional(),
+};
+
+function checkKindRules(d: { kind: DeviceKind; protocol: DeviceProtocol; imei?: string | undefined; vehicleId?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (!PROTOCOLS_BY_KIND[d.kind].includes(d.protocol)) {
+    ctx.addIssue({ code: 'custom', path: ['protocol'], message: `a ${d.kind} speaks ${PROTOCOLS_BY_KIND[d.kind].join(', ')}` });
+  }
+  if (d.kind === 'tracker') {
+    if (!d.imei) ctx.addIssue({ code: 'custom', path: ['imei'], message: 'a tracker needs its 15-digit IMEI' });
+    if (!d.vehicleId) ctx.addIssue({ code: 'custom', path: ['vehicleId'], message: 'a tracker needs the vehicle it is fitted to' });
+  }
+}
+
+/** `POST /api/v1/devices` */
+export const DeviceCreate = z
+  .strictObject({ id: DeviceId, kind: DeviceKind, protocol: DeviceProtocol, ...DeviceFields })
+  .superRefine(checkKindRules);
+export type DeviceCreate = z.infer<typeof DeviceCreate>;
+
+/** `PATCH /api/v1/devices/:id` — kind and protocol are fixed once registered; `rotateSecret` issues a new secret. */
+export const DevicePatch = z.strictObject({
+  ...DeviceFields,
+  enabled: z.boolean().optional(),
+  rotateSecret: z.literal(true).optional(),
+});
+export type DevicePatch = z.infer<typeof DevicePatch>;
+
+export const Device = z.object({
+  id: z.string(),
+  kind: DeviceKind,
+  protocol: DeviceProtocol,
+  name: z.string().nullable(),
+  imei: z.string().nullable(),
+  vehicleId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  groupId: z.string().nullable(),
+  buildingId: z.string().nullable(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  demo: z.boolean(),
+  enabled: z.boolean(),
+  createdAt: IsoUtc,
+  updatedAt: IsoUtc,
+});
+export type Device = z.infer<typeof Device>;
+
+/** The answer to a registration: the secret is shown once, for MQTT devices. */
+export const DeviceCreated = Device.extend({ secret: z.string().optional() });
+
+export const CsvImportResult = z.object({
+  created: z.number(),
+  refused: z.number(),
+  rows: z.array(
+    z.object({
+      line: z.number().describe('1-based line of the CSV, the header being line 1'),
+      id: z.string().nullable(),
+      status: z.enum(['created', 'refused']),
+      error: z.string().optional(),
+      secret: z.string().optional(),
+    }),
+  ),
+});
+export type CsvImportResult = z.infer<typeof CsvImportResult>;
+
+export const Role = z.enum(['admin', 'dispatcher', 'lighting', 'energy', 'display']);
+export type Role = z.infer<typeof Role>;
+
+export const UserCreate = z.strictObject({
+  username: z.string().regex(/^[a-z0-9][a-z0-9_.-]{2,31}$/, 'must be 3–32 characters of a–z, 0–9, _ . -'),
+  password: z.string().min(12, 'must be at least 12 characters').max(200),
+  roles: z.array(Role).min(1, 'give at least one role'),
+});
+export const User = z.object({ username: z.string(), roles: z.array(Role), createdAt: IsoUtc });
+export type User = z.infer<typeof User>;
+
+export const TokenCreate = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  roles: z.array(Role).min(1, 'give at least one role'),
+});
+export const TokenCreated = z.object({ id: z.string(), name: z.string(), roles: z.array(Role), token: z.string(), createdAt: IsoUtc });
+export const LoginBody = z.strictObject({ username: z.string().max(64), password: z.string().max(200) });
+
+export const AuditEntry = z.object({
+  id: z.number(),
+  ts: IsoUtc,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  detail: z.string().nullable(),
+});

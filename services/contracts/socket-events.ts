@@ -1,0 +1,49 @@
+import type { ControllerState } from './lighting.ts';
+import type { MeterState } from './energy.ts';
+import type { VehicleState } from './transit.ts';
+
+/**
+ * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
+ * Updates are coalesced: a client gets at most a few batches per second, each with the
+ * latest state of every object that changed since the previous batch.
+ */
+export const namespaces = {
+  transit: '/transit',
+  lighting: '/lighting',
+  energy: '/energy',
+  stops: '/stops',
+} as const;
+
+/** Rooms: `route:{routeId}`, `group:{groupId}`, `building:{buildingId}`, `stop:{stopId}`. */
+export interface RoomRequest {
+  room: string;
+}
+export interface ClientToServer {
+  join: (req: RoomRequest, ack?: (result: { ok: boolean; error?: string }) => void) => void;
+  leave: (req: RoomRequest) => void;
+}
+
+export interface TransitServerEvents {
+  snapshot: (vehicles: VehicleState[]) => void;
+  vehicles: (vehicles: VehicleState[]) => void;
+}
+export interface LightingServerEvents {
+  snapshot: (controllers: ControllerState[]) => void;
+  controllers: (controllers: ControllerState[]) => void;
+}
+export interface EnergyServerEvents {
+  snapshot: (meters: MeterState[]) => void;
+  meters: (meters: MeterState[]) => void;
+}
+export interface StopArrival {
+  routeId: string;
+  vehicleId: string;
+  destination: string | null;
+  minutes: number;
+}
+export interface StopsServerEvents {
+  arrivals: (stopId: string, arrivals: StopArrival[]) => void;
+}
+
+/** How often coalesced updates go out. */
+export const LIVE_PUSH_INTERVAL_MS = 500;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { IsoUtc } from './common.ts';
+
+export const ComponentStatus = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  detail: z.string().optional(),
+});
+export const Health = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  version: z.string(),
+  uptimeS: z.number(),
+  components: z.record(z.string(), ComponentStatus),
+});
+export type Health = z.infer<typeof Health>;
+export type ComponentStatus = z.infer<typeof ComponentStatus>;
+
+export const DeadLetter = z.object({
+  id: z.number(),
+  receivedAt: IsoUtc,
+  source: z.string().describe('mqtt, teltonika, wialon-ips, gt06, …'),
+  deviceId: z.string().nullable(),
+  topic: z.string().nullable(),
+  reason: z.string(),
+  detail: z.string(),
+  /** the first bytes of the payload, as text (UTF-8 with replacement) */
+  payloadPreview: z.string(),
+  payloadBytes: z.number(),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
+/** Every 4xx/5xx body. */
+export const ErrorBody = z.object({
+  statusCode: z.number(),
+  error: z.string(),
+  message: z.string(),
+  /** field-level problems: `{ field: "lat", reason: "must be ≤ 90" }` */
+  issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

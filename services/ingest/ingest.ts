@@ -1,0 +1,24 @@
+import type { DeviceMessage, Rejection } from '../contracts/index.ts';
+
+/** Where a message came in: the MQTT broker or one of the tracker gateways. */
+export type IngestSource = 'mqtt' | 'teltonika' | 'wialon-ips' | 'gt06' | 'opcua';
+
+export interface DeadLetterInput extends Rejection {
+  source: IngestSource;
+  topic?: string;
+  payload?: Uint8Array | string;
+}
+
+/**
+ * The one door into the hub for device data. Gateways and the broker call it.
+ */
+export interface Ingest {
+  /**
+   * Takes validated messages. Resolves once they are kept (in the durable spool): that is
+   * the moment to acknowledge the device. Rejects when they could not be kept: then the
+   * device must not be acknowledged, and it will resend.
+   */
+  accept(messages: readonly DeviceMessage[], source: IngestSource): Promise<void>;
+  /** Counts a refused message by reason and keeps it for inspection. Never throws. */
+  reject(input: DeadLetterInput): void;
+}
