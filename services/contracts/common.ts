@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** A device id: also a topic level and an MQTT username, so no `/`, `+`, `#` or spaces. */
 export const DeviceId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . : - and start with a letter or digit');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
 export type DeviceId = z.infer<typeof DeviceId>;
 
 /** How far ahead of the hub's clock a device clock may run before its timestamp is refused. */

@@ -12,7 +12,10 @@ export type RejectReason =
   | 'malformed-json'
   | 'not-an-object'
   | 'invalid-payload'
-  | 'future-timestamp';
+  | 'future-timestamp'
+  | 'unknown-device'
+  /** the history store refused the point for good (e.g. a field type conflict) */
+  | 'store-refused';
 
 export type DeviceMessage =
   | { channel: 'position'; deviceId: string; ts: number; payload: Position }

@@ -18,7 +18,12 @@ export interface Ingest {
    * the moment to acknowledge the device. Rejects when they could not be kept: then the
    * device must not be acknowledged, and it will resend.
    */
-  accept(messages: readonly DeviceMessage[], source: IngestSource): Promise<void>;
+  accept(messages: readonly DeviceMessage[], source: IngestSource, options?: AcceptOptions): Promise<void>;
   /** Counts a refused message by reason and keeps it for inspection. Never throws. */
   reject(input: DeadLetterInput): void;
+}
+
+export interface AcceptOptions {
+  /** false for MQTT QoS 0: same path and order, but nobody waits for the disk. Default true. */
+  durable?: boolean;
 }

@@ -1,0 +1,174 @@
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { decodeDeviceMessage, topics, type LightingCommand } from '../contracts/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Accounts } from '../registry/accounts.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
+import { AuthThrottle } from './auth-throttle.ts';
+
+export interface BrokerDeps {
+  devices: DeviceRegistry;
+  accounts: Accounts;
+  ingest: Ingest;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface MqttBroker {
+  /** Hands a WebSocket stream (MQTT over WebSocket at /mqtt) to the broker. */
+  handle(stream: Duplex, req?: IncomingMessage): void;
+  listen(port: number, host: string): Promise<number>;
+  /** Publishes a command to a lighting controller at QoS 1. */
+  sendLightingCommand(controllerId: string, command: LightingCommand): Promise<void>;
+  /** Drops every connection of a device (after it was disabled, deleted or its secret rotated). */
+  disconnectDevice(deviceId: string): void;
+  close(): Promise<void>;
+}
+
+const authError = (message: string, returnCode: number): AuthenticateError => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+
+function remoteAddress(client: Client): string {
+  const conn = client.conn as Duplex & { remoteAddress?: string; socket?: { remoteAddress?: string } };
+  return conn.remoteAddress ?? conn.socket?.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
+}
+
+/**
+ * The embedded MQTT broker. Device data is taken in at `authorizePublish`, which aedes runs
+ * before it writes the PUBACK: the callback fires only once the message is in the spool, so a
+ * QoS 1 PUBACK means "on disk". While a connection waits, aedes reads nothing more from it.
+ */
+export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
+  const { devices, accounts, ingest, metrics, logger, now } = deps;
+  const identities = new WeakMap<Client, MqttIdentity>();
+  const throttle = new AuthThrottle(now);
+  /** Payloads that failed validation: acknowledged and dead-lettered, but never forwarded. */
+  const refusedPayloads = new WeakSet<Buffer>();
+  const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
+
+  const broker = await Aedes.createBroker({
+    // A device's session is its id; a second connection with the same id replaces the first.
+    maxClientsIdLength: 128,
+    authenticate(client, username, password, done) {
+      const key = remoteAddress(client);
+      const delay = throttle.delayFor(key);
+      const check = async (): Promise<MqttIdentity | undefined> => {
+        if (!username || !password) return undefined;
+        const secret = password.toString('utf8');
+        if (username.startsWith(SERVICE_PREFIX)) {
+          const scope = await accounts.authenticateService(username, secret);
+          return scope ? { type: 'service', username, scope } : undefined;
+        }
+        const device = await devices.authenticate(username, secret);
+        return device ? { type: 'device', device } : undefined;
+      };
+      setTimeout(() => {
+        check().then(
+          (who) => {
+            if (!who) {
+              throttle.failed(key);
+              metrics.authFailures.inc();
+              // Never log the password; the username is an id, not a secret.
+              logger.warn({ username: username ?? null, address: key }, 'mqtt login refused');
+              return done(authError(username ? 'bad username or password' : 'anonymous clients are refused', username ? 4 : 5), false);
+            }
+            throttle.succeeded(key);
+            identities.set(client, who);
+            done(null, true);
+          },
+          (err: Error) => {
+            logger.error({ err }, 'mqtt authentication failed');
+            done(authError('server unavailable', 3), false);
+          },
+        );
+      }, delay);
+    },
+
+    authorizePublish(client, packet, callback) {
+      // The hub's own publishes (commands) come with no client.
+      if (!client) return callback(null);
+      const who = identities.get(client);
+      if (!who || !mayPublish(who, packet.topic, trackerExists)) {
+        metrics.unauthorized.inc({ action: 'publish' });
+        logger.warn({ clientId: client.id, topic: packet.topic.slice(0, 200) }, 'mqtt publish refused by the ACL; closing the connection');
+        // [MQTT-3.3.5-2] the server must either acknowledge or close the connection: closing tells the device.
+        return callback(new Error('not authorized'));
+      }
+      // Devices' messages are telemetry, never retained state of the broker.
+      packet.retain = false;
+      metrics.received.inc({ source: 'mqtt' });
+      const decoded = decodeDeviceMessage(packet.topic, packet.payload as Buffer, now());
+      if (!decoded.ok) {
+        ingest.reject({ ...decoded.error, source: 'mqtt', topic: packet.topic, payload: packet.payload as Buffer });
+        refusedPayloads.add(packet.payload as Buffer);
+        return callback(null);
+      }
+      ingest.accept([decoded.message], 'mqtt', { durable: packet.qos > 0 }).then(
+        () => callback(null),
+        (err: Error) => {
+          // Not kept, so not acknowledged: the device resends after it reconnects.
+          logger.error({ err: err.message, clientId: client.id }, 'message not kept; closing the connection without PUBACK');
+          callback(err);
+        },
+      );
+    },
+
+    authorizeSubscribe(client, sub, callback) {
+      const who = identities.get(client);
+      if (!who || !maySubscribe(who, sub.topic)) {
+        metrics.unauthorized.inc({ action: 'subscribe' });
+        // A null subscription answers SUBACK 0x80 (failure) and keeps the connection.
+        return callback(null, null);
+      }
+      callback(null, sub);
+    },
+
+    authorizeForward(_client, packet) {
+      return refusedPayloads.has(packet.payload as Buffer) ? null : packet;
+    },
+  });
+
+  broker.on('client', () => metrics.mqttClients.inc());
+  broker.on('clientDisconnect', () => metrics.mqttClients.dec());
+  broker.on('clientError', (client, err) => logger.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  broker.on('connectionError', (_client, err) => logger.debug({ err: err.message }, 'mqtt connection error'));
+
+  let tcp: Server | undefined;
+
+  return {
+    handle: (stream, req) => {
+      broker.handle(stream, req);
+    },
+    listen(port, host) {
+      tcp = createServer({ noDelay: true }, (socket) => broker.handle(socket));
+      const server = tcp;
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      });
+    },
+    sendLightingCommand(controllerId, command) {
+      const packet = {
+        cmd: 'publish', topic: topics.lightingCommand(controllerId), payload: Buffer.from(JSON.stringify(command)),
+        qos: 1, retain: false, dup: false,
+      } as PublishPacket;
+      return new Promise((resolve, reject) => broker.publish(packet, (err?: Error | null) => (err ? reject(err) : resolve())));
+    },
+    disconnectDevice(deviceId) {
+      const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
+      for (const client of Object.values(clients)) {
+        const who = identities.get(client);
+        if (who?.type === 'device' && who.device.id === deviceId) client.close();
+      }
+    },
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MeterState } from '../contracts/index.ts';
+import { requireRole } from '../http/auth.ts';
+import type { Accounts } from '../registry/accounts.ts';
+import type { LiveMeters } from './live-meters.ts';
+
+export const energyRoutes =
+  (deps: { meters: LiveMeters; accounts: Accounts }): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/api/v1/energy/meters',
+      {
+        preHandler: requireRole(deps.accounts, 'energy'),
+        schema: {
+          tags: ['energy'],
+          summary: 'Latest reading of every energy meter',
+          querystring: z.strictObject({ buildingId: z.string().max(120).optional() }),
+          response: { 200: z.array(MeterState) },
+        },
+      },
+      async (req) => deps.meters.byBuilding(req.query.buildingId),
+    );
+  };

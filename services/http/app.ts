@@ -1,0 +1,102 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Health } from '../contracts/index.ts';
+import { energyRoutes } from '../energy/routes.ts';
+import type { LiveMeters } from '../energy/live-meters.ts';
+import type { DeadLetters } from '../ingest/dead-letters.ts';
+import { lightingRoutes } from '../lighting/routes.ts';
+import type { LiveControllers } from '../lighting/live-controllers.ts';
+import type { AuthThrottle } from '../broker/auth-throttle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Accounts } from '../registry/accounts.ts';
+import type { AuditLog } from '../registry/audit-log.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { LiveVehicles } from '../transit/live-vehicles.ts';
+import { transitRoutes } from '../transit/routes.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { systemRoutes } from './routes/system.ts';
+
+export interface StaticAsset {
+  body: Buffer;
+  contentType: string;
+}
+
+export interface AppDeps {
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+  version: string;
+  corsOrigins: string[];
+  devices: DeviceRegistry;
+  accounts: Accounts;
+  audit: AuditLog;
+  deadLetters: DeadLetters;
+  store: HistoryStore;
+  vehicles: LiveVehicles;
+  controllers: LiveControllers;
+  meters: LiveMeters;
+  loginThrottle: AuthThrottle;
+  health: () => Promise<Health>;
+  /** A device was disabled, deleted or got a new secret: drop its connections. */
+  onDeviceCredentialsChanged: (deviceId: string) => void;
+  /** Dashboards by URL path, built at start. */
+  dashboards: Map<string, StaticAsset>;
+}
+
+/** The HTTP app, ready to `inject()` or `listen()`; it never listens by itself. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Requests are counted in metrics; the log keeps warnings and errors only.
+    loggerInstance: deps.logger.child({ part: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+  });
+  await app.register(cors, { origin: deps.corsOrigins.length ? deps.corsOrigins : false });
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'mistohub API', version: deps.version, description: 'Telemetry and control hub for city infrastructure. Bearer token in `Authorization`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(systemRoutes(deps));
+  await app.register(accountRoutes(deps));
+  await app.register(deviceRoutes(deps));
+  await app.register(transitRoutes({ vehicles: deps.vehicles, store: deps.store, accounts: deps.accounts, now: deps.now }));
+  await app.register(lightingRoutes({ controllers: deps.controllers, accounts: deps.accounts }));
+  await app.register(energyRoutes({ meters: deps.meters, accounts: deps.accounts }));
+
+  for (const [path, asset] of deps.dashboards) {
+    app.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body));
+  }
+  return app;
+}

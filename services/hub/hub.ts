@@ -1,0 +1,208 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { buildDashboards } from '../../dashboards/build.ts';
+import type { Health } from '../contracts/index.ts';
+import type { Settings } from '../config/settings.ts';
+import { AuthThrottle } from '../broker/auth-throttle.ts';
+import { createBroker } from '../broker/broker.ts';
+import { LiveMeters } from '../energy/live-meters.ts';
+import { buildApp } from '../http/app.ts';
+import { DeadLetters } from '../ingest/dead-letters.ts';
+import { HistoryWriter } from '../ingest/history-writer.ts';
+import { IngestPipeline } from '../ingest/pipeline.ts';
+import { LiveControllers } from '../lighting/live-controllers.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { startRealtime } from '../realtime/socket-server.ts';
+import { Accounts } from '../registry/accounts.ts';
+import { AuditLog } from '../registry/audit-log.ts';
+import { openRegistryDb } from '../registry/database.ts';
+import { DeviceRegistry } from '../registry/devices.ts';
+import { newSecret } from '../registry/secrets.ts';
+import { Spool } from '../spool/index.ts';
+import { createHistoryStore } from '../store/create-store.ts';
+import { LiveVehicles } from '../transit/live-vehicles.ts';
+
+export const VERSION = '0.1.0';
+
+export interface HubOptions {
+  logger?: Logger;
+  now?: () => number;
+  /** Build and serve the dashboards (default true; tests of the API alone skip the bundling). */
+  dashboards?: boolean;
+}
+
+export interface Hub {
+  ports: { http: number; mqtt: number };
+  /** The admin token, when this start generated it (first start without HUB_ADMIN_TOKEN). */
+  generatedAdminToken: string | undefined;
+  devices: DeviceRegistry;
+  accounts: Accounts;
+  health(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+/**
+ * The admin token: HUB_ADMIN_TOKEN when set; otherwise generated on first start and kept in
+ * HUB_DATA_DIR/admin-token (mode 600), so the operator can read it again.
+ */
+function bootstrapAdmin(settings: Settings, dataDir: string, accounts: Accounts): string | undefined {
+  if (settings.HUB_ADMIN_TOKEN) {
+    accounts.setAdminToken(settings.HUB_ADMIN_TOKEN);
+    return undefined;
+  }
+  const file = join(dataDir, 'admin-token');
+  if (accounts.hasAdminToken() && existsSync(file)) return undefined;
+  const token = `mh_${newSecret()}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  accounts.setAdminToken(token);
+  return token;
+}
+
+export function readAdminToken(dataDir: string): string | undefined {
+  const file = join(resolve(dataDir), 'admin-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+export async function startHub(settings: Settings, options: HubOptions = {}): Promise<Hub> {
+  const logger = options.logger ?? createLogger(settings.LOG_LEVEL);
+  const now = options.now ?? Date.now;
+  const dataDir = resolve(settings.HUB_DATA_DIR);
+  const metrics = createMetrics();
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.warn({ err }, 'while closing');
+      }
+    }
+  };
+
+  try {
+    const db = openRegistryDb(dataDir);
+    closers.push(() => {
+      db.close();
+    });
+    const audit = new AuditLog(db, now);
+    const devices = new DeviceRegistry(db, audit, now);
+    const accounts = new Accounts(db, audit, now);
+    const deadLetters = new DeadLetters(db, now);
+    const generatedAdminToken = bootstrapAdmin(settings, dataDir, accounts);
+
+    const store = createHistoryStore(settings, { dataDir, logger: logger.child({ part: 'store' }) });
+    closers.push(() => store.close());
+    await store.init().catch((err: Error) => {
+      // The spool keeps everything while the store is away; the writer retries.
+      logger.warn({ err: err.message }, 'history store not reachable at start; the spool keeps data until it is');
+    });
+
+    const spool = await Spool.open({ dir: join(dataDir, 'spool'), logger: logger.child({ part: 'spool' }) });
+    closers.push(() => spool.close());
+
+    const vehicles = new LiveVehicles(now);
+    const controllers = new LiveControllers(now);
+    const meters = new LiveMeters(now);
+
+    const pipeline = new IngestPipeline({ lookupDevice: (id) => devices.get(id), journal: spool, deadLetters, metrics, logger, now });
+    pipeline.onAccepted((m, device, receivedMs) => {
+      switch (m.channel) {
+        case 'position':
+          vehicles.apply(device, m.payload, receivedMs);
+          break;
+        case 'lighting-state':
+          controllers.apply(device, m.payload, receivedMs);
+          break;
+        case 'energy-reading':
+          meters.apply(device, m.payload, receivedMs);
+          break;
+        case 'lighting-cmd-ack':
+          break;
+      }
+    });
+
+    const writer = new HistoryWriter(spool, store, {
+      metrics, logger, now,
+      onUnstorable: (point, reason) =>
+        pipeline.reject({ source: 'mqtt', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
+    });
+    writer.start();
+    closers.push(() => writer.stop());
+
+    const broker = await createBroker({ devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now });
+    closers.push(() => broker.close());
+    const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
+
+    const lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
+    const lagTimer = setInterval(() => {
+      metrics.eventLoopLagSeconds.set(lag.percentile(99) / 1e9);
+      lag.reset();
+      const s = spool.stats;
+      metrics.backlogRecords.set(s.backlogRecords);
+      metrics.backlogBytes.set(s.backlogBytes);
+    }, 1000);
+    lagTimer.unref();
+    closers.push(() => {
+      clearInterval(lagTimer);
+      lag.disable();
+    });
+
+    const startedMs = now();
+    const health = async (): Promise<Health> => {
+      const storeStatus = await store.status();
+      const writing = writer.status();
+      const s = spool.stats;
+      const components: Health['components'] = {
+        registry: { status: 'ok' },
+        mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
+        store: storeStatus.ok && writing.ok ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
+        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+      };
+      const statuses = Object.values(components).map((c) => c.status);
+      const status = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
+      return { status, version: VERSION, uptimeS: Math.round((now() - startedMs) / 1000), components };
+    };
+
+    const app = await buildApp({
+      logger, metrics, now, version: VERSION,
+      corsOrigins: settings.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      devices, accounts, audit, deadLetters, store, vehicles, controllers, meters,
+      loginThrottle: new AuthThrottle(now),
+      health,
+      onDeviceCredentialsChanged: (id) => {
+        broker.disconnectDevice(id);
+        vehicles.delete(devices.get(id)?.vehicleId ?? '');
+      },
+      dashboards: options.dashboards === false ? new Map() : await buildDashboards(),
+    });
+    closers.push(() => app.close());
+
+    // MQTT over WebSocket at /mqtt, on the HTTP port.
+    const wss = new WebSocketServer({ noServer: true });
+    app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (req.url?.split('?')[0] !== '/mqtt') return;
+      wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req));
+    });
+    closers.push(() => new Promise<void>((r) => wss.close(() => r())));
+
+    const realtime = startRealtime(app.server, { accounts, metrics, vehicles, controllers, meters });
+    closers.push(() => realtime.close());
+
+    await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
+    const httpPort = (app.server.address() as AddressInfo).port;
+    logger.info({ http: httpPort, mqtt: mqttPort, store: store.kind, dataDir }, 'mistohub is up');
+
+    return { ports: { http: httpPort, mqtt: mqttPort }, generatedAdminToken, devices, accounts, health, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Device, DeviceMessage } from '../contracts/index.ts';
+import type { FieldValue, HistoryPoint } from '../store/history-store.ts';
+
+function defined(fields: Record<string, FieldValue | undefined>): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * The history point of an accepted message. Tags are resolved from the registry here, once,
+ * and travel in the spool with the point: a replay after a device was re-assigned still
+ * writes the same series, so it still duplicates nothing.
+ */
+export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint | null {
+  switch (m.channel) {
+    case 'position': {
+      const p = m.payload;
+      const io: Record<string, number> = {};
+      for (const [id, v] of Object.entries(p.io ?? {})) io[`io_${id}`] = v;
+      return {
+        measurement: 'position',
+        tags: { device: device.id, ...(device.vehicleId ? { vehicle: device.vehicleId } : {}) },
+        ts: m.ts,
+        fields: defined({
+          lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, courseDeg: p.courseDeg, altitudeM: p.altitudeM,
+          satellites: p.satellites, hdop: p.hdop, fix: p.fix ?? true, ignition: p.ignition, odometerKm: p.odometerKm, ...io,
+        }),
+      };
+    }
+    case 'lighting-state': {
+      const s = m.payload;
+      return {
+        measurement: 'lighting_state',
+        tags: { device: device.id, ...(device.groupId ? { group: device.groupId } : {}) },
+        ts: m.ts,
+        fields: defined({
+          level: s.level, on: s.on, powerW: s.powerW, voltageV: s.voltageV, currentA: s.currentA, energyKWh: s.energyKWh,
+          lamps: s.lamps ? JSON.stringify(s.lamps) : undefined,
+        }),
+      };
+    }
+    case 'energy-reading': {
+      const r = m.payload;
+      return {
+        measurement: 'energy_reading',
+        tags: { device: device.id, ...(device.buildingId ? { building: device.buildingId } : {}) },
+        ts: m.ts,
+        fields: defined({ value: r.value, unit: r.unit, powerW: r.powerW }),
+      };
+    }
+    case 'lighting-cmd-ack':
+      // Acks are delivery state of commands, not telemetry.
+      return null;
+  }
+}
+
+export const encodePoint = (p: HistoryPoint): Uint8Array => Buffer.from(JSON.stringify(p));
+export const decodePoint = (b: Uint8Array): HistoryPoint => JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')) as HistoryPoint;

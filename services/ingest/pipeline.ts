@@ -1,0 +1,71 @@
+import type { Device, DeviceMessage } from '../contracts/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { encodePoint, toHistoryPoint } from './history-points.ts';
+import type { AcceptOptions, DeadLetterInput, Ingest, IngestSource } from './ingest.ts';
+import type { Journal } from './journal.ts';
+
+/** Live state and command delivery: what happens to a message once it is kept. */
+export type AcceptedListener = (message: DeviceMessage, device: Device, receivedMs: number) => void;
+
+export interface PipelineDeps {
+  lookupDevice: (id: string) => Device | undefined;
+  journal: Journal;
+  deadLetters: DeadLetters;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  /** Resolves when intake may go on; backpressure delays it while the hub is overloaded. */
+  admit?: () => Promise<void> | undefined;
+}
+
+/** The ingest pipeline: registry check → spool (durable) → live state. The history writer drains the spool. */
+export class IngestPipeline implements Ingest {
+  private readonly listeners: AcceptedListener[] = [];
+  constructor(private readonly deps: PipelineDeps) {}
+
+  onAccepted(listener: AcceptedListener): void {
+    this.listeners.push(listener);
+  }
+
+  async accept(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions = {}): Promise<void> {
+    const { lookupDevice, journal, metrics, now } = this.deps;
+    const gate = this.deps.admit?.();
+    if (gate) await gate;
+    const receivedMs = now();
+    const kept: { message: DeviceMessage; device: Device }[] = [];
+    const records: Uint8Array[] = [];
+    for (const message of messages) {
+      const device = lookupDevice(message.deviceId);
+      if (!device || !device.enabled) {
+        this.reject({ source, reason: 'unknown-device', detail: `device "${message.deviceId}" is not registered or is disabled`, deviceId: message.deviceId });
+        continue;
+      }
+      const point = toHistoryPoint(message, device);
+      if (point) records.push(encodePoint(point));
+      kept.push({ message, device });
+    }
+    if (records.length) await journal.append(records, { durable: options.durable !== false });
+    for (const { message, device } of kept) {
+      metrics.accepted.inc({ source, channel: message.channel });
+      for (const listener of this.listeners) {
+        try {
+          listener(message, device, receivedMs);
+        } catch (err) {
+          // A bug in a live view must not undo what was kept.
+          this.deps.logger.error({ err }, 'live-state listener failed');
+        }
+      }
+    }
+  }
+
+  reject(input: DeadLetterInput): void {
+    this.deps.metrics.rejected.inc({ source: input.source, reason: input.reason });
+    try {
+      this.deps.deadLetters.add(input);
+    } catch (err) {
+      this.deps.logger.error({ err }, 'could not keep a dead letter');
+    }
+  }
+}

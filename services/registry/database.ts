@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+/**
+ * Migrations of the registry database, applied in order; `user_version` records how far.
+ * Never edit a released migration: add a new one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE devices (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     protocol TEXT NOT NULL,
+     name TEXT, imei TEXT, vehicle_id TEXT, route_id TEXT, group_id TEXT, building_id TEXT,
+     lat REAL, lon REAL,
+     demo INTEGER NOT NULL DEFAULT 0,
+     enabled INTEGER NOT NULL DEFAULT 1,
+     secret_hash TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX devices_imei ON devices(protocol, imei) WHERE imei IS NOT NULL;
+   CREATE TABLE users (
+     username TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     roles TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     roles TEXT NOT NULL,
+     owner TEXT,
+     created_at TEXT NOT NULL,
+     expires_at TEXT
+   );
+   CREATE TABLE service_accounts (
+     username TEXT PRIMARY KEY,
+     secret_hash TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     detail TEXT
+   );
+   CREATE TABLE dead_letters (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     received_at TEXT NOT NULL,
+     source TEXT NOT NULL,
+     device_id TEXT,
+     topic TEXT,
+     reason TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     payload_preview TEXT NOT NULL,
+     payload_bytes INTEGER NOT NULL
+   );`,
+];
+
+export function openRegistryDb(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'registry.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
