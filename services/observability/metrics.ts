@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Every metric of the hub, on one registry served at `/metrics`. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'mistohub_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'mistohub_' });
   const m = {
     registry,
     received: new Counter({ name: 'mistohub_messages_received_total', help: 'Device messages received, by source', labelNames: ['source'], registers: [registry] }),

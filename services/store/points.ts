@@ -1,0 +1,135 @@
+import type { FieldValue, HistoryPoint, Measurement } from './history-store.ts';
+import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
+
+/**
+ * Rules both history stores apply to every point before it is written, so that the embedded
+ * store accepts exactly what InfluxDB accepts and hands back the same shapes.
+ */
+
+/** A write the store refused or could not make. */
+export class HistoryStoreError extends Error {
+  override readonly name = 'HistoryStoreError';
+  /**
+   * true: the store is down, overloaded or misconfigured; the same batch can succeed later
+   * (keep it in the spool). false: the store refused the data itself (bad point, field type
+   * conflict); sending it again fails again.
+   */
+  readonly retryable: boolean;
+  /** HTTP status when the store answered one. */
+  readonly status: number | undefined;
+
+  constructor(message: string, opts: { retryable: boolean; status?: number; cause?: unknown }) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.retryable = opts.retryable;
+    this.status = opts.status;
+  }
+}
+
+/** Measurement, tag and field names: plain identifiers, so they need no quoting anywhere. */
+export const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+// InfluxDB refuses longer string fields (1.x: 64 KiB).
+const MAX_STRING_BYTES = 65_535;
+const MAX_TAG_VALUE_LENGTH = 1024;
+
+export type FieldType = 'float' | 'boolean' | 'string';
+
+export function fieldType(value: FieldValue): FieldType {
+  return typeof value === 'number' ? 'float' : typeof value === 'boolean' ? 'boolean' : 'string';
+}
+
+function refuse(index: number, problem: string): never {
+  throw new HistoryStoreError(`point ${index} refused: ${problem}`, { retryable: false });
+}
+
+/**
+ * Checks one point and returns it in canonical form: tags with an empty value dropped (InfluxDB
+ * treats an empty tag as an absent one) and sorted by key. Throws a non-retryable
+ * HistoryStoreError naming the problem.
+ */
+export function normalizePoint(point: HistoryPoint, index: number): HistoryPoint {
+  if (typeof point !== 'object' || point === null) refuse(index, 'not an object');
+  const { measurement, tags, fields, ts } = point;
+  if (typeof measurement !== 'string' || !NAME.test(measurement)) refuse(index, `measurement ${JSON.stringify(measurement)} is not a plain name`);
+  if (!Number.isSafeInteger(ts) || ts < MIN_TIME_MS || ts > MAX_TIME_MS) refuse(index, `ts ${String(ts)} is not whole epoch milliseconds within years 1677–2262`);
+  if (typeof tags !== 'object' || tags === null) refuse(index, 'tags missing');
+  if (typeof fields !== 'object' || fields === null) refuse(index, 'fields missing');
+
+  const outTags: Record<string, string> = {};
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    if (!NAME.test(key) || key === 'time') refuse(index, `tag key ${JSON.stringify(key)} is not a plain name`);
+    if (typeof value !== 'string') refuse(index, `tag ${key} is not a string`);
+    if (value.length > MAX_TAG_VALUE_LENGTH) refuse(index, `tag ${key} is longer than ${MAX_TAG_VALUE_LENGTH} characters`);
+    if (value !== '') outTags[key] = value;
+  }
+  if (outTags.device === undefined) refuse(index, 'tag device is missing or empty');
+
+  const outFields: Record<string, FieldValue> = {};
+  for (const key of Object.keys(fields).sort()) {
+    const value = fields[key];
+    if (!NAME.test(key) || key === 'time') refuse(index, `field key ${JSON.stringify(key)} is not a plain name`);
+    if (key in outTags || key in tags) refuse(index, `${key} is both a tag and a field`);
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) refuse(index, `field ${key} is not a finite number`);
+    } else if (typeof value === 'string') {
+      if (Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) refuse(index, `field ${key} is longer than ${MAX_STRING_BYTES} bytes`);
+    } else if (typeof value !== 'boolean') {
+      refuse(index, `field ${key} is neither a number, a boolean nor a string`);
+    }
+    outFields[key] = value;
+  }
+  if (Object.keys(outFields).length === 0) refuse(index, 'no fields');
+  return { measurement: measurement as Measurement, tags: outTags, fields: outFields, ts };
+}
+
+export function normalizePoints(points: readonly HistoryPoint[]): HistoryPoint[] {
+  return points.map((p, i) => normalizePoint(p, i));
+}
+
+/** The identity of a series within a measurement: its tags as JSON with sorted keys. */
+export function seriesKey(tags: Record<string, string>): string {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key];
+    if (value !== undefined && value !== '') sorted[key] = value;
+  }
+  return JSON.stringify(sorted);
+}
+
+/** Byte order of the UTF-8 forms, as SQLite compares text, so ties sort alike in both stores. */
+export function compareKeys(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Time order, ties (points of different series at one instant) by series key. */
+export function comparePoints(a: HistoryPoint, b: HistoryPoint): number {
+  return a.ts - b.ts || compareKeys(seriesKey(a.tags), seriesKey(b.tags));
+}
+
+/** A range's limit as a whole number ≥ 0, or undefined for none. */
+export function checkLimit(limit: number | undefined): number | undefined {
+  if (limit === undefined) return undefined;
+  if (!Number.isFinite(limit) || limit < 0) throw new RangeError(`limit must be a whole number ≥ 0, got ${limit}`);
+  return Math.trunc(limit);
+}
+
+/** Tag filters whose key cannot exist match nothing; the stores answer those without asking. */
+export function filterCanMatch(tags: Record<string, string>): boolean {
+  return Object.keys(tags).every((k) => NAME.test(k) && typeof tags[k] === 'string');
+}
+
+/** Of several series of one device (its tags changed), the newest point wins. */
+export function latestPerDevice(points: readonly HistoryPoint[]): HistoryPoint[] {
+  const byDevice = new Map<string, HistoryPoint>();
+  for (const p of points) {
+    const device = p.tags.device ?? '';
+    const seen = byDevice.get(device);
+    if (seen === undefined || p.ts > seen.ts || (p.ts === seen.ts && compareKeys(seriesKey(p.tags), seriesKey(seen.tags)) > 0)) byDevice.set(device, p);
+  }
+  return [...byDevice.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, p]) => p);
+}
+
+export interface StoreLogger {
+  warn(obj: object, msg?: string): void;
+}

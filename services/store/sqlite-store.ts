@@ -1,0 +1,320 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AggregateQuery,
+  Bucket,
+  FieldValue,
+  HistoryPoint,
+  HistoryStore,
+  Measurement,
+  RangeQuery,
+  StoreStatus,
+} from './history-store.ts';
+import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
+import {
+  HistoryStoreError,
+  NAME,
+  checkLimit,
+  fieldType,
+  filterCanMatch,
+  latestPerDevice,
+  normalizePoints,
+  seriesKey,
+  type FieldType,
+  type StoreLogger,
+} from './points.ts';
+
+export interface SqliteStoreOptions {
+  /** folder of the database file (created when missing) */
+  dataDir: string;
+  /** file name inside `dataDir` */
+  fileName?: string;
+  logger?: StoreLogger;
+}
+
+/**
+ * Schema steps; `PRAGMA user_version` counts the ones applied. Append, never edit: a data dir
+ * made by an older hub is brought forward step by step.
+ *
+ * A series (measurement + tags, as in InfluxDB) is a row of `series`; points are keyed by
+ * (series, ts), so a range for one vehicle is a few index range scans, and `last_ts` answers
+ * "latest per device" without scanning points.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE series (
+    id INTEGER PRIMARY KEY,
+    measurement TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    device TEXT NOT NULL,
+    vehicle TEXT,
+    last_ts INTEGER NOT NULL,
+    UNIQUE (measurement, tags)
+  );
+  CREATE INDEX series_by_device ON series (measurement, device);
+  CREATE INDEX series_by_vehicle ON series (measurement, vehicle);
+  CREATE TABLE points (
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    ts INTEGER NOT NULL,
+    fields TEXT NOT NULL,
+    PRIMARY KEY (series_id, ts)
+  ) WITHOUT ROWID;
+  CREATE TABLE field_types (
+    measurement TEXT NOT NULL,
+    field TEXT NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (measurement, field)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Tag keys with their own indexed column in `series`. */
+const COLUMN_TAGS = new Set(['device', 'vehicle']);
+
+interface SeriesFilter {
+  sql: string;
+  params: (string | number)[];
+}
+
+function seriesFilter(measurement: string, tags: Record<string, string>): SeriesFilter {
+  const conditions = ['s.measurement = ?'];
+  const params: (string | number)[] = [measurement];
+  for (const key of Object.keys(tags).sort()) {
+    const value = tags[key] ?? '';
+    // Keys are checked against NAME before this, so the JSON path needs no escaping.
+    const column = COLUMN_TAGS.has(key) ? `s.${key}` : `json_extract(s.tags, '$.${key}')`;
+    // As in InfluxDB, an empty filter value matches series without the tag.
+    if (value === '') conditions.push(`${column} IS NULL`);
+    else {
+      conditions.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  return { sql: conditions.join(' AND '), params };
+}
+
+function clampTime(ms: number): number {
+  if (Number.isNaN(ms)) throw new RangeError('time must be a number');
+  return Math.min(MAX_TIME_MS, Math.max(MIN_TIME_MS, Math.trunc(ms)));
+}
+
+interface PointRow {
+  tags: string;
+  ts: number;
+  fields: string;
+}
+
+function toPoint(measurement: Measurement, row: PointRow): HistoryPoint {
+  return {
+    measurement,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    fields: JSON.parse(row.fields) as Record<string, FieldValue>,
+    ts: row.ts,
+  };
+}
+
+/**
+ * The embedded history store: one SQLite file, same behaviour as the InfluxDB store (points
+ * identified by series and ts, a rewrite merges its fields into the point, a field keeps the
+ * type it was first written with).
+ */
+export class SqliteHistoryStore implements HistoryStore {
+  readonly kind = 'sqlite' as const;
+  readonly maxBatch = 5000;
+  readonly file: string;
+  private db: Database.Database | undefined;
+  private readonly logger: StoreLogger | undefined;
+  private readonly knownTypes = new Map<string, FieldType>();
+
+  constructor(opts: SqliteStoreOptions) {
+    this.file = join(opts.dataDir, opts.fileName ?? 'history.sqlite');
+    this.logger = opts.logger;
+  }
+
+  async init(): Promise<void> {
+    if (this.db !== undefined) return;
+    mkdirSync(join(this.file, '..'), { recursive: true });
+    const db = new Database(this.file);
+    try {
+      db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: a crash of the process loses nothing; a power cut may lose the last
+      // transactions, which the spool still holds and replays.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > MIGRATIONS.length) {
+        throw new Error(`${this.file} has schema version ${version}, newer than this hub knows (${MIGRATIONS.length}); upgrade the hub`);
+      }
+      for (let v = version; v < MIGRATIONS.length; v++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[v] ?? '');
+          db.pragma(`user_version = ${v + 1}`);
+        })();
+      }
+      if (version < MIGRATIONS.length) this.logger?.warn({ file: this.file, from: version, to: MIGRATIONS.length }, 'history store schema migrated');
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+  }
+
+  private open(): Database.Database {
+    if (this.db === undefined) throw new HistoryStoreError('the SQLite history store is not open (call init())', { retryable: true });
+    return this.db;
+  }
+
+  async write(points: readonly HistoryPoint[]): Promise<void> {
+    const db = this.open();
+    const normalized = normalizePoints(points);
+    if (normalized.length === 0) return;
+
+    const upsertSeries = db.prepare<[string, string, string, string | null, number], { id: number }>(
+      `INSERT INTO series (measurement, tags, device, vehicle, last_ts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (measurement, tags) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
+       RETURNING id`,
+    );
+    // A rewrite merges fields like InfluxDB does: fields of the new point replace, others stay.
+    const upsertPoint = db.prepare(
+      `INSERT INTO points (series_id, ts, fields) VALUES (?, ?, ?)
+       ON CONFLICT (series_id, ts) DO UPDATE SET fields = json_patch(fields, excluded.fields)`,
+    );
+    const selectType = db.prepare<[string, string], { type: FieldType }>('SELECT type FROM field_types WHERE measurement = ? AND field = ?');
+    const insertType = db.prepare('INSERT INTO field_types (measurement, field, type) VALUES (?, ?, ?)');
+
+    const conflicts: string[] = [];
+    const typesAdded: string[] = [];
+    const run = db.transaction(() => {
+      for (const p of normalized) {
+        const newTypes: [string, FieldType][] = [];
+        let conflict: string | undefined;
+        for (const [field, value] of Object.entries(p.fields)) {
+          const cacheKey = `${p.measurement}\u0000${field}`;
+          const type = fieldType(value);
+          let known = this.knownTypes.get(cacheKey);
+          if (known === undefined) {
+            known = selectType.get(p.measurement, field)?.type;
+            if (known !== undefined) this.knownTypes.set(cacheKey, known);
+          }
+          if (known === undefined) newTypes.push([field, type]);
+          else if (known !== type) {
+            conflict = `input field "${field}" on measurement "${p.measurement}" is type ${type}, already exists as type ${known}`;
+            break;
+          }
+        }
+        // InfluxDB drops a conflicting point and keeps the rest of the batch; so does this.
+        if (conflict !== undefined) {
+          conflicts.push(conflict);
+          continue;
+        }
+        for (const [field, type] of newTypes) {
+          insertType.run(p.measurement, field, type);
+          const cacheKey = `${p.measurement}\u0000${field}`;
+          this.knownTypes.set(cacheKey, type);
+          typesAdded.push(cacheKey);
+        }
+        const row = upsertSeries.get(p.measurement, seriesKey(p.tags), p.tags.device ?? '', p.tags.vehicle ?? null, p.ts);
+        if (row === undefined) throw new Error('series upsert returned no id');
+        upsertPoint.run(row.id, p.ts, JSON.stringify(p.fields));
+      }
+    });
+    try {
+      run();
+    } catch (err) {
+      // The transaction rolled back, so the types it registered are not in the table either.
+      for (const key of typesAdded) this.knownTypes.delete(key);
+      throw new HistoryStoreError(`SQLite history write failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    }
+    if (conflicts.length > 0) {
+      throw new HistoryStoreError(`partial write: field type conflict: ${conflicts[0]} dropped=${conflicts.length}`, { retryable: false });
+    }
+  }
+
+  async range(query: RangeQuery): Promise<HistoryPoint[]> {
+    const db = this.open();
+    const n = checkLimit(query.limit);
+    if (n === 0 || !filterCanMatch(query.tags)) return [];
+    const filter = seriesFilter(query.measurement, query.tags);
+    const limit = n === undefined ? '' : ` LIMIT ${n}`;
+    const rows = db
+      .prepare<(string | number)[], PointRow>(
+        `SELECT s.tags AS tags, p.ts AS ts, p.fields AS fields
+         FROM series s JOIN points p ON p.series_id = s.id
+         WHERE ${filter.sql} AND p.ts >= ? AND p.ts <= ?
+         ORDER BY p.ts, s.tags${limit}`,
+      )
+      .all(...filter.params, clampTime(query.from), clampTime(query.to));
+    return rows.map((r) => toPoint(query.measurement, r));
+  }
+
+  async latest(measurement: Measurement, tags: Record<string, string> = {}): Promise<HistoryPoint[]> {
+    const db = this.open();
+    if (!filterCanMatch(tags)) return [];
+    const filter = seriesFilter(measurement, tags);
+    const rows = db
+      .prepare<(string | number)[], PointRow & { device: string }>(
+        `SELECT s.device AS device, s.tags AS tags, p.ts AS ts, p.fields AS fields
+         FROM series s JOIN points p ON p.series_id = s.id AND p.ts = s.last_ts
+         WHERE ${filter.sql}`,
+      )
+      .all(...filter.params);
+    return latestPerDevice(rows.map((r) => toPoint(measurement, r)));
+  }
+
+  async aggregate(query: AggregateQuery): Promise<Bucket[]> {
+    const db = this.open();
+    if (!Number.isSafeInteger(query.bucketMs) || query.bucketMs <= 0) throw new RangeError(`bucketMs must be a positive whole number, got ${query.bucketMs}`);
+    if (!NAME.test(query.field) || !filterCanMatch(query.tags)) return [];
+    const filter = seriesFilter(query.measurement, query.tags);
+    const value = `json_extract(p.fields, '$.${query.field}')`;
+    const b = query.bucketMs;
+    // Floor division, so buckets before 1970 start at multiples of the width too.
+    const bucket = `(p.ts - (((p.ts % ${b}) + ${b}) % ${b}))`;
+    const select: Record<typeof query.fn, string> = {
+      mean: `avg(${value})`,
+      min: `min(${value})`,
+      max: `max(${value})`,
+      sum: `sum(${value})`,
+      count: `count(${value})`,
+      // A lone min()/max() makes SQLite take the other columns from that row.
+      first: `${value} AS v, min(p.ts)`,
+      last: `${value} AS v, max(p.ts)`,
+    };
+    const agg = query.fn === 'first' || query.fn === 'last' ? select[query.fn] : `${select[query.fn]} AS v`;
+    const rows = db
+      .prepare<(string | number)[], { bucket: number; v: number | null }>(
+        `SELECT ${bucket} AS bucket, ${agg}
+         FROM series s JOIN points p ON p.series_id = s.id
+         WHERE ${filter.sql} AND p.ts >= ? AND p.ts <= ? AND json_type(p.fields, '$.${query.field}') IN ('integer', 'real')
+         GROUP BY bucket ORDER BY bucket`,
+      )
+      .all(...filter.params, clampTime(query.from), clampTime(query.to));
+    return rows.map((r) => ({ ts: r.bucket, value: r.v }));
+  }
+
+  async count(measurement: Measurement, tags: Record<string, string> = {}): Promise<number> {
+    const db = this.open();
+    if (!filterCanMatch(tags)) return 0;
+    const filter = seriesFilter(measurement, tags);
+    const row = db
+      .prepare<(string | number)[], { n: number }>(`SELECT count(*) AS n FROM series s JOIN points p ON p.series_id = s.id WHERE ${filter.sql}`)
+      .get(...filter.params);
+    return row?.n ?? 0;
+  }
+
+  async status(): Promise<StoreStatus> {
+    if (this.db === undefined) return { ok: false, detail: `SQLite history store ${this.file} is not open` };
+    try {
+      this.db.prepare('SELECT count(*) FROM series').get();
+      return { ok: true, detail: `SQLite ${this.file}` };
+    } catch (err) {
+      return { ok: false, detail: `SQLite ${this.file}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../../services/contracts/index.ts';
+import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { mosquittoPub, mosquittoSub } from '../support/mosquitto.ts';
+
+/** Device authentication and ACL, checked with mosquitto_pub/mosquitto_sub as an outside client. */
+describe('MQTT security (mosquitto clients against the embedded broker)', () => {
+  let t: TestHub;
+  let a: { id: string; secret: string };
+  let b: { id: string; secret: string };
+  let lamp: { id: string; secret: string };
+  const conn = () => ['-h', '127.0.0.1', '-p', String(t.mqttPort), '-V', 'mqttv311'];
+  const position = (lat: number) => JSON.stringify({ ts: new Date().toISOString(), lat, lon: 32.26, speedKmh: 30 });
+
+  beforeAll(async () => {
+    t = await startTestHub();
+    a = await t.register({ id: 'trk-a', kind: 'tracker', protocol: 'mqtt', imei: '356307042441011', vehicleId: 'TB-201', routeId: 'T1' });
+    b = await t.register({ id: 'trk-b', kind: 'tracker', protocol: 'mqtt', imei: '356307042441012', vehicleId: 'TB-202', routeId: 'T1' });
+    lamp = await t.register({ id: 'cab-1', kind: 'lighting-controller', protocol: 'mqtt' });
+  });
+  afterAll(() => t?.stop());
+
+  it('refuses anonymous clients', async () => {
+    const r = await mosquittoPub([...conn(), '-t', topics.position('trk-a'), '-m', position(48.5)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not authori[sz]ed|refused/i);
+  });
+
+  it('refuses a wrong secret', async () => {
+    const r = await mosquittoPub([...conn(), '-u', 'trk-a', '-P', 'wrong-secret', '-t', topics.position('trk-a'), '-m', position(48.5)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/bad user name or password|refused/i);
+  });
+
+  it('takes a valid position into live state and the track', async () => {
+    const r = await mosquittoPub([...conn(), '-u', a.id, '-P', a.secret, '-q', '1', '-t', topics.position(a.id), '-m', position(48.5101)]);
+    expect(r.code).toBe(0);
+    const vehicle = await eventually(async () => {
+      const list = (await (await t.api('/api/v1/transit/vehicles')).json()) as { vehicleId: string; lat: number; deviceId: string }[];
+      return list.find((v) => v.vehicleId === 'TB-201');
+    });
+    expect(vehicle).toMatchObject({ deviceId: 'trk-a', lat: 48.5101 });
+    const track = await eventually(async () => {
+      const res = (await (await t.api('/api/v1/transit/vehicles/TB-201/track')).json()) as { lat: number }[];
+      return res.length ? res : undefined;
+    });
+    expect(track.map((p) => p.lat)).toEqual([48.5101]);
+  });
+
+  it('a device publishing under another device id changes nothing', async () => {
+    const r = await mosquittoPub([...conn(), '-u', a.id, '-P', a.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.4)]);
+    // [MQTT-3.3.5-2] the broker closes the connection instead of acknowledging.
+    expect(r.code).not.toBe(0);
+    const list = (await (await t.api('/api/v1/transit/vehicles')).json()) as { vehicleId: string }[];
+    expect(list.map((v) => v.vehicleId)).not.toContain('TB-202');
+    const track = (await (await t.api('/api/v1/transit/vehicles/TB-202/track')).json()) as unknown[];
+    expect(track).toEqual([]);
+  });
+
+  it('a device subscribing to # sees nobody else', async () => {
+    const sub = mosquittoSub([...conn(), '-u', a.id, '-P', a.secret, '-t', '#', '-v', '-W', '4']);
+    // Give the subscription time to be refused before the other device publishes.
+    await new Promise((r) => setTimeout(r, 500));
+    const pub = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.52)]);
+    expect(pub.code).toBe(0);
+    const out = await sub.exited;
+    expect(out.stdout).not.toContain(b.id);
+    expect(out.stdout).toBe('');
+  });
+
+  it('a lighting controller may subscribe to its own command topic only', async () => {
+    const own = mosquittoSub([...conn(), '-u', lamp.id, '-P', lamp.secret, '-t', topics.lightingCommand(lamp.id), '-C', '1', '-W', '10']);
+    await new Promise((r) => setTimeout(r, 500));
+    const other = mosquittoSub([...conn(), '-u', lamp.id, '-P', lamp.secret, '-t', topics.lightingCommand('cab-2'), '-W', '2']);
+    const otherOut = await other.exited;
+    expect(otherOut.stderr + otherOut.stdout).toMatch(/denied|refused|rejected/i);
+    await own.stop();
+  });
+
+  it('counts refused logins in /metrics', async () => {
+    const text = await (await t.api('/metrics', { token: null })).text();
+    const m = /mistohub_mqtt_auth_failures_total (\d+)/.exec(text);
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(2);
+  });
+});
