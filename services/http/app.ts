@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Health } from '../contracts/index.ts';
+import type { Device, Health } from '../contracts/index.ts';
 import { energyRoutes } from '../energy/routes.ts';
 import type { LiveMeters } from '../energy/live-meters.ts';
 import type { DeadLetters } from '../ingest/dead-letters.ts';
@@ -47,6 +47,8 @@ export interface AppDeps {
   health: () => Promise<Health>;
   /** A device was disabled, deleted or got a new secret: drop its connections. */
   onDeviceCredentialsChanged: (deviceId: string) => void;
+  /** A device was deleted: drop its connections and its live state. */
+  onDeviceRemoved: (device: Device) => void;
   /** Dashboards by URL path, built at start. */
   dashboards: Map<string, StaticAsset>;
 }

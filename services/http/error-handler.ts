@@ -16,7 +16,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const issues = err.validation.map((v) => {
         const where = err.validationContext ?? 'body';
         const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-        const keys = (v.params as { issue?: { keys?: string[] } }).issue?.keys;
+        const keys = (v.params as { keys?: string[] }).keys;
         if (keys?.length) return { field: keys.map((k) => (path ? `${path}.${k}` : k)).join(', '), reason: 'unknown field' };
         return { field: path || where, reason: v.message ?? 'is invalid' };
       });

@@ -177,9 +177,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       devices, accounts, audit, deadLetters, store, vehicles, controllers, meters,
       loginThrottle: new AuthThrottle(now),
       health,
-      onDeviceCredentialsChanged: (id) => {
-        broker.disconnectDevice(id);
-        vehicles.delete(devices.get(id)?.vehicleId ?? '');
+      onDeviceCredentialsChanged: (id) => broker.disconnectDevice(id),
+      onDeviceRemoved: (device) => {
+        broker.disconnectDevice(device.id);
+        if (device.vehicleId) vehicles.delete(device.vehicleId);
+        controllers.delete(device.id);
+        meters.delete(device.id);
       },
       dashboards: options.dashboards === false ? new Map() : await buildDashboards(),
     });

@@ -1,6 +1,5 @@
 /** `npm run hub`: the production entry point. */
 import { SettingsError, parseSettings } from '../config/settings.ts';
-import { startHub } from './hub.ts';
 
 let settings;
 try {
@@ -13,6 +12,8 @@ try {
   throw err;
 }
 
+// Loaded after the settings are checked, so a bad setting is reported at once.
+const { startHub } = await import('./hub.ts');
 const hub = await startHub(settings);
 if (hub.generatedAdminToken) {
   console.log(`\n  Admin token (shown once; also kept in ${settings.HUB_DATA_DIR}/admin-token):\n\n    ${hub.generatedAdminToken}\n`);

@@ -485,19 +485,20 @@ export class Spool {
   // ---- reading ------------------------------------------------------------------------------
 
   private async readNow(maxRecords: number): Promise<SpoolBatch | null> {
-    if (this.closed) return null;
+    // A rejection, not null: a drain loop that missed the close must back off, not spin.
+    if (this.closed) throw new SpoolUnavailableError('CLOSED', 'spool is closed');
     const rewinds = this.rewinds;
     const out: Uint8Array[] = [];
     let offset = this.readPos.offset;
     let seq = this.readPos.seq;
-    while (out.length < maxRecords && offset < this.writtenEnd) {
+    while (out.length < maxRecords && offset < this.syncedEnd) {
       const seg = this.segments.find((s) => s.end > offset);
       if (!seg) {
         offset = this.syncedEnd;
         break;
       }
       if (offset < seg.base) offset = seg.base;
-      const to = seg.end;
+      const to = Math.min(seg.end, this.syncedEnd);
       if (offset >= to) break;
       const file = await this.readerFor(seg);
       const r = await this.scan(seg, file, offset, to, maxRecords - out.length, out, false);
