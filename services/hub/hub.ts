@@ -12,6 +12,7 @@ import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { LiveMeters } from '../energy/live-meters.ts';
 import { buildApp } from '../http/app.ts';
+import { Backpressure, DEFAULT_LIMITS } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
@@ -111,7 +112,19 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const controllers = new LiveControllers(now);
     const meters = new LiveMeters(now);
 
-    const pipeline = new IngestPipeline({ lookupDevice: (id) => devices.get(id), journal: spool, deadLetters, metrics, logger, now });
+    const backpressure = new Backpressure(DEFAULT_LIMITS, (state) => {
+      metrics.throttled.set(state.throttled ? 1 : 0);
+      if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
+      else logger.info('intake back to full speed');
+    });
+    const pipeline = new IngestPipeline({
+      lookupDevice: (id) => devices.get(id), journal: spool, deadLetters, metrics, logger, now,
+      admit: () => {
+        const wait = backpressure.admit();
+        if (wait) metrics.throttleWaits.inc();
+        return wait;
+      },
+    });
     pipeline.onAccepted((m, device, receivedMs) => {
       switch (m.channel) {
         case 'position':
@@ -140,18 +153,21 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
-    const lag = monitorEventLoopDelay({ resolution: 20 });
+    // Load is sampled here, a few times a second, for backpressure and /metrics alike.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
-    const lagTimer = setInterval(() => {
-      metrics.eventLoopLagSeconds.set(lag.percentile(99) / 1e9);
+    const loadTimer = setInterval(() => {
+      const lagMs = lag.count > 0 ? lag.percentile(99) / 1e6 : 0;
       lag.reset();
       const s = spool.stats;
+      metrics.eventLoopLagSeconds.set(lagMs / 1000);
       metrics.backlogRecords.set(s.backlogRecords);
       metrics.backlogBytes.set(s.backlogBytes);
-    }, 1000);
-    lagTimer.unref();
+      backpressure.update({ backlogRecords: s.backlogRecords, lagMs });
+    }, 250);
+    loadTimer.unref();
     closers.push(() => {
-      clearInterval(lagTimer);
+      clearInterval(loadTimer);
       lag.disable();
     });
 
@@ -162,6 +178,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       const s = spool.stats;
       const components: Health['components'] = {
         registry: { status: 'ok' },
+        ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
         mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
         store: storeStatus.ok && writing.ok ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },

@@ -28,6 +28,8 @@ export interface SpoolBenchResult {
   appendsPerSec: number;
   fsyncs: number;
   recordsPerFsync: number;
+  /** Opening the spool again with the whole backlog in it (recovery scans it). */
+  recoverySeconds: number;
   /** Reading back and confirming in batches of 5,000, as the store drain does. */
   drainPerSec: number;
 }
@@ -41,7 +43,7 @@ export async function benchSpool(opts: SpoolBenchOptions = {}): Promise<SpoolBen
   const durable = opts.durable ?? true;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mistohub-spool-bench-'));
   const payload = new Uint8Array(recordBytes).fill(0x61);
-  const spool = await Spool.open({ dir, ...(opts.groupCommitMs === undefined ? {} : { groupCommitMs: opts.groupCommitMs }) });
+  let spool = await Spool.open({ dir, ...(opts.groupCommitMs === undefined ? {} : { groupCommitMs: opts.groupCommitMs }) });
   try {
     let next = 0;
     const batch = Array.from({ length: perAppend }, () => payload);
@@ -56,6 +58,11 @@ export async function benchSpool(opts: SpoolBenchOptions = {}): Promise<SpoolBen
     const appendSeconds = (performance.now() - t0) / 1000;
     const appended = spool.stats.backlogRecords;
     const fsyncs = spool.stats.fsyncs;
+
+    await spool.close();
+    const tr = performance.now();
+    spool = await Spool.open({ dir });
+    const recoverySeconds = (performance.now() - tr) / 1000;
 
     const t1 = performance.now();
     for (;;) {
@@ -73,6 +80,7 @@ export async function benchSpool(opts: SpoolBenchOptions = {}): Promise<SpoolBen
       appendsPerSec: Math.round(appended / appendSeconds),
       fsyncs,
       recordsPerFsync: Math.round(appended / Math.max(1, fsyncs)),
+      recoverySeconds,
       drainPerSec: Math.round(appended / drainSeconds),
     };
   } finally {
