@@ -1,0 +1,140 @@
+import type { Ingest } from '../../services/ingest/ingest.ts';
+import type { FrameBuffer } from '../common/frame-buffer.ts';
+import { GatewayMetrics } from '../common/metrics.ts';
+import { toPositionMessage } from '../common/position.ts';
+import { startTcpServer } from '../common/tcp-server.ts';
+import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
+import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
+import type { Gateway, GatewayLimits, GatewayLogger, GatewayOptions } from '../common/types.ts';
+import { decodeGt06Packet, encodeGt06Reply, nextGt06Frame } from './decode.ts';
+import { GT06_MAX_LONG_PACKET } from './framing.ts';
+import { gt06ToPayload } from './to-position.ts';
+
+const PROTOCOL = 'gt06';
+
+interface Deps {
+  ingest: Ingest;
+  metrics: GatewayMetrics;
+  logger: GatewayLogger;
+  now: () => number;
+}
+
+function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLongPacket: number): Session {
+  let deviceId: string | null = null;
+
+  async function step(buf: FrameBuffer): Promise<StepResult> {
+    const f = nextGt06Frame(buf.view(), maxLongPacket);
+    switch (f.kind) {
+      case 'incomplete':
+        return 'wait';
+      case 'invalid':
+        deps.metrics.frame(f.reason.includes('exceeds') ? 'too-large' : 'malformed');
+        deps.logger.debug({ remote: conn.remote, deviceId, reason: f.reason }, 'gt06: invalid frame; connection closed');
+        return 'close';
+      case 'bad-crc': {
+        const raw = Buffer.from(buf.view().subarray(0, f.size));
+        buf.consume(f.size);
+        deps.metrics.frame('bad-crc');
+        if (deviceId) {
+          deps.ingest.reject({
+            reason: 'invalid-payload',
+            detail: `gt06: CRC-ITU is 0x${f.sent.toString(16)}, computed 0x${f.computed.toString(16)}; not acknowledged`,
+            deviceId,
+            source: PROTOCOL,
+            payload: raw.toString('hex'),
+          });
+        }
+        return 'next';
+      }
+      case 'frame':
+        break;
+    }
+    const raw = Buffer.from(buf.view().subarray(0, f.size));
+    const content = Buffer.from(f.content);
+    buf.consume(f.size);
+    const p = decodeGt06Packet(f.protocol, content);
+
+    if (p.type === 'login') {
+      const found = await opts.lookupTracker(PROTOCOL, p.imei);
+      if (!found) {
+        deps.metrics.frame('unknown-imei');
+        deps.logger.info({ remote: conn.remote, imei: p.imei }, 'gt06: unknown IMEI refused');
+        return 'close';
+      }
+      deps.metrics.frame('ok');
+      deviceId = found.deviceId;
+      conn.send(encodeGt06Reply(f.protocol, f.serial));
+      return 'next';
+    }
+    if (!deviceId) {
+      deps.metrics.frame('not-logged-in');
+      return 'close';
+    }
+    const id = deviceId;
+
+    switch (p.type) {
+      case 'heartbeat':
+        deps.metrics.frame('ok');
+        conn.send(encodeGt06Reply(f.protocol, f.serial));
+        return 'next';
+      case 'location':
+      case 'gps-status': {
+        const payload = p.type === 'location' ? gt06ToPayload(p.gps, { acc: p.gps.acc }) : gt06ToPayload(p.gps, { acc: p.status.acc, gsmSignal: p.status.gsmSignal });
+        const result = toPositionMessage(id, payload, deps.now());
+        if (!result.ok) {
+          // Dead-lettered and echoed: the packet was read, resending it cannot make it valid.
+          deps.metrics.record('rejected');
+          deps.ingest.reject({ ...result.error, source: PROTOCOL, payload: raw.toString('hex') });
+          deps.metrics.frame('ok');
+          conn.send(encodeGt06Reply(f.protocol, f.serial));
+          return 'next';
+        }
+        try {
+          await deps.ingest.accept([result.message], PROTOCOL);
+        } catch (err) {
+          deps.metrics.frame('ingest-failed');
+          deps.logger.warn({ deviceId: id, err: (err as Error).message }, 'gt06: hub did not keep the position; not echoed');
+          return 'next';
+        }
+        deps.metrics.record('accepted');
+        deps.metrics.frame('ok');
+        conn.send(encodeGt06Reply(f.protocol, f.serial));
+        return 'next';
+      }
+      case 'unsupported':
+        deps.metrics.frame('unsupported');
+        deps.logger.debug({ deviceId: id, protocol: p.protocol }, 'gt06: unsupported packet ignored');
+        return 'next';
+      case 'malformed':
+        deps.metrics.frame('malformed');
+        deps.ingest.reject({ reason: 'invalid-payload', detail: `gt06: ${p.reason}`, deviceId: id, source: PROTOCOL, payload: raw.toString('hex') });
+        return 'close';
+    }
+  }
+
+  return {
+    step,
+    get loggedIn() {
+      return deviceId !== null;
+    },
+  };
+}
+
+/** GT06 / Concox gateway over TCP. */
+export async function startGt06Gateway(opts: GatewayOptions): Promise<Gateway> {
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, maxFrameBytes: 16 * 1024, ...opts.limits };
+  const logger = opts.logger ?? silentLogger;
+  const metrics = new GatewayMetrics(PROTOCOL, opts.registry);
+  const deps: Deps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
+  const maxLong = Math.min(GT06_MAX_LONG_PACKET, limits.maxFrameBytes - 6);
+  const tcp = await startTcpServer({
+    host: opts.host ?? '0.0.0.0',
+    port: opts.port,
+    limits,
+    metrics,
+    logger,
+    createSession: (conn) => createSession(conn, opts, deps, maxLong),
+  });
+  logger.info({ port: tcp.port }, 'gt06 gateway listening');
+  return { port: tcp.port, close: tcp.close };
+}

@@ -1,0 +1,196 @@
+import type { DeviceMessage } from '../../services/contracts/index.ts';
+import type { Ingest } from '../../services/ingest/ingest.ts';
+import type { FrameBuffer } from '../common/frame-buffer.ts';
+import { GatewayMetrics } from '../common/metrics.ts';
+import { dropExactDuplicates, toPositionMessage } from '../common/position.ts';
+import { startTcpServer } from '../common/tcp-server.ts';
+import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
+import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
+import type { Gateway, GatewayLimits, GatewayLogger, GatewayOptions } from '../common/types.ts';
+import { decodeWialonPacket, nextWialonLine } from './decode.ts';
+import type { WialonVersion } from './decode.ts';
+import type { WialonRecord } from './fields.ts';
+import type { RecordOutcome } from './short-data.ts';
+import { codeForContractPath, wialonRecordToPayload } from './to-position.ts';
+
+const PROTOCOL = 'wialon-ips';
+const CRLF = '\r\n';
+
+interface Deps {
+  ingest: Ingest;
+  metrics: GatewayMetrics;
+  logger: GatewayLogger;
+  now: () => number;
+}
+
+/** Kept for inspection, but bounded: a 64 KiB black box with 5,000 bad records must not store 5,000 copies. */
+const deadLetterText = (line: Buffer) => line.toString('utf8', 0, Math.min(line.length, 4096));
+
+type Checked = { ok: true; message: DeviceMessage } | { ok: false; code: string };
+
+/** Validates one decoded record; a refused one goes to the dead letter with its answer code. */
+function check(deviceId: string, outcome: RecordOutcome, kind: 'short-data' | 'data', line: Buffer, deps: Deps): Checked {
+  if (!outcome.ok) {
+    deps.metrics.record('rejected');
+    deps.ingest.reject({ reason: 'invalid-payload', detail: `wialon-ips: ${outcome.reason}`, deviceId, source: PROTOCOL, payload: deadLetterText(line) });
+    return { ok: false, code: outcome.code };
+  }
+  const result = toPositionMessage(deviceId, wialonRecordToPayload(outcome.record), deps.now());
+  if (!result.ok) {
+    deps.metrics.record('rejected');
+    deps.ingest.reject({ ...result.error, source: PROTOCOL, payload: deadLetterText(line) });
+    return { ok: false, code: codeForContractPath(result.paths[0] ?? '', kind) };
+  }
+  return { ok: true, message: result.message };
+}
+
+async function accept(deviceId: string, messages: DeviceMessage[], deps: Deps): Promise<boolean> {
+  if (messages.length === 0) return true;
+  try {
+    await deps.ingest.accept(messages, PROTOCOL);
+    deps.metrics.record('accepted', messages.length);
+    return true;
+  } catch (err) {
+    deps.metrics.frame('ingest-failed');
+    deps.logger.warn({ deviceId, err: (err as Error).message }, 'wialon-ips: hub did not keep the data; not acknowledged');
+    return false;
+  }
+}
+
+function recordKey(r: WialonRecord): string {
+  return JSON.stringify(r);
+}
+
+function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLineBytes: number): Session {
+  let version: WialonVersion | null = null;
+  let deviceId: string | null = null;
+  let scanned = 0;
+
+  async function step(buf: FrameBuffer): Promise<StepResult> {
+    const l = nextWialonLine(buf.view(), maxLineBytes, scanned);
+    if (l.kind === 'incomplete') {
+      scanned = l.scanned;
+      return 'wait';
+    }
+    scanned = 0;
+    if (l.kind === 'too-long') {
+      deps.metrics.frame('too-large');
+      return 'close';
+    }
+    // Copied: the buffer may be compacted while this packet waits for the hub.
+    const line = Buffer.from(l.line);
+    buf.consume(l.size);
+    if (line.length === 0) return 'next';
+    const now = deps.now();
+    const p = decodeWialonPacket(line, version ?? '2.0', now);
+
+    if (p.type === 'login' || p.type === 'login-error') {
+      if (p.type === 'login-error') {
+        deps.metrics.frame(p.code === '10' ? 'bad-crc' : 'malformed');
+        if (p.code === '10') {
+          conn.send(`#AL#10${CRLF}`);
+          return 'next';
+        }
+        conn.closeWith(`#AL#0${CRLF}`);
+        return 'close';
+      }
+      const found = await opts.lookupTracker(PROTOCOL, p.imei);
+      if (!found) {
+        deps.metrics.frame('unknown-imei');
+        deps.logger.info({ remote: conn.remote, imei: p.imei.slice(0, 64) }, 'wialon-ips: unknown IMEI refused');
+        conn.closeWith(`#AL#0${CRLF}`);
+        return 'close';
+      }
+      deps.metrics.frame('ok');
+      version = p.version;
+      deviceId = found.deviceId;
+      conn.send(`#AL#1${CRLF}`);
+      return 'next';
+    }
+
+    if (!deviceId || !version) {
+      deps.metrics.frame('not-logged-in');
+      return 'close';
+    }
+    const id = deviceId;
+
+    switch (p.type) {
+      case 'ping':
+        deps.metrics.frame('ok');
+        conn.send(`#AP#${CRLF}`);
+        return 'next';
+      case 'short-data':
+      case 'data': {
+        const answer = p.type === 'data' ? '#AD#' : '#ASD#';
+        const crcCode = p.type === 'data' ? '16' : '13';
+        const c = check(id, p.outcome, p.type, line, deps);
+        if (!c.ok) {
+          deps.metrics.frame(c.code === crcCode ? 'bad-crc' : 'malformed');
+          conn.send(`${answer}${c.code}${CRLF}`);
+          return 'next';
+        }
+        // No answer when the hub could not keep it: the device resends on its timeout.
+        if (!(await accept(id, [c.message], deps))) return 'next';
+        deps.metrics.frame('ok');
+        conn.send(`${answer}1${CRLF}`);
+        return 'next';
+      }
+      case 'black-box-crc-error':
+        deps.metrics.frame('bad-crc');
+        deps.ingest.reject({ reason: 'invalid-payload', detail: `wialon-ips: black box ${p.reason}`, deviceId: id, source: PROTOCOL, payload: deadLetterText(line) });
+        conn.send(`#AB#${CRLF}`);
+        return 'next';
+      case 'black-box': {
+        const valid = p.records.filter((o): o is RecordOutcome & { ok: true } => o.ok);
+        const unique = dropExactDuplicates(valid, (o) => recordKey(o.record));
+        deps.metrics.record('duplicate', valid.length - unique.length);
+        const messages: DeviceMessage[] = [];
+        for (const o of [...unique, ...p.records.filter((o) => !o.ok)]) {
+          const c = check(id, o, 'data', line, deps);
+          if (c.ok) messages.push(c.message);
+        }
+        if (!(await accept(id, messages, deps))) {
+          conn.send(`#AB#0${CRLF}`);
+          return 'next';
+        }
+        deps.metrics.frame('ok');
+        // Refused records count as received: they sit in the dead letter, resending cannot fix them.
+        conn.send(`#AB#${p.records.length}${CRLF}`);
+        return 'next';
+      }
+      case 'unsupported':
+        deps.metrics.frame('unsupported');
+        deps.logger.debug({ deviceId: id, packetType: p.packetType }, 'wialon-ips: unsupported packet ignored');
+        return 'next';
+      case 'malformed':
+        deps.metrics.frame('malformed');
+        deps.logger.debug({ deviceId: id, reason: p.reason }, 'wialon-ips: malformed packet; connection closed');
+        return 'close';
+    }
+  }
+
+  return {
+    step,
+    get loggedIn() {
+      return deviceId !== null;
+    },
+  };
+}
+
+/** Wialon IPS 1.1 and 2.0 gateway over TCP. */
+export async function startWialonGateway(opts: GatewayOptions): Promise<Gateway> {
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const logger = opts.logger ?? silentLogger;
+  const metrics = new GatewayMetrics(PROTOCOL, opts.registry);
+  const deps: Deps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
+  const tcp = await startTcpServer({
+    host: opts.host ?? '0.0.0.0',
+    port: opts.port,
+    limits,
+    metrics,
+    logger,
+    createSession: (conn) => createSession(conn, opts, deps, limits.maxFrameBytes - 1),
+  });
+  logger.info({ port: tcp.port }, 'wialon-ips gateway listening');
+  return { port: tcp.port, close: tcp.close };
+}
