@@ -6,6 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { buildDashboards } from '../../dashboards/build.ts';
+import { startGt06Gateway, startTeltonikaGateway, startWialonGateway, type TrackerLookup } from '../../gateways/index.ts';
 import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
@@ -39,7 +40,7 @@ export interface HubOptions {
 }
 
 export interface Hub {
-  ports: { http: number; mqtt: number };
+  ports: { http: number; mqtt: number; teltonika: number; teltonikaUdp: number; wialon: number; gt06: number };
   /** The admin token, when this start generated it (first start without HUB_ADMIN_TOKEN). */
   generatedAdminToken: string | undefined;
   devices: DeviceRegistry;
@@ -154,6 +155,19 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
     // Load is sampled here, a few times a second, for backpressure and /metrics alike.
+    // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
+    const lookupTracker: TrackerLookup = (protocol, imei) => {
+      const device = devices.findByImei(protocol, imei);
+      return device && device.enabled && device.kind === 'tracker' ? { deviceId: device.id } : null;
+    };
+    const gatewayOptions = { host: settings.HTTP_HOST, ingest: pipeline, lookupTracker, logger: logger.child({ part: 'gateway' }), registry: metrics.registry, now };
+    const teltonika = await startTeltonikaGateway({ ...gatewayOptions, port: settings.TELTONIKA_PORT });
+    closers.push(() => teltonika.close());
+    const wialon = await startWialonGateway({ ...gatewayOptions, port: settings.WIALON_PORT });
+    closers.push(() => wialon.close());
+    const gt06 = await startGt06Gateway({ ...gatewayOptions, port: settings.GT06_PORT });
+    closers.push(() => gt06.close());
+
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const loadTimer = setInterval(() => {
@@ -180,6 +194,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         registry: { status: 'ok' },
         ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
         mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
+        gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         store: storeStatus.ok && writing.ok ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
@@ -218,9 +233,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
     const httpPort = (app.server.address() as AddressInfo).port;
-    logger.info({ http: httpPort, mqtt: mqttPort, store: store.kind, dataDir }, 'mistohub is up');
+    const ports = { http: httpPort, mqtt: mqttPort, teltonika: teltonika.port, teltonikaUdp: teltonika.udpPort ?? teltonika.port, wialon: wialon.port, gt06: gt06.port };
+    logger.info({ ...ports, store: store.kind, dataDir }, 'mistohub is up');
 
-    return { ports: { http: httpPort, mqtt: mqttPort }, generatedAdminToken, devices, accounts, health, close };
+    return { ports, generatedAdminToken, devices, accounts, health, close };
   } catch (err) {
     await close();
     throw err;
