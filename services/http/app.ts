@@ -98,6 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(energyRoutes({ meters: deps.meters, accounts: deps.accounts }));
 
   for (const [path, asset] of deps.dashboards) {
+    // A page is a folder: /transit redirects to /transit/.
+    if (path.length > 1 && path.endsWith('/')) app.get(path.slice(0, -1), { schema: { hide: true } }, async (_req, reply) => reply.redirect(path, 301));
     app.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body));
   }
   return app;

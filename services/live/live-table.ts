@@ -2,6 +2,8 @@ interface Row<S> {
   state: S;
   tsMs: number;
   receivedMs: number;
+  /** the stale flag last pushed, so a row that goes stale is pushed once more */
+  pushedStale?: boolean;
 }
 
 /**
@@ -40,12 +42,15 @@ export class LiveTable<S extends object> {
     return out;
   }
 
-  /** The rows changed since the previous call. */
+  /** The rows changed since the previous call, and those that went stale (or fresh) since. */
   takeChanges(): (S & { stale: boolean })[] {
     const out: (S & { stale: boolean })[] = [];
-    for (const key of this.changed) {
-      const row = this.rows.get(key);
-      if (row) out.push(this.withStale(row));
+    for (const [key, row] of this.rows) {
+      const withStale = this.withStale(row);
+      if (this.changed.has(key) || row.pushedStale !== withStale.stale) {
+        row.pushedStale = withStale.stale;
+        out.push(withStale);
+      }
     }
     this.changed.clear();
     return out;
