@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the hub plus simulators of a whole demo city, on embedded defaults.
+ * The simulators connect like real devices: registered in the registry, authenticated over MQTT
+ * (or over the tracker protocols) with their own credentials.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { demoCity } from '../../simulators/city/demo-city.ts';
+import { startCitySimulator } from '../../simulators/city/run-city.ts';
+import { SettingsError, parseSettings } from '../config/settings.ts';
+
+let settings;
+try {
+  settings = parseSettings(process.env);
+} catch (err) {
+  if (err instanceof SettingsError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const { startHub, readAdminToken } = await import('./hub.ts');
+const hub = await startHub(settings);
+const dataDir = resolve(settings.HUB_DATA_DIR);
+
+// The demo devices' secrets, so a restart reconnects them; kept beside the registry, mode 600.
+const credentialsFile = join(dataDir, 'demo-credentials.json');
+const credentials = new Map<string, string>(existsSync(credentialsFile) ? Object.entries(JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>) : []);
+const devices = demoCity();
+for (const d of devices) {
+  const existing = hub.devices.get(d.id);
+  if (!existing) {
+    const { secret } = await hub.devices.create(d, 'demo');
+    if (secret) credentials.set(d.id, secret);
+  } else if (existing.protocol === 'mqtt' && !credentials.has(d.id)) {
+    const rotated = await hub.devices.update(d.id, { rotateSecret: true }, 'demo');
+    if (rotated?.secret) credentials.set(d.id, rotated.secret);
+  }
+}
+writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), null, 1), { mode: 0o600 });
+
+const simulator = startCitySimulator({
+  mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
+  credentials,
+  devices,
+  logger: { info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
+});
+
+const token = hub.generatedAdminToken ?? readAdminToken(dataDir);
+console.log(`
+  mistohub demo city is running (DEMO data: ${devices.length} simulated devices)
+    dashboards   http://localhost:${hub.ports.http}/
+    API docs     http://localhost:${hub.ports.http}/docs
+    MQTT         mqtt://localhost:${hub.ports.mqtt}
+    admin token  ${hub.generatedAdminToken ? `${token}  (shown once; also in ${join(dataDir, 'admin-token')})` : `in ${join(dataDir, 'admin-token')}`}
+`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void simulator.stop().then(() => hub.close()).then(() => process.exit(0));
+  });
+}
