@@ -57,5 +57,14 @@ describe('npm start', () => {
       return moved.length >= 25 ? moved : undefined;
     }, 30_000, 'vehicles to move');
     expect(later.length).toBeGreaterThanOrEqual(25);
+
+    // The demo fleet is mixed: vehicles on the Teltonika and Wialon IPS gateways are live too.
+    const trackers = (await (await fetch(`${base}/api/v1/devices?kind=tracker`, { headers: { authorization: `Bearer ${token}` } })).json()) as { id: string; protocol: string }[];
+    const live = new Set((await vehicles()).map((v) => (v as Vehicle & { deviceId: string }).deviceId));
+    for (const protocol of ['teltonika', 'wialon-ips']) {
+      const ids = trackers.filter((d) => d.protocol === protocol).map((d) => d.id);
+      expect(ids.length, protocol).toBeGreaterThan(0);
+      expect(ids.filter((id) => live.has(id)).length, `${protocol} vehicles live`).toBeGreaterThan(ids.length / 2);
+    }
   }, 120_000);
 });

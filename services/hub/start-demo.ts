@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
+import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { SettingsError, parseSettings } from '../config/settings.ts';
 
 let settings;
@@ -27,7 +28,8 @@ const dataDir = resolve(settings.HUB_DATA_DIR);
 // The demo devices' secrets, so a restart reconnects them; kept beside the registry, mode 600.
 const credentialsFile = join(dataDir, 'demo-credentials.json');
 const credentials = new Map<string, string>(existsSync(credentialsFile) ? Object.entries(JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>) : []);
-const devices = demoCity();
+// A mixed fleet, as in the city: most trackers on MQTT, some on Teltonika and Wialon IPS gateways.
+const devices = demoCity({ trackerProtocols: { teltonika: 10, 'wialon-ips': 6 } });
 for (const d of devices) {
   const existing = hub.devices.get(d.id);
   if (!existing) {
@@ -47,6 +49,13 @@ const simulator = startCitySimulator({
   logger: { info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
 });
 
+const trackers = startTrackerSimulator({
+  host: '127.0.0.1',
+  ports: { teltonika: hub.ports.teltonika, wialon: hub.ports.wialon },
+  devices,
+  warn: (m) => console.warn(m),
+});
+
 const token = hub.generatedAdminToken ?? readAdminToken(dataDir);
 console.log(`
   mistohub demo city is running (DEMO data: ${devices.length} simulated devices)
@@ -61,6 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    trackers.stop();
     void simulator.stop().then(() => hub.close()).then(() => process.exit(0));
   });
 }
