@@ -106,6 +106,13 @@ export const TokenCreate = z.strictObject({
   roles: z.array(Role).min(1, 'give at least one role'),
 });
 export const TokenCreated = z.object({ id: z.string(), name: z.string(), roles: z.array(Role), token: z.string(), createdAt: IsoUtc });
+/** `POST /api/v1/service-accounts`: MQTT credentials of an internal service (`svc:{name}`). */
+export const ServiceAccountCreate = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'must be 2–64 characters of a–z, 0–9, _ . -'),
+  scope: z.enum(['gateway', 'observer']).describe('gateway: publish positions for any registered tracker; observer: subscribe to device topics'),
+});
+export const ServiceAccountCreated = z.object({ username: z.string(), scope: z.enum(['gateway', 'observer']), secret: z.string() });
+
 export const LoginBody = z.strictObject({ username: z.string().max(64), password: z.string().max(200) });
 
 export const AuditEntry = z.object({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LoginBody, Role, TokenCreate, TokenCreated, User, UserCreate } from '../../contracts/index.ts';
+import { LoginBody, Role, ServiceAccountCreate, ServiceAccountCreated, TokenCreate, TokenCreated, User, UserCreate } from '../../contracts/index.ts';
+import { SERVICE_PREFIX } from '../../broker/acl.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
 
@@ -57,4 +58,22 @@ export const accountRoutes =
       if (!deps.accounts.revokeToken(req.params.id, actor(req.principal))) throw new HttpError(404, `no token "${req.params.id}"`);
       return reply.status(204).send();
     });
+  
+    app.post(
+      '/api/v1/service-accounts',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['auth'],
+          summary: 'MQTT credentials for an internal service, e.g. a standalone tracker gateway; the secret is shown once (issuing again replaces it)',
+          body: ServiceAccountCreate,
+          response: { 201: ServiceAccountCreated },
+        },
+      },
+      async (req, reply) => {
+        const username = `${SERVICE_PREFIX}${req.body.name}`;
+        const secret = await deps.accounts.createServiceAccount(username, req.body.scope, actor(req.principal));
+        return reply.status(201).send({ username, scope: req.body.scope, secret });
+      },
+    );
   };
