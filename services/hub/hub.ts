@@ -13,7 +13,7 @@ import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { LiveMeters } from '../energy/live-meters.ts';
 import { buildApp } from '../http/app.ts';
-import { Backpressure, DEFAULT_LIMITS } from '../ingest/backpressure.ts';
+import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
@@ -37,6 +37,8 @@ export interface HubOptions {
   now?: () => number;
   /** Build and serve the dashboards (default true; tests of the API alone skip the bundling). */
   dashboards?: boolean;
+  /** When intake slows down (default DEFAULT_LIMITS). */
+  backpressure?: BackpressureLimits;
 }
 
 export interface Hub {
@@ -113,7 +115,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const controllers = new LiveControllers(now);
     const meters = new LiveMeters(now);
 
-    const backpressure = new Backpressure(DEFAULT_LIMITS, (state) => {
+    const backpressure = new Backpressure(options.backpressure ?? DEFAULT_LIMITS, (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
       else logger.info('intake back to full speed');

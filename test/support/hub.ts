@@ -1,6 +1,6 @@
 import { parseSettings } from '../../services/config/settings.ts';
 import type { DeviceCreate } from '../../services/contracts/index.ts';
-import { startHub, type Hub } from '../../services/hub/hub.ts';
+import { startHub, type Hub, type HubOptions } from '../../services/hub/hub.ts';
 import { createLogger } from '../../services/observability/logger.ts';
 import { makeTempDir } from './temp-dir.ts';
 
@@ -18,14 +18,18 @@ export interface TestHub {
 }
 
 /** A real hub on free ports with its own data folder; INFLUX_URL and others may be passed in `env`. */
-export async function startTestHub(env: Record<string, string> = {}, opts: { dashboards?: boolean; dataDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, opts: Pick<HubOptions, 'dashboards' | 'backpressure'> & { dataDir?: string } = {}): Promise<TestHub> {
   const temp = opts.dataDir ? undefined : makeTempDir('hub');
   const dataDir = opts.dataDir ?? temp!.path;
   const settings = parseSettings({
     HTTP_PORT: '0', MQTT_PORT: '0', TELTONIKA_PORT: '0', WIALON_PORT: '0', GT06_PORT: '0',
     HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, HUB_ADMIN_TOKEN: ADMIN_TOKEN, ...env,
   });
-  const hub = await startHub(settings, { logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false), dashboards: opts.dashboards ?? false });
+  const hub = await startHub(settings, {
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false),
+    dashboards: opts.dashboards ?? false,
+    ...(opts.backpressure ? { backpressure: opts.backpressure } : {}),
+  });
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
   const api: TestHub['api'] = (path, init = {}) => {
     const { token = ADMIN_TOKEN, json, ...rest } = init;

@@ -1,0 +1,87 @@
+/** Command-line options of `npm run bench`. */
+
+export interface BenchOptions {
+  /** seconds of the capacity phase (and of the peer's run) */
+  durationS: number;
+  /** MQTT connections, one per registered tracker */
+  connections: number;
+  /** closed loop: QoS 1 messages in flight per connection in the capacity phase */
+  window: number;
+  /** msgs/s of the latency phase (open loop) */
+  rate: number;
+  /** seconds of the latency phase */
+  latencyDurationS: number;
+  /** load-generator processes */
+  generators: number;
+  /** run the peer pipeline (mosquitto + Node-RED) */
+  peer: boolean;
+  /** seconds the peer may take after its run to get everything into InfluxDB */
+  peerDrainS: number;
+  /** run the hub under `node --cpu-prof` and summarise where its time goes */
+  profile: boolean;
+}
+
+export const DEFAULTS: BenchOptions = {
+  durationS: 20,
+  connections: 200,
+  window: 8,
+  rate: 5000,
+  latencyDurationS: 15,
+  generators: 1,
+  peer: true,
+  peerDrainS: 90,
+  profile: false,
+};
+
+export const USAGE = `npm run bench -- [options]
+
+  --duration <s>          capacity phase and peer run, seconds (default ${DEFAULTS.durationS})
+  --connections <n>       MQTT connections = registered trackers (default ${DEFAULTS.connections})
+  --window <n>            QoS 1 messages in flight per connection, capacity phase (default ${DEFAULTS.window})
+  --rate <msg/s>          fixed rate of the latency phase (default ${DEFAULTS.rate})
+  --latency-duration <s>  latency phase, seconds (default ${DEFAULTS.latencyDurationS})
+  --generators <n>        load-generator processes (default ${DEFAULTS.generators})
+  --peer-drain <s>        how long the peer may take to flush into InfluxDB after its run (default ${DEFAULTS.peerDrainS})
+  --no-peer               skip the peer pipeline (mosquitto + Node-RED)
+  --profile               run the hub under node --cpu-prof (also: BENCH_PROFILE=1)
+  --help
+`;
+
+const NUMERIC: Record<string, { key: keyof BenchOptions; min: number; max: number }> = {
+  '--duration': { key: 'durationS', min: 1, max: 3600 },
+  '--connections': { key: 'connections', min: 1, max: 20_000 },
+  '--window': { key: 'window', min: 1, max: 10_000 },
+  '--rate': { key: 'rate', min: 1, max: 1_000_000 },
+  '--latency-duration': { key: 'latencyDurationS', min: 1, max: 3600 },
+  '--generators': { key: 'generators', min: 1, max: 64 },
+  '--peer-drain': { key: 'peerDrainS', min: 0, max: 3600 },
+};
+
+export class UsageError extends Error {}
+
+export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): BenchOptions | 'help' {
+  const o: BenchOptions = { ...DEFAULTS, profile: env.BENCH_PROFILE === '1' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--no-peer') {
+      o.peer = false;
+      continue;
+    }
+    if (arg === '--profile') {
+      o.profile = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const spec = NUMERIC[flag];
+    if (!spec) throw new UsageError(`unknown option ${arg}`);
+    const text = inline ?? argv[++i];
+    const value = Number(text);
+    if (text === undefined || !Number.isFinite(value) || value < spec.min || value > spec.max) {
+      throw new UsageError(`${flag} needs a number from ${spec.min} to ${spec.max}, got ${text ?? 'nothing'}`);
+    }
+    (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' ? value : Math.round(value);
+  }
+  if (o.generators > o.connections) o.generators = o.connections;
+  return o;
+}

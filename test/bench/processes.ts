@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+
+/** A free TCP port on loopback (the OS picks it; it is released before use, as every test helper does). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not get a free port'));
+        return;
+      }
+      const { port } = address;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; returns whether it did. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(everyMs);
+  }
+}
+
+export function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A child process with the tail of its output kept, to explain a failure. */
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  output(): string;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const running = new Set<Child>();
+
+/** Every child still running gets SIGKILL (the last resort at process exit). */
+export function killAllNow(): void {
+  for (const c of running) {
+    try {
+      c.proc.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+export function startChild(name: string, command: string, args: string[], options: SpawnOptions = {}, onLine?: (line: string) => void): Child {
+  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  if (proc.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  let tail = '';
+  let partial = '';
+  const keep = (chunk: Buffer): void => {
+    const text = chunk.toString('utf8');
+    tail = (tail + text).slice(-6000);
+    if (onLine) {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
+    }
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => {
+    proc.once('exit', (code) => resolve(code));
+    proc.once('error', (err) => {
+      tail += `\n${String(err)}`;
+      resolve(null);
+    });
+  });
+  const child: Child = {
+    name,
+    proc,
+    pid: proc.pid,
+    output: () => tail,
+    exited,
+    async stop(graceMs = 10_000) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      running.delete(child);
+    },
+  };
+  running.add(child);
+  void exited.then(() => running.delete(child));
+  return child;
+}
