@@ -10,9 +10,14 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-/** `npm run hub` as a child process, for tests that crash it. Resolves once it logs that it is up. */
-export function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/hub/main.ts'], {
+/**
+ * `npm run hub` as a child process, for tests that crash it. Resolves once it logs that it is up.
+ * `fileSizeLimitKiB` sets RLIMIT_FSIZE: past it the kernel refuses writes with EFBIG, a real
+ * disk-full for the hub's files.
+ */
+export function startHubProcess(env: Record<string, string>, opts: { fileSizeLimitKiB?: number } = {}): Promise<HubProcess> {
+  const node = `exec '${process.execPath}' --import tsx services/hub/main.ts`;
+  const child = spawn('bash', ['-c', opts.fileSizeLimitKiB ? `ulimit -S -f ${opts.fileSizeLimitKiB} && ${node}` : node], {
     env: {
       PATH: process.env.PATH, HTTP_PORT: '0', MQTT_PORT: '0', TELTONIKA_PORT: '0', WIALON_PORT: '0', GT06_PORT: '0',
       HTTP_HOST: '127.0.0.1', HUB_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info', ...env,
