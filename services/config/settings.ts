@@ -39,3 +39,14 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const problems = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`);
   throw new SettingsError(problems);
 }
+
+/** For entry points: the settings, or one message naming every bad variable and exit code 2. */
+export function settingsOrExit(env: Record<string, string | undefined>): Settings {
+  try {
+    return parseSettings(env);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}

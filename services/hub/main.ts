@@ -1,16 +1,7 @@
 /** `npm run hub`: the production entry point. */
-import { SettingsError, parseSettings } from '../config/settings.ts';
+import { settingsOrExit } from '../config/settings.ts';
 
-let settings;
-try {
-  settings = parseSettings(process.env);
-} catch (err) {
-  if (err instanceof SettingsError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const settings = settingsOrExit(process.env);
 
 // Loaded after the settings are checked, so a bad setting is reported at once.
 const { startHub } = await import('./hub.ts');

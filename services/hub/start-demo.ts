@@ -8,18 +8,9 @@ import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
-import { SettingsError, parseSettings } from '../config/settings.ts';
+import { settingsOrExit } from '../config/settings.ts';
 
-let settings;
-try {
-  settings = parseSettings(process.env);
-} catch (err) {
-  if (err instanceof SettingsError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  throw err;
-}
+const settings = settingsOrExit(process.env);
 
 const { startHub, readAdminToken } = await import('./hub.ts');
 const hub = await startHub(settings);

@@ -398,7 +398,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
 
   log(`peer capacity: ${opts.connections} connections × ${opts.window} in flight for ${opts.durationS} s`);
   const startedAt = performance.now();
-  const window = sampler.begin(['peer', 'mosquitto', 'node-red', 'peer-generator', 'influxd', MACHINE]);
+  const window = sampler.begin(['peer', 'mosquitto', 'node-red', 'peer-generator', 'influxd', 'bench', MACHINE]);
   const run = await pool.run({ mode: 'closed', window: opts.window, rate: 0, durationMs: opts.durationS * 1000, tsBase: Date.now() - TS_BACK_MS, record: false, settleMs: 30_000 });
   const during = window.end();
   await pool.close();
@@ -427,7 +427,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
   await mosquitto.stop();
   return {
     run, acc, msgsPerSec: run.ackedInWindow / (run.windowMs / 1000), storedPerSec: acc.stored / storedSpanS, drainS, drainComplete: complete,
-    otherCpuPct: during[MACHINE]!.cpuPct - during.peer!.cpuPct - during['peer-generator']!.cpuPct - during.influxd!.cpuPct,
+    otherCpuPct: during[MACHINE]!.cpuPct - during.peer!.cpuPct - during['peer-generator']!.cpuPct - during.influxd!.cpuPct - during.bench!.cpuPct,
     cpu: during.peer!, cpuMosquitto: during.mosquitto!, cpuNodeRed: during['node-red']!, generator: during['peer-generator']!, influxd: during.influxd!,
     errors: nodeRed.errors(),
   };
@@ -473,6 +473,8 @@ async function main(): Promise<void> {
   const work = makeTempDir('bench');
   cleanups.push(() => work.remove());
   const sampler = new ProcSampler();
+  // The bench itself (Socket.IO client, sampling, IPC) is not "other processes".
+  sampler.setRole('bench', [process.pid, process.ppid]);
   sampler.start();
   cleanups.push(() => sampler.stop());
 
@@ -500,7 +502,7 @@ async function main(): Promise<void> {
   log(`capacity: ${opts.connections} connections × ${opts.window} in flight, QoS 1, ${opts.durationS} s`);
   watch.resetPeaks();
   const capCounters0 = await readCounters(hub.httpUrl);
-  const capWindow = sampler.begin(['hub', 'generator', 'influxd', MACHINE]);
+  const capWindow = sampler.begin(['hub', 'generator', 'influxd', 'bench', MACHINE]);
   const cap = await pool.run({ mode: 'closed', window: opts.window, rate: 0, durationMs: opts.durationS * 1000, tsBase: Date.now() - TS_BACK_MS, record: false, settleMs: 30_000 });
   const capCpu = capWindow.end();
   const capLagPeakMs = watch.lagPeakMs;
@@ -515,7 +517,7 @@ async function main(): Promise<void> {
   // b. latency: open loop at a fixed rate, Socket.IO client in this process
   log(`latency: ${fmt(opts.rate)} msgs/s for ${opts.latencyDurationS} s, Socket.IO /transit`);
   watch.resetPeaks();
-  const latWindow = sampler.begin(['hub', 'generator', 'influxd', MACHINE]);
+  const latWindow = sampler.begin(['hub', 'generator', 'influxd', 'bench', MACHINE]);
   const lat = await runLatencyPhase(hub, pool, opts);
   const latCpu = latWindow.end();
   const latAcc = await drainAndCount(watch, influx.url, lat.run, devices, 120_000);
@@ -547,8 +549,8 @@ async function main(): Promise<void> {
   const ratio = peer && peer.msgsPerSec > 0 ? capMsgsPerSec / peer.msgsPerSec : Number.NaN;
   const ratioStored = peer && peer.storedPerSec > 0 ? capMsgsPerSec / peer.storedPerSec : Number.NaN;
   const hubCpu = capCpu.hub!;
-  const latOtherCpu = latCpu[MACHINE]!.cpuPct - latCpu.hub!.cpuPct - latCpu.generator!.cpuPct - latCpu.influxd!.cpuPct;
-  const capOtherCpu = capCpu[MACHINE]!.cpuPct - hubCpu.cpuPct - capCpu.generator!.cpuPct - capCpu.influxd!.cpuPct;
+  const latOtherCpu = latCpu[MACHINE]!.cpuPct - latCpu.hub!.cpuPct - latCpu.generator!.cpuPct - latCpu.influxd!.cpuPct - latCpu.bench!.cpuPct;
+  const capOtherCpu = capCpu[MACHINE]!.cpuPct - hubCpu.cpuPct - capCpu.generator!.cpuPct - capCpu.influxd!.cpuPct - capCpu.bench!.cpuPct;
   const gen = capCpu.generator!;
   const peerAck = peer ? ackPercentiles(peer.run) : undefined;
   const peerSpread = peer ? perSecondSpread(peer.run) : undefined;
@@ -599,7 +601,7 @@ async function main(): Promise<void> {
   if (capThrottled) console.log('note: the hub throttled intake (backpressure) during the capacity phase');
   if (peer?.errors.length) console.log(`peer errors (first ${peer.errors.length}):\n  ${peer.errors.slice(0, 5).join('\n  ')}`);
   if (profile) {
-    console.log(`\nhub CPU profile (${fmt(profile.totalMs / 1000, 1)} s sampled; file kept at ${profileCopy ?? '?'})`);
+    console.log(`\nhub CPU profile, main thread, whole life of the hub: ${fmt(profile.totalMs / 1000, 1)} s busy, idle ${fmt(profile.idlePct)} % of the time; shares below are of busy time (file kept at ${profileCopy ?? '?'})`);
     console.log('  self time by package / folder:');
     for (const e of profile.places.slice(0, 15)) console.log(`    ${e.selfPct.toFixed(1).padStart(5)}%  ${e.name}`);
     console.log('  total time (on the stack) by package / folder:');

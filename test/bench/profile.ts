@@ -24,7 +24,10 @@ export interface ProfileEntry {
 }
 
 export interface ProfileSummary {
+  /** sampled time in which the hub's thread was busy (idle left out) */
   totalMs: number;
+  /** share of the sampled time the thread was idle */
+  idlePct: number;
   /** self time per function */
   functions: ProfileEntry[];
   /** self time per package / project folder */
@@ -136,14 +139,19 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
     const id = samples[i] ?? 0;
     selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0));
   }
+  // Percentages are of busy time: the idle node (waiting for I/O) is counted apart.
   let total = 0;
-  for (const v of selfUs.values()) total += v;
+  let idle = 0;
+  for (const [id, v] of selfUs) {
+    if (byId.get(id)?.callFrame.functionName === '(idle)') idle += v;
+    else total += v;
+  }
   const fnSelf = new Map<string, number>();
   const placeSelf = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const n = byId.get(id);
-    if (!n) continue;
+    if (!n || n.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber, columnNumber } = n.callFrame;
     const line = tsLine(url, lineNumber, columnNumber) ?? lineNumber + 1;
     const name = `${functionName || '(anonymous)'} ${url ? `${shortUrl(url)}:${line}` : ''}`.trim();
@@ -164,5 +172,5 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
   }
   const ranked = (m: Map<string, number>): ProfileEntry[] =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, selfPct: total ? (us / total) * 100 : 0 }));
-  return { totalMs: total / 1000, functions: ranked(fnSelf), places: ranked(placeSelf), inclusive: ranked(inclusive) };
+  return { totalMs: total / 1000, idlePct: total + idle > 0 ? (idle / (total + idle)) * 100 : 0, functions: ranked(fnSelf), places: ranked(placeSelf), inclusive: ranked(inclusive) };
 }

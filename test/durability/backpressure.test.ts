@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
-import { startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
+import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { AckedPublisher } from './publisher.ts';
 
 interface Health { status: string; components: Record<string, { status: string; detail?: string }> }
@@ -49,8 +49,6 @@ describe('backpressure under overload', () => {
       const h = (await (await t.api('/api/v1/health', { token: null })).json()) as Health;
       return h.status === 'ok';
     }, 60_000, 'health back to ok');
-    const res = await fetch(`${influx.url}/query?db=overload&q=${encodeURIComponent('SELECT count(lat) FROM position')}`);
-    const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
-    expect(body.results[0]?.series?.[0]?.values[0]?.[1]).toBe(3000);
+    expect(await countPositions(influx.url, 'overload')).toBe(3000);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, eventually } from '../support/hub.ts';
 import { startHubProcess, type HubProcess } from '../support/hub-process.ts';
-import { startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
+import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { AckedPublisher } from './publisher.ts';
 
@@ -56,8 +56,7 @@ describe('spool disk full', () => {
 
     // What was acknowledged reaches the store, once.
     const stored = await eventually(async () => {
-      const r = await fetch(`${influx.url}/query?db=diskfull&q=${encodeURIComponent('SELECT count(lat) FROM position')}`);
-      const n = ((await r.json()) as { results: { series?: { values: [string, number][] }[] }[] }).results[0]?.series?.[0]?.values[0]?.[1];
+      const n = await countPositions(influx.url, 'diskfull');
       return n === acked ? n : undefined;
     }, 30_000, `${acked} points in InfluxDB`);
     expect(stored).toBe(acked);

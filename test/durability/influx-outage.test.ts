@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
-import { startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
+import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { AckedPublisher } from './publisher.ts';
-
-async function influxCount(url: string, db: string): Promise<number> {
-  const res = await fetch(`${url}/query?db=${db}&q=${encodeURIComponent('SELECT count(lat) FROM position')}`);
-  const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
-  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
-}
 
 async function backlog(t: TestHub): Promise<number> {
   const text = await (await t.api('/metrics', { token: null })).text();
@@ -52,7 +46,7 @@ describe('InfluxDB outage during ingest', () => {
     await influx.restart();
     await eventually(async () => (await backlog(t)) === 0, 60_000, 'the spool to drain');
     // Every message exactly once: the count equals what was acknowledged, no more.
-    expect(await influxCount(influx.url, 'outage')).toBe(10_000);
+    expect(await countPositions(influx.url, 'outage')).toBe(10_000);
     const after = (await (await t.api('/api/v1/health', { token: null })).json()) as { status: string };
     expect(after.status).toBe('ok');
   }, 120_000);

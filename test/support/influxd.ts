@@ -212,3 +212,10 @@ export async function startInfluxd(opts: { binary?: string } = {}): Promise<Runn
     },
   };
 }
+
+/** How many positions a database of a running influxd holds, asked over its own HTTP API. */
+export async function countPositions(url: string, db: string): Promise<number> {
+  const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent('SELECT count(lat) FROM position')}`);
+  const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
+  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+}
