@@ -147,7 +147,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
       onUnstorable: (point, reason) =>
-        pipeline.reject({ source: 'mqtt', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
+        pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
     });
     writer.start();
     closers.push(() => writer.stop());
@@ -156,7 +156,6 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
-    // Load is sampled here, a few times a second, for backpressure and /metrics alike.
     // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
     const lookupTracker: TrackerLookup = (protocol, imei) => {
       const device = devices.findByImei(protocol, imei);
@@ -170,6 +169,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const gt06 = await startGt06Gateway({ ...gatewayOptions, port: settings.GT06_PORT });
     closers.push(() => gt06.close());
 
+    // Load is sampled here, a few times a second, for backpressure and /metrics alike.
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const loadTimer = setInterval(() => {

@@ -4,7 +4,8 @@ import type { DeviceMessage, Rejection } from '../contracts/index.ts';
 export type IngestSource = 'mqtt' | 'teltonika' | 'wialon-ips' | 'gt06' | 'opcua';
 
 export interface DeadLetterInput extends Rejection {
-  source: IngestSource;
+  /** where it came in, or the history writer for a point the store refused for good */
+  source: IngestSource | 'history-writer';
   topic?: string;
   payload?: Uint8Array | string;
 }
