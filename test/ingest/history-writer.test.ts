@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodePoint } from '../../services/ingest/history-points.ts';
+import { HistoryWriter } from '../../services/ingest/history-writer.ts';
+import { createLogger } from '../../services/observability/logger.ts';
+import { createMetrics } from '../../services/observability/metrics.ts';
+import { Spool } from '../../services/spool/index.ts';
+import type { HistoryPoint } from '../../services/store/history-store.ts';
+import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
+import { eventually } from '../support/hub.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+
+const position = (ts: number, lat: number | string): HistoryPoint => ({ measurement: 'position', tags: { device: 'd1', vehicle: 'V1' }, ts, fields: { lat, lon: 32.2 } });
+
+/** The writer between a real spool and a real store. */
+describe('HistoryWriter', () => {
+  const dirs: { remove(): void }[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('sets aside a point the store refuses for good, and writes the rest', async () => {
+    const dir = makeTempDir('writer');
+    dirs.push(dir);
+    const spool = await Spool.open({ dir: `${dir.path}/spool` });
+    const store = new SqliteHistoryStore({ dataDir: dir.path });
+    await store.init();
+    const unstorable: { point: HistoryPoint; reason: string }[] = [];
+    const writer = new HistoryWriter(spool, store, {
+      metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now,
+      onUnstorable: (point, reason) => unstorable.push({ point, reason }),
+    });
+    // The second point gives `lat` another type than the first: a field type conflict, as InfluxDB refuses it.
+    await spool.append([position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map(encodePoint));
+    writer.start();
+    await eventually(async () => spool.stats.backlogRecords === 0, 10_000, 'the spool to drain');
+    await writer.stop();
+
+    expect(await store.count('position')).toBe(2);
+    expect(unstorable).toHaveLength(1);
+    expect(unstorable[0]!.point.ts).toBe(2000);
+    expect(unstorable[0]!.reason).toMatch(/lat/);
+    await spool.close();
+    await store.close();
+  });
+});
