@@ -51,8 +51,10 @@ function cleanup(): Promise<void> {
   })();
   return cleaning;
 }
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping everything`);
     const hard = setTimeout(() => {
       killAllNow();
@@ -671,7 +673,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  // After Ctrl-C the children die first and the run fails on that: not worth a stack trace.
+  if (!interrupted) console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   await cleanup();
   process.exit(1);
 });
