@@ -4,8 +4,8 @@ import type { VehicleState } from './transit.ts';
 
 /**
  * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
- * Updates are coalesced: a client gets at most a few batches per second, each with the
- * latest state of every object that changed since the previous batch.
+ * Updates are coalesced per object: an object that changed is sent within LIVE_TICK_MS, but
+ * never more often than once per LIVE_MIN_INTERVAL_MS; each batch holds the latest state.
  */
 export const namespaces = {
   transit: '/transit',
@@ -45,5 +45,7 @@ export interface StopsServerEvents {
   arrivals: (stopId: string, arrivals: StopArrival[]) => void;
 }
 
-/** How often coalesced updates go out. */
-export const LIVE_PUSH_INTERVAL_MS = 500;
+/** How often the hub looks for changed objects to send. */
+export const LIVE_TICK_MS = 25;
+/** The shortest time between two updates of one object: at most four a second. */
+export const LIVE_MIN_INTERVAL_MS = 250;

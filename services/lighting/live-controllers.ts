@@ -1,10 +1,10 @@
-import { STALE_AFTER_MS, toIsoUtc, type ControllerState, type Device, type LightingState } from '../contracts/index.ts';
-import { LiveTable } from '../live/live-table.ts';
+import { STALE_AFTER_MS, type ControllerState, type Device, type LightingState } from '../contracts/index.ts';
+import { LiveTable, type LiveStamp } from '../live/live-table.ts';
 
 /** Controllers report at least every few minutes; silence past this is "no communication". */
 const CONTROLLER_STALE_MS = 10 * STALE_AFTER_MS;
 
-export class LiveControllers extends LiveTable<Omit<ControllerState, 'stale'>> {
+export class LiveControllers extends LiveTable<Omit<ControllerState, keyof LiveStamp>> {
   constructor(now: () => number) {
     super(now, CONTROLLER_STALE_MS);
   }
@@ -13,7 +13,7 @@ export class LiveControllers extends LiveTable<Omit<ControllerState, 'stale'>> {
     const faults = [...new Set((s.lamps ?? []).flatMap((l) => l.faults ?? []))].sort();
     return this.offer(device.id, s.ts, receivedMs, {
       controllerId: device.id, name: device.name, groupId: device.groupId, lat: device.lat, lon: device.lon,
-      ts: toIsoUtc(s.ts), receivedAt: toIsoUtc(receivedMs), level: s.level, on: s.on, powerW: s.powerW ?? null,
+      level: s.level, on: s.on, powerW: s.powerW ?? null,
       voltageV: s.voltageV ?? null, energyKWh: s.energyKWh ?? null, faults, demo: device.demo,
     });
   }

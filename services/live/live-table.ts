@@ -1,16 +1,26 @@
+import { toIsoUtc } from '../contracts/index.ts';
+
 interface Row<S> {
   state: S;
   tsMs: number;
   receivedMs: number;
-  /** the stale flag last pushed, so a row that goes stale is pushed once more */
-  pushedStale?: boolean;
+  /** when this row was last pushed, and whether it was stale then */
+  pushedMs: number;
+  pushedStale: boolean;
+}
+
+/** What every live row carries besides its domain fields; formatted only when read. */
+export interface LiveStamp {
+  ts: string;
+  receivedAt: string;
+  stale: boolean;
 }
 
 /**
  * Latest state per object. Only moves forward in the device's time, so buffered and
- * out-of-order records go to history without moving live state back. Keeps the set of objects
- * changed since the last push: Socket.IO pushes take the changes on a timer, so a chatty device
- * costs one update per push interval, however often it reports.
+ * out-of-order records go to history without moving live state back. Tracks what changed
+ * since the last push so that Socket.IO sends each object at most once per `minIntervalMs`
+ * however often it reports, and at once when it has been quiet.
  */
 export class LiveTable<S extends object> {
   private readonly rows = new Map<string, Row<S>>();
@@ -22,7 +32,7 @@ export class LiveTable<S extends object> {
   offer(key: string, tsMs: number, receivedMs: number, state: S): boolean {
     const current = this.rows.get(key);
     if (current && tsMs <= current.tsMs) return false;
-    this.rows.set(key, { state, tsMs, receivedMs });
+    this.rows.set(key, { state, tsMs, receivedMs, pushedMs: current?.pushedMs ?? -Infinity, pushedStale: current?.pushedStale ?? false });
     this.changed.add(key);
     return true;
   }
@@ -36,27 +46,40 @@ export class LiveTable<S extends object> {
     return this.rows.size;
   }
 
-  list(filter?: (s: S) => boolean): (S & { stale: boolean })[] {
-    const out: (S & { stale: boolean })[] = [];
-    for (const row of this.rows.values()) if (!filter || filter(row.state)) out.push(this.withStale(row));
+  list(filter?: (s: S) => boolean): (S & LiveStamp)[] {
+    const now = this.now();
+    const out: (S & LiveStamp)[] = [];
+    for (const row of this.rows.values()) if (!filter || filter(row.state)) out.push(this.stamp(row, now));
     return out;
   }
 
-  /** The rows changed since the previous call, and those that went stale (or fresh) since. */
-  takeChanges(): (S & { stale: boolean })[] {
-    const out: (S & { stale: boolean })[] = [];
-    for (const [key, row] of this.rows) {
-      const withStale = this.withStale(row);
-      if (this.changed.has(key) || row.pushedStale !== withStale.stale) {
-        row.pushedStale = withStale.stale;
-        out.push(withStale);
+  /**
+   * Changed rows whose last push is at least `minIntervalMs` old; the others wait for a later
+   * call. With `sweepStale`, also every row that went stale (or came back) since it was pushed.
+   */
+  takeChanges(minIntervalMs: number, sweepStale = false): (S & LiveStamp)[] {
+    const now = this.now();
+    const out: (S & LiveStamp)[] = [];
+    const take = (key: string, row: Row<S>) => {
+      const stamped = this.stamp(row, now);
+      row.pushedMs = now;
+      row.pushedStale = stamped.stale;
+      this.changed.delete(key);
+      out.push(stamped);
+    };
+    for (const key of this.changed) {
+      const row = this.rows.get(key);
+      if (row && now - row.pushedMs >= minIntervalMs) take(key, row);
+    }
+    if (sweepStale) {
+      for (const [key, row] of this.rows) {
+        if (now - row.receivedMs > this.staleAfterMs !== row.pushedStale && !this.changed.has(key)) take(key, row);
       }
     }
-    this.changed.clear();
     return out;
   }
 
-  private withStale(row: Row<S>): S & { stale: boolean } {
-    return { ...row.state, stale: this.now() - row.receivedMs > this.staleAfterMs };
+  private stamp(row: Row<S>, now: number): S & LiveStamp {
+    return { ...row.state, ts: toIsoUtc(row.tsMs), receivedAt: toIsoUtc(row.receivedMs), stale: now - row.receivedMs > this.staleAfterMs };
   }
 }

@@ -1,7 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace } from 'socket.io';
 import {
-  LIVE_PUSH_INTERVAL_MS,
+  LIVE_MIN_INTERVAL_MS,
+  LIVE_TICK_MS,
   namespaces,
   type ClientToServer,
   type EnergyServerEvents,
@@ -31,7 +32,7 @@ const ROOM = /^(route|stop|group|building):[^\s]{1,120}$/;
 
 /**
  * Socket.IO on the hub's HTTP server. Every namespace checks the handshake token and the
- * role; updates are coalesced and pushed every LIVE_PUSH_INTERVAL_MS.
+ * role; updates are coalesced per object (see LIVE_MIN_INTERVAL_MS).
  */
 export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
   // destroyUpgrade: false leaves other WebSocket upgrades (MQTT at /mqtt) to their own handler.
@@ -90,11 +91,15 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
     for (const [room, list] of byRoom) nsp.to(room).emit(event, list);
   }
 
+  // Objects going stale is checked once a second: it means a walk over every object.
+  let ticks = 0;
+  const staleEvery = Math.round(1000 / LIVE_TICK_MS);
   const timer = setInterval(() => {
-    push(transit as Namespace, 'vehicles', deps.vehicles.takeChanges(), (v) => (v.routeId ? `route:${v.routeId}` : null));
-    push(lighting as Namespace, 'controllers', deps.controllers.takeChanges(), (c) => (c.groupId ? `group:${c.groupId}` : null));
-    push(energy as Namespace, 'meters', deps.meters.takeChanges(), (m) => (m.buildingId ? `building:${m.buildingId}` : null));
-  }, LIVE_PUSH_INTERVAL_MS);
+    const sweep = ++ticks % staleEvery === 0;
+    push(transit as Namespace, 'vehicles', deps.vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (v) => (v.routeId ? `route:${v.routeId}` : null));
+    push(lighting as Namespace, 'controllers', deps.controllers.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (c) => (c.groupId ? `group:${c.groupId}` : null));
+    push(energy as Namespace, 'meters', deps.meters.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (m) => (m.buildingId ? `building:${m.buildingId}` : null));
+  }, LIVE_TICK_MS);
   timer.unref();
 
   return {

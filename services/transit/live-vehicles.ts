@@ -1,8 +1,8 @@
-import { STALE_AFTER_MS, toIsoUtc, type Device, type Position, type VehicleState } from '../contracts/index.ts';
-import { LiveTable } from '../live/live-table.ts';
+import { STALE_AFTER_MS, type Device, type Position, type VehicleState } from '../contracts/index.ts';
+import { LiveTable, type LiveStamp } from '../live/live-table.ts';
 
 /** Where every vehicle is now. A record without a GPS fix never moves a vehicle. */
-export class LiveVehicles extends LiveTable<Omit<VehicleState, 'stale'>> {
+export class LiveVehicles extends LiveTable<Omit<VehicleState, keyof LiveStamp>> {
   constructor(now: () => number) {
     super(now, STALE_AFTER_MS);
   }
@@ -11,7 +11,7 @@ export class LiveVehicles extends LiveTable<Omit<VehicleState, 'stale'>> {
     if (p.fix === false || !device.vehicleId) return false;
     return this.offer(device.vehicleId, p.ts, receivedMs, {
       vehicleId: device.vehicleId, deviceId: device.id, routeId: device.routeId, lat: p.lat, lon: p.lon,
-      speedKmh: p.speedKmh ?? null, courseDeg: p.courseDeg ?? null, ts: toIsoUtc(p.ts), receivedAt: toIsoUtc(receivedMs), demo: device.demo,
+      speedKmh: p.speedKmh ?? null, courseDeg: p.courseDeg ?? null, demo: device.demo,
     });
   }
 
