@@ -50,6 +50,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   /** Payloads that failed validation: acknowledged and dead-lettered, but never forwarded. */
   const refusedPayloads = new WeakSet<Buffer>();
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
+  const receivedMqtt = metrics.received.labels({ source: 'mqtt' });
 
   const broker = await Aedes.createBroker({
     // A device's session is its id; a second connection with the same id replaces the first.
@@ -101,7 +102,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
       }
       // Devices' messages are telemetry, never retained state of the broker.
       packet.retain = false;
-      metrics.received.inc({ source: 'mqtt' });
+      receivedMqtt.inc();
       const decoded = decodeDeviceMessage(packet.topic, packet.payload as Buffer, now());
       if (!decoded.ok) {
         ingest.reject({ ...decoded.error, source: 'mqtt', topic: packet.topic, payload: packet.payload as Buffer });

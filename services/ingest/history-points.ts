@@ -1,10 +1,13 @@
 import type { Device, DeviceMessage } from '../contracts/index.ts';
 import type { FieldValue, HistoryPoint } from '../store/history-store.ts';
 
-function defined(fields: Record<string, FieldValue | undefined>): Record<string, FieldValue> {
-  const out: Record<string, FieldValue> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
-  return out;
+/** Adds the optional fields that are present. On the hot path: a plain loop, no entries arrays. */
+function withOptional(fields: Record<string, FieldValue>, optional: Record<string, FieldValue | undefined>): Record<string, FieldValue> {
+  for (const k in optional) {
+    const v = optional[k];
+    if (v !== undefined) fields[k] = v;
+  }
+  return fields;
 }
 
 /**
@@ -16,17 +19,12 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
   switch (m.channel) {
     case 'position': {
       const p = m.payload;
-      const io: Record<string, number> = {};
-      for (const [id, v] of Object.entries(p.io ?? {})) io[`io_${id}`] = v;
-      return {
-        measurement: 'position',
-        tags: { device: device.id, ...(device.vehicleId ? { vehicle: device.vehicleId } : {}) },
-        ts: m.ts,
-        fields: defined({
-          lat: p.lat, lon: p.lon, speedKmh: p.speedKmh, courseDeg: p.courseDeg, altitudeM: p.altitudeM,
-          satellites: p.satellites, hdop: p.hdop, fix: p.fix ?? true, ignition: p.ignition, odometerKm: p.odometerKm, ...io,
-        }),
-      };
+      const fields = withOptional({ lat: p.lat, lon: p.lon, fix: p.fix ?? true }, {
+        speedKmh: p.speedKmh, courseDeg: p.courseDeg, altitudeM: p.altitudeM, satellites: p.satellites, hdop: p.hdop,
+        ignition: p.ignition, odometerKm: p.odometerKm,
+      });
+      if (p.io) for (const id in p.io) fields[`io_${id}`] = p.io[id]!;
+      return { measurement: 'position', tags: device.vehicleId ? { device: device.id, vehicle: device.vehicleId } : { device: device.id }, ts: m.ts, fields };
     }
     case 'lighting-state': {
       const s = m.payload;
@@ -34,8 +32,8 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
         measurement: 'lighting_state',
         tags: { device: device.id, ...(device.groupId ? { group: device.groupId } : {}) },
         ts: m.ts,
-        fields: defined({
-          level: s.level, on: s.on, powerW: s.powerW, voltageV: s.voltageV, currentA: s.currentA, energyKWh: s.energyKWh,
+        fields: withOptional({ level: s.level, on: s.on }, {
+          powerW: s.powerW, voltageV: s.voltageV, currentA: s.currentA, energyKWh: s.energyKWh,
           lamps: s.lamps ? JSON.stringify(s.lamps) : undefined,
         }),
       };
@@ -46,7 +44,7 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
         measurement: 'energy_reading',
         tags: { device: device.id, ...(device.buildingId ? { building: device.buildingId } : {}) },
         ts: m.ts,
-        fields: defined({ value: r.value, unit: r.unit, powerW: r.powerW }),
+        fields: withOptional({ value: r.value, unit: r.unit }, { powerW: r.powerW }),
       };
     }
     case 'lighting-cmd-ack':

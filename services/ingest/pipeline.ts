@@ -23,6 +23,8 @@ export interface PipelineDeps {
 /** The ingest pipeline: registry check → spool (durable) → live state. The history writer drains the spool. */
 export class IngestPipeline implements Ingest {
   private readonly listeners: AcceptedListener[] = [];
+  /** prom-client children by label pair: looking labels up per message is measurable at 10k msg/s */
+  private readonly acceptedCounters = new Map<string, { inc(): void }>();
   constructor(private readonly deps: PipelineDeps) {}
 
   onAccepted(listener: AcceptedListener): void {
@@ -30,7 +32,7 @@ export class IngestPipeline implements Ingest {
   }
 
   async accept(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions = {}): Promise<void> {
-    const { lookupDevice, journal, metrics, now } = this.deps;
+    const { lookupDevice, journal, now } = this.deps;
     const gate = this.deps.admit?.();
     if (gate) await gate;
     const receivedMs = now();
@@ -48,7 +50,7 @@ export class IngestPipeline implements Ingest {
     }
     if (records.length) await journal.append(records, { durable: options.durable !== false });
     for (const { message, device } of kept) {
-      metrics.accepted.inc({ source, channel: message.channel });
+      this.acceptedCounter(source, message.channel).inc();
       for (const listener of this.listeners) {
         try {
           listener(message, device, receivedMs);
@@ -58,6 +60,13 @@ export class IngestPipeline implements Ingest {
         }
       }
     }
+  }
+
+  private acceptedCounter(source: IngestSource, channel: string): { inc(): void } {
+    const key = `${source}/${channel}`;
+    let c = this.acceptedCounters.get(key);
+    if (!c) this.acceptedCounters.set(key, (c = this.deps.metrics.accepted.labels({ source, channel })));
+    return c;
   }
 
   reject(input: DeadLetterInput): void {
