@@ -46,6 +46,6 @@ export interface StopsServerEvents {
 }
 
 /** How often the hub looks for changed objects to send. */
-export const LIVE_TICK_MS = 25;
+export const LIVE_TICK_MS = 10;
 /** The shortest time between two updates of one object: at most four a second. */
 export const LIVE_MIN_INTERVAL_MS = 250;

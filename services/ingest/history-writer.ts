@@ -6,6 +6,18 @@ import { decodePoint } from './history-points.ts';
 import type { Journal } from './journal.ts';
 
 const MIN_BACKOFF_MS = 200;
+const WRITES_IN_FLIGHT = 2;
+/** Points decoded between two turns of the event loop, so a 5,000-point batch never stalls device traffic. */
+const DECODE_SLICE = 500;
+
+async function decodeInSlices(records: readonly Uint8Array[]): Promise<HistoryPoint[]> {
+  const points: HistoryPoint[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % DECODE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    points.push(decodePoint(records[i]!));
+  }
+  return points;
+}
 const MAX_BACKOFF_MS = 30_000;
 
 /**
@@ -87,31 +99,46 @@ export class HistoryWriter {
   private async run(): Promise<void> {
     const { metrics, logger } = this.deps;
     let backoff = MIN_BACKOFF_MS;
+    // Batches being written, oldest first. Two at a time: the next batch is encoded while the
+    // store answers the previous one. They are confirmed strictly in spool order.
+    const inFlight: { done: Promise<void>; end: unknown; points: number; stopTimer: () => void }[] = [];
     while (this.running) {
-      let batch: Awaited<ReturnType<Journal['read']>>;
-      try {
-        batch = await this.journal.read(this.store.maxBatch);
-      } catch (err) {
-        logger.error({ err }, 'reading the spool failed');
-        await this.sleep(backoff);
+      let batch: Awaited<ReturnType<Journal['read']>> = null;
+      if (inFlight.length < WRITES_IN_FLIGHT) {
+        try {
+          batch = await this.journal.read(this.store.maxBatch);
+        } catch (err) {
+          logger.error({ err }, 'reading the spool failed');
+          await this.sleep(backoff);
+          continue;
+        }
+      }
+      if (batch) {
+        const points = await decodeInSlices(batch.records);
+        const done = this.writeOrIsolate(points);
+        done.catch(() => undefined); // awaited below, in order; this only keeps it from counting as unhandled
+        inFlight.push({ done, end: batch.end, points: points.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
         continue;
       }
-      if (!batch) {
+      const oldest = inFlight.shift();
+      if (!oldest) {
         await Promise.race([this.journal.waitReadable(), this.stopped]);
         continue;
       }
-      const points = batch.records.map(decodePoint);
-      const stopTimer = metrics.storeWriteSeconds.startTimer();
       try {
-        await this.writeOrIsolate(points);
-        stopTimer();
-        await this.journal.confirm(batch.end);
-        metrics.storeWrittenPoints.inc(points.length);
-        if (this.lastError !== undefined) logger.info({ points: points.length }, 'history store writes resumed');
+        await oldest.done;
+        oldest.stopTimer();
+        await this.journal.confirm(oldest.end);
+        metrics.storeWrittenPoints.inc(oldest.points);
+        if (this.lastError !== undefined) logger.info({ points: oldest.points }, 'history store writes resumed');
         this.lastError = undefined;
         this.failingSince = undefined;
         backoff = MIN_BACKOFF_MS;
       } catch (err) {
+        // Everything after the confirmed position is read again; what the later writes stored is
+        // written again, harmlessly.
+        await Promise.allSettled(inFlight.map((w) => w.done));
+        inFlight.length = 0;
         metrics.storeWriteErrors.inc();
         this.journal.rewind();
         const message = (err as Error).message;
@@ -124,5 +151,6 @@ export class HistoryWriter {
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       }
     }
+    await Promise.allSettled(inFlight.map((w) => w.done));
   }
 }

@@ -19,11 +19,13 @@ import {
   comparePoints,
   filterCanMatch,
   latestPerDevice,
-  normalizePoints,
+  normalizePoint,
   type StoreLogger,
 } from './points.ts';
 
 const gzip = promisify(gzipCallback);
+const ENCODE_SLICE = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface InfluxStoreOptions {
   /** base URL, e.g. http://localhost:8086 (a path prefix behind a proxy is kept) */
@@ -162,11 +164,15 @@ export class InfluxHistoryStore implements HistoryStore {
   }
 
   async write(points: readonly HistoryPoint[]): Promise<void> {
-    const normalized = normalizePoints(points);
-    for (let i = 0; i < normalized.length; i += this.maxBatch) {
-      const lines = normalized.slice(i, i + this.maxBatch).map(toLine);
-      await this.post(lines);
+    // Check every point before anything is sent: a bad one refuses the whole call.
+    const lines: string[] = [];
+    for (let i = 0; i < points.length; i++) {
+      // Encoding thousands of points is tens of milliseconds: give the event loop (device
+      // traffic, live pushes) a turn now and then instead of stalling it.
+      if (i > 0 && i % ENCODE_SLICE === 0) await yieldToEventLoop();
+      lines.push(toLine(normalizePoint(points[i]!, i)));
     }
+    for (let i = 0; i < lines.length; i += this.maxBatch) await this.post(lines.slice(i, i + this.maxBatch));
   }
 
   private async post(lines: string[]): Promise<void> {
