@@ -20,7 +20,7 @@ export interface PipelineDeps {
   admit?: () => Promise<void> | undefined;
 }
 
-/** The ingest pipeline: registry check → spool (durable) → live state. The history writer drains the spool. */
+/** The ingest pipeline: registry check → live state, and the spool (durable) before the acknowledgement. The history writer drains the spool. */
 export class IngestPipeline implements Ingest {
   private readonly listeners: AcceptedListener[] = [];
   /** prom-client children by label pair: looking labels up per message is measurable at 10k msg/s */
@@ -48,9 +48,10 @@ export class IngestPipeline implements Ingest {
       if (point) records.push(encodePoint(point));
       kept.push({ message, device });
     }
-    if (records.length) await journal.append(records, { durable: options.durable !== false });
+    // Live views see a message at once, without waiting for the fsync: they are not the record.
+    // Should the spool fail, the device is not acknowledged and sends the same message again,
+    // which live state takes as a duplicate.
     for (const { message, device } of kept) {
-      this.acceptedCounter(source, message.channel).inc();
       for (const listener of this.listeners) {
         try {
           listener(message, device, receivedMs);
@@ -60,6 +61,8 @@ export class IngestPipeline implements Ingest {
         }
       }
     }
+    if (records.length) await journal.append(records, { durable: options.durable !== false });
+    for (const { message } of kept) this.acceptedCounter(source, message.channel).inc();
   }
 
   private acceptedCounter(source: IngestSource, channel: string): { inc(): void } {

@@ -176,7 +176,9 @@ export class InfluxHistoryStore implements HistoryStore {
   }
 
   private async post(lines: string[]): Promise<void> {
-    const body = await gzip(Buffer.from(lines.join('\n'), 'utf8'));
+    // Level 1: several times cheaper than the default and nearly as small for line protocol;
+    // the CPU it saves is shared with ingest on a small machine.
+    const body = await gzip(Buffer.from(lines.join('\n'), 'utf8'), { level: 1 });
     const params = new URLSearchParams({ db: this.database, precision: 'ms' });
     let res: Response;
     try {

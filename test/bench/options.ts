@@ -23,7 +23,7 @@ export interface BenchOptions {
 
 export const DEFAULTS: BenchOptions = {
   durationS: 20,
-  connections: 200,
+  connections: 1500,
   window: 8,
   rate: 5000,
   latencyDurationS: 15,
