@@ -46,6 +46,8 @@ export function describeZodError(error: z.ZodError): string {
     .map((i) => {
       const path = i.path.length ? i.path.join('.') : '(payload)';
       if (i.code === 'unrecognized_keys') return `${i.keys.join(', ')}: unknown field${i.keys.length > 1 ? 's' : ''}`;
+      // A bad record key: the key schema's own message says what keys must look like.
+      if (i.code === 'invalid_key') return `${path}: ${i.issues[0]?.message ?? i.message}`;
       return `${path}: ${i.message}`;
     })
     .join('; ');

@@ -77,6 +77,17 @@ describe('tracker gateways in the hub, end to end', () => {
     expect(points[1]!.lat).toBeCloseTo(48.5111, 4);
   });
 
+  it('Wialon IPS: a record without a GPS fix is kept in history as such and does not move the vehicle', async () => {
+    const client = new WialonTcpClient('2.0');
+    await client.connect('127.0.0.1', t.hub.ports.wialon);
+    expect(await client.login('861230043907626')).toBe('1');
+    expect(await client.sendData({ ts: now + 1000, speedKmh: 0, satellites: 0 })).toBe('1'); // NA;NA coordinates: #AD#1
+    client.close();
+    const points = await track('BUS-601', 3);
+    expect(points.at(-1)).toMatchObject({ ts: new Date(now + 1000).toISOString(), fix: false });
+    expect(await live('BUS-601')).toMatchObject({ ts: new Date(now - 30_000).toISOString() });
+  });
+
   it('Wialon IPS: an unknown IMEI is refused with #AL#0', async () => {
     const client = new WialonTcpClient('2.0');
     await client.connect('127.0.0.1', t.hub.ports.wialon);

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../services/contracts/index.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
@@ -75,6 +76,16 @@ describe('MQTT security (mosquitto clients against the embedded broker)', () => 
     const otherOut = await other.exited;
     expect(otherOut.stderr + otherOut.stdout).toMatch(/denied|refused|rejected/i);
     await own.stop();
+  });
+
+  it('takes MQTT over WebSocket at /mqtt on the HTTP port, with the same authentication', async () => {
+    const url = `ws://127.0.0.1:${t.hub.ports.http}/mqtt`;
+    await expect(mqtt.connectAsync(url, { username: 'trk-a', password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+    const c = await mqtt.connectAsync(url, { username: b.id, password: b.secret, reconnectPeriod: 0 });
+    await c.publishAsync(topics.position(b.id), position(48.5333), { qos: 1 });
+    await c.endAsync();
+    const v = await eventually(async () => ((await (await t.api('/api/v1/transit/vehicles')).json()) as { vehicleId: string; lat: number }[]).find((x) => x.vehicleId === 'TB-202' && x.lat === 48.5333));
+    expect(v.lat).toBe(48.5333);
   });
 
   it('counts refused logins in /metrics', async () => {
