@@ -169,24 +169,6 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const gt06 = await startGt06Gateway({ ...gatewayOptions, port: settings.GT06_PORT });
     closers.push(() => gt06.close());
 
-    // Load is sampled here, a few times a second, for backpressure and /metrics alike.
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
-    const loadTimer = setInterval(() => {
-      const lagMs = lag.count > 0 ? lag.percentile(99) / 1e6 : 0;
-      lag.reset();
-      const s = spool.stats;
-      metrics.eventLoopLagSeconds.set(lagMs / 1000);
-      metrics.backlogRecords.set(s.backlogRecords);
-      metrics.backlogBytes.set(s.backlogBytes);
-      backpressure.update({ backlogRecords: s.backlogRecords, lagMs });
-    }, 250);
-    loadTimer.unref();
-    closers.push(() => {
-      clearInterval(loadTimer);
-      lag.disable();
-    });
-
     const startedMs = now();
     const health = async (): Promise<Health> => {
       const storeStatus = await store.status();
@@ -234,6 +216,26 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     closers.push(() => realtime.close());
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
+
+    // Load is sampled here, a few times a second, for backpressure and /metrics alike; from
+    // here on, so that start-up work (bundling the dashboards) is not taken for overload.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const loadTimer = setInterval(() => {
+      const lagMs = lag.count > 0 ? lag.percentile(99) / 1e6 : 0;
+      lag.reset();
+      const s = spool.stats;
+      metrics.eventLoopLagSeconds.set(lagMs / 1000);
+      metrics.backlogRecords.set(s.backlogRecords);
+      metrics.backlogBytes.set(s.backlogBytes);
+      backpressure.update({ backlogRecords: s.backlogRecords, lagMs });
+    }, 250);
+    loadTimer.unref();
+    closers.push(() => {
+      clearInterval(loadTimer);
+      lag.disable();
+    });
+
     const httpPort = (app.server.address() as AddressInfo).port;
     const ports = { http: httpPort, mqtt: mqttPort, teltonika: teltonika.port, teltonikaUdp: teltonika.udpPort ?? teltonika.port, wialon: wialon.port, gt06: gt06.port };
     logger.info({ ...ports, store: store.kind, dataDir }, 'mistohub is up');
