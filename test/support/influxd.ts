@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { makeTempDir } from './temp-dir.ts';
+import { freePort } from './free-port.ts';
 
 const INFLUXD = '/usr/bin/influxd';
 
@@ -17,23 +17,6 @@ export interface RunningInfluxd {
   restart(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not get a free port'));
-        return;
-      }
-      const { port } = address;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function configText(dir: string, httpPort: number, rpcPort: number): string {
   // Every listener influxd knows is either bound to loopback on a free port or turned off, so
