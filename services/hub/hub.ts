@@ -115,17 +115,20 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const controllers = new LiveControllers(now);
     const meters = new LiveMeters(now);
 
-    const backpressure = new Backpressure(options.backpressure ?? DEFAULT_LIMITS, (state) => {
+    const backpressure = new Backpressure(now, options.backpressure ?? DEFAULT_LIMITS, (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
       else logger.info('intake back to full speed');
     });
     const pipeline = new IngestPipeline({
       lookupDevice: (id) => devices.get(id), journal: spool, deadLetters, metrics, logger, now,
-      admit: () => {
-        const wait = backpressure.admit();
-        if (wait) metrics.throttleWaits.inc();
-        return wait;
+      admission: {
+        admit: () => {
+          const wait = backpressure.admit();
+          if (wait) metrics.throttleWaits.inc();
+          return wait;
+        },
+        done: () => backpressure.done(),
       },
     });
     pipeline.onAccepted((m, device, receivedMs) => {
@@ -169,9 +172,20 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const gt06 = await startGt06Gateway({ ...gatewayOptions, port: settings.GT06_PORT });
     closers.push(() => gt06.close());
 
+    // The store is asked on a timer, not per health request: health must answer at once even
+    // when the hub is flooded, and a probe's poll should not cost a round trip to InfluxDB.
+    let storeStatus = await store.status();
+    const storeProbe = setInterval(() => {
+      store.status().then(
+        (s) => (storeStatus = s),
+        (err: Error) => (storeStatus = { ok: false, detail: err.message }),
+      );
+    }, 5_000);
+    storeProbe.unref();
+    closers.push(() => clearInterval(storeProbe));
+
     const startedMs = now();
     const health = async (): Promise<Health> => {
-      const storeStatus = await store.status();
       const writing = writer.status();
       const s = spool.stats;
       const components: Health['components'] = {

@@ -11,15 +11,23 @@ export interface BackpressureLimits {
   maxBacklogRecords: number;
   /** p99 event-loop lag before intake slows */
   maxLagMs: number;
+  /**
+   * messages taken off sockets and not yet kept before intake slows. A flood shows here first,
+   * at once, while lag is only sampled a few times a second.
+   */
+  maxInFlight: number;
   /** the longest one admission is held */
   maxDelayMs: number;
+  /** how long intake stays marked as slowed after the last overload, so health does not flap */
+  holdMs: number;
 }
 
-export const DEFAULT_LIMITS: BackpressureLimits = { maxBacklogRecords: 500_000, maxLagMs: 200, maxDelayMs: 1_000 };
+export const DEFAULT_LIMITS: BackpressureLimits = { maxBacklogRecords: 500_000, maxLagMs: 200, maxInFlight: 50_000, maxDelayMs: 1_000, holdMs: 3_000 };
 
 export interface Load {
   backlogRecords: number;
   lagMs: number;
+  inFlight: number;
 }
 
 export interface PressureState {
@@ -32,30 +40,45 @@ export interface PressureState {
 
 /** Pure: what to do at a given load. */
 export function assessPressure(load: Load, limits: BackpressureLimits): PressureState {
-  const backlog = load.backlogRecords / limits.maxBacklogRecords;
-  const lag = load.lagMs / limits.maxLagMs;
-  const level = Math.max(backlog, lag);
+  const signals: [number, string][] = [
+    [load.backlogRecords / limits.maxBacklogRecords, `spool backlog ${load.backlogRecords} records is over ${limits.maxBacklogRecords}: the store is not keeping up`],
+    [load.lagMs / limits.maxLagMs, `event-loop lag ${Math.round(load.lagMs)} ms is over ${limits.maxLagMs} ms: the hub is at its capacity`],
+    [load.inFlight / limits.maxInFlight, `${load.inFlight} messages waiting to be kept, over ${limits.maxInFlight}: more is coming in than the hub can take`],
+  ];
+  const [level, reason] = signals.reduce((worst, s) => (s[0] > worst[0] ? s : worst));
   if (level < 1) return { throttled: false, level, delayMs: 0 };
-  const reason =
-    backlog >= lag
-      ? `spool backlog ${load.backlogRecords} records is over ${limits.maxBacklogRecords}: the store is not keeping up`
-      : `event-loop lag ${Math.round(load.lagMs)} ms is over ${limits.maxLagMs} ms: the hub is at its capacity`;
   // Grows with the overload, so a little over the limit costs little.
   const delayMs = Math.min(limits.maxDelayMs, Math.round(20 * level ** 2));
   return { throttled: true, level, reason, delayMs };
 }
 
-/** Holds the latest assessment (made on a timer, not per message) and hands out admission delays. */
+/**
+ * Holds the latest assessment (made on a timer, not per message), counts the messages in
+ * flight, and hands out admission delays.
+ */
 export class Backpressure {
   private current: PressureState = { throttled: false, level: 0, delayMs: 0 };
+  private lastOverloadMs = Number.NEGATIVE_INFINITY;
+  private lastReason = '';
+  private inFlight = 0;
 
   constructor(
+    private readonly now: () => number,
     private readonly limits: BackpressureLimits = DEFAULT_LIMITS,
     private readonly onChange: (s: PressureState) => void = () => undefined,
   ) {}
 
-  update(load: Load): PressureState {
-    const next = assessPressure(load, this.limits);
+  update(load: Omit<Load, 'inFlight'>): PressureState {
+    const assessed = assessPressure({ ...load, inFlight: this.inFlight }, this.limits);
+    const now = this.now();
+    if (assessed.throttled) {
+      this.lastOverloadMs = now;
+      this.lastReason = assessed.reason!;
+    }
+    // Within the hold time after an overload intake counts as slowed (health says so), though
+    // admissions are no longer delayed once the load is back under its limits.
+    const held = !assessed.throttled && now - this.lastOverloadMs < this.limits.holdMs;
+    const next: PressureState = held ? { ...assessed, throttled: true, reason: this.lastReason } : assessed;
     if (next.throttled !== this.current.throttled) this.onChange(next);
     this.current = next;
     return next;
@@ -65,9 +88,19 @@ export class Backpressure {
     return this.current;
   }
 
-  /** undefined when intake may go on at once; otherwise a promise that resolves after the delay. */
+  /**
+   * Call once per message before it is kept, and `done()` after. Answers undefined when intake
+   * may go on at once, otherwise a promise that resolves after the delay. A flood is delayed
+   * at once, without waiting for the next assessment.
+   */
   admit(): Promise<void> | undefined {
-    const { delayMs } = this.current;
+    this.inFlight++;
+    let { delayMs } = this.current;
+    if (this.inFlight > this.limits.maxInFlight) delayMs = Math.max(delayMs, assessPressure({ backlogRecords: 0, lagMs: 0, inFlight: this.inFlight }, this.limits).delayMs);
     return delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : undefined;
+  }
+
+  done(): void {
+    this.inFlight--;
   }
 }

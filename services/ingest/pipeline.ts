@@ -16,8 +16,8 @@ export interface PipelineDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
-  /** Resolves when intake may go on; backpressure delays it while the hub is overloaded. */
-  admit?: () => Promise<void> | undefined;
+  /** Backpressure: `admit` resolves when intake may go on (later while the hub is overloaded); `done` when the message is kept or refused. */
+  admission?: { admit(): Promise<void> | undefined; done(): void };
 }
 
 /** The ingest pipeline: registry check → live state, and the spool (durable) before the acknowledgement. The history writer drains the spool. */
@@ -32,9 +32,18 @@ export class IngestPipeline implements Ingest {
   }
 
   async accept(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions = {}): Promise<void> {
+    const admission = this.deps.admission;
+    const gate = admission?.admit();
+    try {
+      if (gate) await gate;
+      await this.keep(messages, source, options);
+    } finally {
+      admission?.done();
+    }
+  }
+
+  private async keep(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions): Promise<void> {
     const { lookupDevice, journal, now } = this.deps;
-    const gate = this.deps.admit?.();
-    if (gate) await gate;
     const receivedMs = now();
     const kept: { message: DeviceMessage; device: Device }[] = [];
     const records: Uint8Array[] = [];

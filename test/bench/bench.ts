@@ -182,6 +182,18 @@ async function account(influxUrl: string, db: string, run: RunResult, devices: B
 }
 
 /** Waits until the spool is empty (bounded), then counts. */
+interface OverloadFigures {
+  offeredPerSec: number;
+  /** what the generator managed to send: on two cores it may fall short of the offer */
+  sentPerSec: number;
+  ackedPerSec: number;
+  acked: number;
+  lost: number;
+  alive: boolean;
+  /** health statuses seen, polled every 500 ms during the phase */
+  health: Record<string, number>;
+}
+
 async function drainAndCount(watch: MetricsWatch, influxUrl: string, run: RunResult, devices: BenchDevice[], timeoutMs: number): Promise<Accounting & { drainS: number }> {
   const t0 = performance.now();
   await watch.poll();
@@ -526,6 +538,35 @@ async function main(): Promise<void> {
   const latAcc = await drainAndCount(watch, influx.url, lat.run, devices, 120_000);
   log(`latency: ${fmt(lat.figures.matched)} pushes matched; p50 ${fmt(lat.figures.p50Ms, 1)} ms, p99 ${fmt(lat.figures.p99Ms, 1)} ms`);
 
+  // c. overload: open loop at three times the measured capacity. The hub must stay up, say
+  // `degraded` while it slows intake, and lose nothing it acknowledged.
+  let overload: OverloadFigures | undefined;
+  if (opts.overloadDurationS > 0) {
+    const offered = Math.round(3 * capMsgsPerSec);
+    log(`overload: ${fmt(offered)} msgs/s offered (3 × capacity) for ${opts.overloadDurationS} s`);
+    const health = new Map<string, number>();
+    const note = (status: string) => health.set(status, (health.get(status) ?? 0) + 1);
+    const poller = setInterval(() => {
+      fetch(`${hub.httpUrl}/api/v1/health`, { signal: AbortSignal.timeout(2000) })
+        .then(async (r) => note(((await r.json()) as { status: string }).status))
+        .catch(() => note('no answer'));
+    }, 500);
+    const over = await pool.run({ mode: 'open', window: 0, rate: offered, durationMs: opts.overloadDurationS * 1000, tsBase: 0, record: false, settleMs: 30_000 });
+    clearInterval(poller);
+    const alive = hub.child.proc.exitCode === null;
+    const overAcc = await drainAndCount(watch, influx.url, over, devices, 300_000);
+    overload = {
+      offeredPerSec: offered,
+      sentPerSec: over.published / (over.windowMs / 1000),
+      ackedPerSec: over.ackedInWindow / (over.windowMs / 1000),
+      acked: overAcc.acked,
+      lost: overAcc.lost,
+      alive,
+      health: Object.fromEntries(health),
+    };
+    log(`overload: ${fmt(overload.ackedPerSec)} msgs/s acknowledged, lost ${overAcc.lost}, health seen ${JSON.stringify(overload.health)}`);
+  }
+
   await pool.close();
   await hub.child.stop(30_000);
   let profile: ProfileSummary | undefined;
@@ -546,7 +587,7 @@ async function main(): Promise<void> {
   if (opts.peer) peer = await runPeer(work.path, influx.url, influxPids, devices, sampler, opts);
 
   // ---- report
-  const hubLost = capAcc.lost + latAcc.lost;
+  const hubLost = capAcc.lost + latAcc.lost + (overload?.lost ?? 0);
   const capAck = ackPercentiles(cap);
   const spread = perSecondSpread(cap);
   const ratio = peer && peer.msgsPerSec > 0 ? capMsgsPerSec / peer.msgsPerSec : Number.NaN;
@@ -583,6 +624,13 @@ async function main(): Promise<void> {
     ['  any message → dashboard shows it or newer, p50 / p99, ms', `${fmt(lat.figures.freshP50Ms, 1)} / ${fmt(lat.figures.freshP99Ms, 1)}`, '—'],
     ['  publish → PUBACK p50 / p99, ms', `${fmt(lat.figures.pubackP50Ms, 1)} / ${fmt(lat.figures.pubackP99Ms, 1)}`, '—'],
     ['  CPU %: hub / generator / other processes', `${fmt(latCpu.hub?.cpuPct)} / ${fmt(latCpu.generator?.cpuPct)} / ${fmt(latOtherCpu)}`, '—'],
+    ...(overload
+      ? ([
+          [`overload at 3 × capacity: offered / sent / acked msgs/s`, `${fmt(overload.offeredPerSec)} / ${fmt(overload.sentPerSec)} / ${fmt(overload.ackedPerSec)}`, '—'],
+          ['  hub stayed up; lost (acked, not stored)', `${overload.alive ? 'yes' : 'NO'}; ${fmt(overload.lost)}`, '—'],
+          ['  health seen (polls every 500 ms)', Object.entries(overload.health).map(([k, n]) => `${k} ${n}`).join(', '), '—'],
+        ] as [string, string, string][])
+      : []),
     ['ratio, acked msgs/s (hub / peer)', fmt(ratio, 2), ''],
     ['ratio, hub acked vs peer stored msgs/s', fmt(ratioStored, 2), ''],
   ];
@@ -651,6 +699,7 @@ async function main(): Promise<void> {
     lagPeakMs: round(capLagPeakMs, 1),
     pubackP50Ms: round(capAck.p50, 2),
     pubackP99Ms: round(capAck.p99, 2),
+    overload: overload ? { ...overload, sentPerSec: round(overload.sentPerSec), ackedPerSec: round(overload.ackedPerSec) } : null,
     latency: {
       rate: opts.rate,
       matched: lat.figures.matched,

@@ -19,6 +19,8 @@ export interface BenchOptions {
   peerDrainS: number;
   /** run the hub under `node --cpu-prof` and summarise where its time goes */
   profile: boolean;
+  /** seconds of the overload phase (three times the measured capacity, open loop); 0 skips it */
+  overloadDurationS: number;
 }
 
 export const DEFAULTS: BenchOptions = {
@@ -31,6 +33,7 @@ export const DEFAULTS: BenchOptions = {
   peer: true,
   peerDrainS: 90,
   profile: false,
+  overloadDurationS: 10,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -41,6 +44,7 @@ export const USAGE = `npm run bench -- [options]
   --rate <msg/s>          fixed rate of the latency phase (default ${DEFAULTS.rate})
   --latency-duration <s>  latency phase, seconds (default ${DEFAULTS.latencyDurationS})
   --generators <n>        load-generator processes (default ${DEFAULTS.generators})
+  --overload-duration <s> overload phase at 3× the measured capacity, seconds; 0 skips it (default ${DEFAULTS.overloadDurationS})
   --peer-drain <s>        how long the peer may take to flush into InfluxDB after its run (default ${DEFAULTS.peerDrainS})
   --no-peer               skip the peer pipeline (mosquitto + Node-RED)
   --profile               run the hub under node --cpu-prof (also: BENCH_PROFILE=1)
@@ -55,6 +59,7 @@ const NUMERIC: Record<string, { key: keyof BenchOptions; min: number; max: numbe
   '--latency-duration': { key: 'latencyDurationS', min: 1, max: 3600 },
   '--generators': { key: 'generators', min: 1, max: 64 },
   '--peer-drain': { key: 'peerDrainS', min: 0, max: 3600 },
+  '--overload-duration': { key: 'overloadDurationS', min: 0, max: 3600 },
 };
 
 export class UsageError extends Error {}
@@ -80,7 +85,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     if (text === undefined || !Number.isFinite(value) || value < spec.min || value > spec.max) {
       throw new UsageError(`${flag} needs a number from ${spec.min} to ${spec.max}, got ${text ?? 'nothing'}`);
     }
-    (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' ? value : Math.round(value);
+    (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' || spec.key === 'overloadDurationS' ? value : Math.round(value);
   }
   if (o.generators > o.connections) o.generators = o.connections;
   return o;

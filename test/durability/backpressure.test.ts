@@ -16,7 +16,7 @@ describe('backpressure under overload', () => {
   beforeAll(async () => {
     influx = await startInfluxd();
     // A small backlog limit stands in for a spool that has filled up over hours.
-    t = await startTestHub({ INFLUX_URL: influx.url, INFLUX_DB: 'overload' }, { backpressure: { maxBacklogRecords: 300, maxLagMs: 10_000, maxDelayMs: 200 } });
+    t = await startTestHub({ INFLUX_URL: influx.url, INFLUX_DB: 'overload' }, { backpressure: { maxBacklogRecords: 300, maxLagMs: 10_000, maxInFlight: 1_000_000, maxDelayMs: 200, holdMs: 3000 } });
   });
   afterAll(async () => {
     await t?.stop();
