@@ -10,6 +10,7 @@ import type { DeviceRegistry } from '../registry/devices.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
 import { AuthThrottle } from './auth-throttle.ts';
+import { COMPLETIONS_PER_TURN, CompletionQueue } from './completion-queue.ts';
 
 export interface BrokerDeps {
   devices: DeviceRegistry;
@@ -26,6 +27,8 @@ export interface MqttBroker {
   listen(port: number, host: string): Promise<number>;
   /** Publishes a command to a lighting controller at QoS 1. */
   sendLightingCommand(controllerId: string, command: LightingCommand): Promise<void>;
+  /** Messages kept but not yet acknowledged: the hub is at its capacity when these pile up. */
+  pendingAcks(): number;
   /** Drops every connection of a device (after it was disabled, deleted or its secret rotated). */
   disconnectDevice(deviceId: string): void;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const refusedPayloads = new WeakSet<Buffer>();
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
   const receivedMqtt = metrics.received.labels({ source: 'mqtt' });
+  const completions = new CompletionQueue(COMPLETIONS_PER_TURN);
 
   const broker = await Aedes.createBroker({
     // A device's session is its id; a second connection with the same id replaces the first.
@@ -110,7 +114,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         return callback(null);
       }
       ingest.accept([decoded.message], 'mqtt', { durable: packet.qos > 0 }).then(
-        () => callback(null),
+        () => completions.push(callback),
         (err: Error) => {
           // Not kept, so not acknowledged: the device resends after it reconnects.
           logger.error({ err: err.message, clientId: client.id }, 'message not kept; closing the connection without PUBACK');
@@ -160,6 +164,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
       } as PublishPacket;
       return new Promise((resolve, reject) => broker.publish(packet, (err?: Error | null) => (err ? reject(err) : resolve())));
     },
+    pendingAcks: () => completions.length,
     disconnectDevice(deviceId) {
       const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
       for (const client of Object.values(clients)) {

@@ -242,7 +242,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       metrics.eventLoopLagSeconds.set(lagMs / 1000);
       metrics.backlogRecords.set(s.backlogRecords);
       metrics.backlogBytes.set(s.backlogBytes);
-      backpressure.update({ backlogRecords: s.backlogRecords, lagMs });
+      const waitingAcks = broker.pendingAcks();
+      metrics.acksWaiting.set(waitingAcks);
+      backpressure.update({ backlogRecords: s.backlogRecords, lagMs, waitingAcks });
     }, 250);
     loadTimer.unref();
     closers.push(() => {

@@ -43,7 +43,7 @@ export function assessPressure(load: Load, limits: BackpressureLimits): Pressure
   const signals: [number, string][] = [
     [load.backlogRecords / limits.maxBacklogRecords, `spool backlog ${load.backlogRecords} records is over ${limits.maxBacklogRecords}: the store is not keeping up`],
     [load.lagMs / limits.maxLagMs, `event-loop lag ${Math.round(load.lagMs)} ms is over ${limits.maxLagMs} ms: the hub is at its capacity`],
-    [load.inFlight / limits.maxInFlight, `${load.inFlight} messages waiting to be kept, over ${limits.maxInFlight}: more is coming in than the hub can take`],
+    [load.inFlight / limits.maxInFlight, `${load.inFlight} messages taken in and not yet acknowledged, over ${limits.maxInFlight}: more is coming in than the hub can take`],
   ];
   const [level, reason] = signals.reduce((worst, s) => (s[0] > worst[0] ? s : worst));
   if (level < 1) return { throttled: false, level, delayMs: 0 };
@@ -68,8 +68,10 @@ export class Backpressure {
     private readonly onChange: (s: PressureState) => void = () => undefined,
   ) {}
 
-  update(load: Omit<Load, 'inFlight'>): PressureState {
-    const assessed = assessPressure({ ...load, inFlight: this.inFlight }, this.limits);
+  /** `waitingAcks`: messages kept whose acknowledgement waits for its turn (see the broker). */
+  update(load: Omit<Load, 'inFlight'> & { waitingAcks?: number }): PressureState {
+    const { waitingAcks = 0, ...rest } = load;
+    const assessed = assessPressure({ ...rest, inFlight: this.inFlight + waitingAcks }, this.limits);
     const now = this.now();
     if (assessed.throttled) {
       this.lastOverloadMs = now;

@@ -18,6 +18,7 @@ export function createMetrics() {
     backlogRecords: new Gauge({ name: 'mistohub_spool_backlog_records', help: 'Records in the spool not yet confirmed by the store', registers: [registry] }),
     backlogBytes: new Gauge({ name: 'mistohub_spool_backlog_bytes', help: 'Bytes in the spool not yet confirmed by the store', registers: [registry] }),
     eventLoopLagSeconds: new Gauge({ name: 'mistohub_event_loop_lag_seconds', help: 'Event-loop lag, p99 over the last second', registers: [registry] }),
+    acksWaiting: new Gauge({ name: 'mistohub_mqtt_acks_waiting', help: 'Messages kept whose PUBACK waits for its turn of the event loop', registers: [registry] }),
     throttled: new Gauge({ name: 'mistohub_ingest_throttled', help: '1 while intake is slowed down by backpressure', registers: [registry] }),
     throttleWaits: new Counter({ name: 'mistohub_ingest_throttle_waits_total', help: 'Acknowledgements delayed by backpressure', registers: [registry] }),
     socketClients: new Gauge({ name: 'mistohub_socketio_clients', help: 'Connected Socket.IO clients, by namespace', labelNames: ['namespace'], registers: [registry] }),

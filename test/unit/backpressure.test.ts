@@ -18,7 +18,7 @@ describe('assessPressure', () => {
 
   it('throttles on event-loop lag and on messages in flight, naming the worst', () => {
     expect(assessPressure(load({ lagMs: 300 }), limits)).toMatchObject({ delayMs: 180, reason: expect.stringMatching(/event-loop lag 300 ms/) });
-    expect(assessPressure(load({ lagMs: 150, inFlight: 200 }), limits).reason).toMatch(/200 messages waiting to be kept/);
+    expect(assessPressure(load({ lagMs: 150, inFlight: 200 }), limits).reason).toMatch(/200 messages taken in and not yet acknowledged/);
   });
 
   it('delays more the worse the overload, up to the cap', () => {
