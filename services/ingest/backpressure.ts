@@ -22,7 +22,7 @@ export interface BackpressureLimits {
   holdMs: number;
 }
 
-export const DEFAULT_LIMITS: BackpressureLimits = { maxBacklogRecords: 500_000, maxLagMs: 200, maxInFlight: 50_000, maxDelayMs: 1_000, holdMs: 3_000 };
+export const DEFAULT_LIMITS: BackpressureLimits = { maxBacklogRecords: 500_000, maxLagMs: 500, maxInFlight: 50_000, maxDelayMs: 1_000, holdMs: 3_000 };
 
 export interface Load {
   backlogRecords: number;
