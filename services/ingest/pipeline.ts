@@ -6,7 +6,7 @@ import { encodePoint, toHistoryPoint } from './history-points.ts';
 import type { AcceptOptions, DeadLetterInput, Ingest, IngestSource } from './ingest.ts';
 import type { Journal } from './journal.ts';
 
-/** Live state and command delivery: what happens to a message once it is kept. */
+/** Live state (and later command delivery): what sees a message once it is validated, before the fsync. */
 export type AcceptedListener = (message: DeviceMessage, device: Device, receivedMs: number) => void;
 
 export interface PipelineDeps {
@@ -65,7 +65,7 @@ export class IngestPipeline implements Ingest {
         try {
           listener(message, device, receivedMs);
         } catch (err) {
-          // A bug in a live view must not undo what was kept.
+          // A bug in a live view must not keep the message out of the spool.
           this.deps.logger.error({ err }, 'live-state listener failed');
         }
       }
