@@ -149,6 +149,9 @@ export class HistoryWriter {
         this.lastError = message;
         await this.sleep(backoff);
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        // The store may have been away when the hub started, or lost its database since:
+        // creating it is idempotent and cheap next to a failed write.
+        await this.store.init().catch(() => undefined);
       }
     }
     await Promise.allSettled(inFlight.map((w) => w.done));

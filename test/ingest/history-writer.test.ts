@@ -1,11 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodePoint } from '../../services/ingest/history-points.ts';
 import { HistoryWriter } from '../../services/ingest/history-writer.ts';
 import { createLogger } from '../../services/observability/logger.ts';
 import { createMetrics } from '../../services/observability/metrics.ts';
 import { Spool } from '../../services/spool/index.ts';
 import type { HistoryPoint } from '../../services/store/history-store.ts';
+import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
 import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
+import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { eventually } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
@@ -39,5 +41,27 @@ describe('HistoryWriter', () => {
     expect(unstorable[0]!.reason).toMatch(/lat/);
     await spool.close();
     await store.close();
+  });
+
+  describe('on InfluxDB', () => {
+    let influx: RunningInfluxd;
+    beforeAll(async () => {
+      influx = await startInfluxd();
+    });
+    afterAll(() => influx?.stop());
+
+    it('creates the database when it is missing (InfluxDB was away when the hub started) and writes', async () => {
+      const dir = makeTempDir('writer-influx');
+      dirs.push(dir);
+      const spool = await Spool.open({ dir: `${dir.path}/spool` });
+      const store = new InfluxHistoryStore({ url: influx.url, database: 'created_late' }); // no init(): as after a failed start
+      const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
+      await spool.append([position(1000, 48.5), position(2000, 48.6)].map(encodePoint));
+      writer.start();
+      await eventually(async () => spool.stats.backlogRecords === 0, 15_000, 'the spool to drain');
+      await writer.stop();
+      expect(await countPositions(influx.url, 'created_late')).toBe(2);
+      await spool.close();
+    });
   });
 });
