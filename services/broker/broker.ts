@@ -57,7 +57,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const completions = new CompletionQueue(COMPLETIONS_PER_TURN);
 
   const broker = await Aedes.createBroker({
-    // A device's session is its id; a second connection with the same id replaces the first.
+    // Client ids are the device's id (≤ 64) or a service's `svc:` name, with room to spare.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
       const key = remoteAddress(client);
@@ -116,8 +116,9 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
       ingest.accept([decoded.message], 'mqtt', { durable: packet.qos > 0 }).then(
         () => completions.push(callback),
         (err: Error) => {
-          // Not kept, so not acknowledged: the device resends after it reconnects.
-          logger.error({ err: err.message, clientId: client.id }, 'message not kept; closing the connection without PUBACK');
+          // Not kept, so not acknowledged: the device resends after it reconnects. The spool logs
+          // the cause once and health shows it; one line per message would flood the log.
+          logger.debug({ err: err.message, clientId: client.id }, 'message not kept; closing the connection without PUBACK');
           callback(err);
         },
       );
