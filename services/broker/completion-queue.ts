@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+
 /**
  * How many acknowledgements go back to aedes per turn of the event loop. When aedes gets the
  * last one of a connection's batch it parses that connection's next chunk at once; a group
@@ -7,9 +9,15 @@
  */
 export const COMPLETIONS_PER_TURN = 4_000;
 
+interface Completion {
+  done: (err: null) => void;
+  /** the connection the acknowledgement goes out on, corked while a turn's PUBACKs are written */
+  conn: Writable | undefined;
+}
+
 /** Callbacks run in the order they came, at most `perTurn` per turn of the event loop. */
 export class CompletionQueue {
-  private readonly queue: ((err: null) => void)[] = [];
+  private readonly queue: Completion[] = [];
   private scheduled = false;
   constructor(private readonly perTurn: number) {}
 
@@ -17,8 +25,8 @@ export class CompletionQueue {
     return this.queue.length;
   }
 
-  push(done: (err: null) => void): void {
-    this.queue.push(done);
+  push(done: (err: null) => void, conn?: Writable): void {
+    this.queue.push({ done, conn });
     this.schedule();
   }
 
@@ -27,7 +35,21 @@ export class CompletionQueue {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const done of this.queue.splice(0, this.perTurn)) done(null);
+      const turn = this.queue.splice(0, this.perTurn);
+      // aedes writes each PUBACK as the callback returns: corked, a connection's PUBACKs of
+      // this turn leave in one write instead of one system call each.
+      const corked = new Set<Writable>();
+      for (const { conn } of turn) {
+        if (conn && !corked.has(conn) && !conn.destroyed) {
+          conn.cork();
+          corked.add(conn);
+        }
+      }
+      try {
+        for (const { done } of turn) done(null);
+      } finally {
+        for (const conn of corked) conn.uncork();
+      }
       this.schedule();
     });
   }

@@ -28,6 +28,7 @@ import { DeviceRegistry } from '../registry/devices.ts';
 import { newSecret } from '../registry/secrets.ts';
 import { Spool } from '../spool/index.ts';
 import { createHistoryStore } from '../store/create-store.ts';
+import type { StoreStatus } from '../store/history-store.ts';
 import { LiveVehicles } from '../transit/live-vehicles.ts';
 
 export const VERSION = '0.1.0';
@@ -175,11 +176,14 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     // The store is asked on a timer, not per health request: health must answer at once even
     // when the hub is flooded, and a probe's poll should not cost a round trip to InfluxDB.
     let storeStatus = await store.status();
+    let storeProbedMs = now();
     const storeProbe = setInterval(() => {
-      store.status().then(
-        (s) => (storeStatus = s),
-        (err: Error) => (storeStatus = { ok: false, detail: err.message }),
-      );
+      const at = now();
+      const record = (s: StoreStatus) => {
+        storeStatus = s;
+        storeProbedMs = at;
+      };
+      store.status().then(record, (err: Error) => record({ ok: false, detail: err.message }));
     }, 5_000);
     storeProbe.unref();
     closers.push(() => clearInterval(storeProbe));
@@ -193,7 +197,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
         mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
-        store: storeStatus.ok && writing.ok ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
+        // A write confirmed after the last probe says the store is back, whatever the probe said.
+        store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
       const statuses = Object.values(components).map((c) => c.status);

@@ -32,6 +32,8 @@ export class HistoryWriter {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lastError: string | undefined;
+  /** when the store last confirmed a batch: fresher news of it than any probe */
+  lastSuccessMs = Number.NEGATIVE_INFINITY;
   private failingSince: number | undefined;
 
   constructor(
@@ -133,6 +135,7 @@ export class HistoryWriter {
         if (this.lastError !== undefined) logger.info({ points: oldest.points }, 'history store writes resumed');
         this.lastError = undefined;
         this.failingSince = undefined;
+        this.lastSuccessMs = this.deps.now();
         backoff = MIN_BACKOFF_MS;
       } catch (err) {
         // Everything after the confirmed position is read again; what the later writes stored is
