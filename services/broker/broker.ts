@@ -114,7 +114,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         return callback(null);
       }
       ingest.accept([decoded.message], 'mqtt', { durable: packet.qos > 0 }).then(
-        () => completions.push(callback, client.conn as Duplex),
+        () => completions.push(callback),
         (err: Error) => {
           // Not kept, so not acknowledged: the device resends after it reconnects. The spool logs
           // the cause once and health shows it; one line per message would flood the log.

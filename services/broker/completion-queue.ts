@@ -1,5 +1,3 @@
-import type { Writable } from 'node:stream';
-
 /**
  * How many acknowledgements go back to aedes per turn of the event loop. When aedes gets the
  * last one of a connection's batch it parses that connection's next chunk at once; a group
@@ -9,15 +7,9 @@ import type { Writable } from 'node:stream';
  */
 export const COMPLETIONS_PER_TURN = 4_000;
 
-interface Completion {
-  done: (err: null) => void;
-  /** the connection the acknowledgement goes out on, corked while a turn's PUBACKs are written */
-  conn: Writable | undefined;
-}
-
 /** Callbacks run in the order they came, at most `perTurn` per turn of the event loop. */
 export class CompletionQueue {
-  private readonly queue: Completion[] = [];
+  private readonly queue: ((err: null) => void)[] = [];
   private scheduled = false;
   constructor(private readonly perTurn: number) {}
 
@@ -25,8 +17,8 @@ export class CompletionQueue {
     return this.queue.length;
   }
 
-  push(done: (err: null) => void, conn?: Writable): void {
-    this.queue.push({ done, conn });
+  push(done: (err: null) => void): void {
+    this.queue.push(done);
     this.schedule();
   }
 
@@ -35,21 +27,7 @@ export class CompletionQueue {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const turn = this.queue.splice(0, this.perTurn);
-      // aedes writes each PUBACK as the callback returns: corked, a connection's PUBACKs of
-      // this turn leave in one write instead of one system call each.
-      const corked = new Set<Writable>();
-      for (const { conn } of turn) {
-        if (conn && !corked.has(conn) && !conn.destroyed) {
-          conn.cork();
-          corked.add(conn);
-        }
-      }
-      try {
-        for (const { done } of turn) done(null);
-      } finally {
-        for (const conn of corked) conn.uncork();
-      }
+      for (const done of this.queue.splice(0, this.perTurn)) done(null);
       this.schedule();
     });
   }
