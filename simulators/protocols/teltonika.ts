@@ -1,5 +1,5 @@
-import { Socket } from 'node:net';
 import { crc16Arc } from '../../gateways/common/crc.ts';
+import { ReplySocket, fixedLength } from './reply-socket.ts';
 
 /** A record as a simulated Teltonika tracker would log it. */
 export interface TeltonikaRecordInput {
@@ -109,36 +109,16 @@ export function encodeUdpAvlPacket(imei: string, packetId: number, avlPacketId: 
  * each answered by the server with the number of records it took.
  */
 export class TeltonikaTcpClient {
-  private socket: Socket | null = null;
-  private pending = Buffer.alloc(0);
-  private waiter: { bytes: number; resolve: (b: Buffer) => void; reject: (e: Error) => void } | null = null;
+  private readonly conn: ReplySocket;
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(timeoutMs = 10_000) {
+    this.conn = new ReplySocket(timeoutMs);
+  }
 
   /** Connects and logs in; resolves true when the server answered 01, false for 00. */
   async connect(host: string, port: number, imei: string): Promise<boolean> {
-    const socket = new Socket();
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.pending = Buffer.concat([this.pending, chunk]);
-      this.flush();
-    });
-    const fail = (err: Error) => {
-      const w = this.waiter;
-      this.waiter = null;
-      w?.reject(err);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('connection closed by the server')));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.connect(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.write(encodeImeiLogin(imei));
-    const reply = await this.read(1);
+    await this.conn.connect(host, port);
+    const reply = await this.conn.request(encodeImeiLogin(imei), fixedLength(1));
     return reply[0] === 0x01;
   }
 
@@ -148,44 +128,11 @@ export class TeltonikaTcpClient {
   }
 
   async sendRaw(packet: Buffer): Promise<number> {
-    if (!this.socket) throw new Error('not connected');
-    this.socket.write(packet);
-    const ack = await this.read(4);
+    const ack = await this.conn.request(packet, fixedLength(4));
     return ack.readUInt32BE(0);
   }
 
   close(): void {
-    this.socket?.destroy();
-    this.socket = null;
-  }
-
-  private read(bytes: number): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new Error(`no reply within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.waiter = {
-        bytes,
-        resolve: (b) => {
-          clearTimeout(timer);
-          resolve(b);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    const w = this.waiter;
-    if (!w || this.pending.length < w.bytes) return;
-    const out = this.pending.subarray(0, w.bytes);
-    this.pending = this.pending.subarray(w.bytes);
-    this.waiter = null;
-    w.resolve(Buffer.from(out));
+    this.conn.close();
   }
 }

@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { ReplySocket, crlfLine } from './reply-socket.ts';
 import { crc16Wialon } from '../../gateways/common/crc.ts';
 
 /** A record as a simulated Wialon IPS tracker would report it. */
@@ -82,37 +82,17 @@ export const wialonPackets = {
  * line ("#AD#1", …); resolves the answer's code.
  */
 export class WialonTcpClient {
-  private socket: Socket | null = null;
-  private pending = '';
-  private waiter: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  private readonly conn: ReplySocket;
 
   constructor(
     private readonly version: '2.0' | '1.1' = '2.0',
-    private readonly timeoutMs = 10_000,
-  ) {}
+    timeoutMs = 10_000,
+  ) {
+    this.conn = new ReplySocket(timeoutMs);
+  }
 
-  async connect(host: string, port: number): Promise<void> {
-    const socket = new Socket();
-    this.socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.pending += chunk;
-      this.flush();
-    });
-    const fail = (err: Error) => {
-      const w = this.waiter;
-      this.waiter = null;
-      w?.reject(err);
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('connection closed by the server')));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.connect(port, host, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+  connect(host: string, port: number): Promise<void> {
+    return this.conn.connect(host, port);
   }
 
   /** "#AL#…" code: "1" accepted, "0" refused, "01" password, "10" checksum. */
@@ -134,43 +114,14 @@ export class WialonTcpClient {
   async ping(): Promise<void> {
     code(await this.request(wialonPackets.ping()), '#AP#');
   }
-  /** Sends raw text and resolves the next answer line. */
-  request(text: string): Promise<string> {
-    if (!this.socket) return Promise.reject(new Error('not connected'));
-    const answer = new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new Error(`no answer within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.waiter = {
-        resolve: (l) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      };
-    });
-    this.socket.write(text);
-    this.flush();
-    return answer;
+  /** Sends raw text and resolves the next answer line, without its CR LF. */
+  async request(text: string): Promise<string> {
+    const line = await this.conn.request(text, crlfLine);
+    return line.subarray(0, line.length - 2).toString('utf8');
   }
 
   close(): void {
-    this.socket?.destroy();
-    this.socket = null;
-  }
-
-  private flush(): void {
-    const at = this.pending.indexOf('\r\n');
-    if (at < 0 || !this.waiter) return;
-    const line = this.pending.slice(0, at);
-    this.pending = this.pending.slice(at + 2);
-    const w = this.waiter;
-    this.waiter = null;
-    w.resolve(line);
+    this.conn.close();
   }
 }
 
