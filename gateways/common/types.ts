@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Ingest } from '../../services/ingest/ingest.ts';
+import type { GatewayMetrics } from './metrics.ts';
 
 export type TrackerProtocol = 'teltonika' | 'wialon-ips' | 'gt06';
 
@@ -60,3 +61,11 @@ export const silentLogger: GatewayLogger = {
   warn: () => {},
   error: () => {},
 };
+
+/** What a gateway session needs of the hub, the same for every protocol. */
+export interface GatewayDeps {
+  ingest: Ingest;
+  metrics: GatewayMetrics;
+  logger: GatewayLogger;
+  now: () => number;
+}

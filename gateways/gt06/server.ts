@@ -1,23 +1,18 @@
-import type { Ingest } from '../../services/ingest/ingest.ts';
 import type { FrameBuffer } from '../common/frame-buffer.ts';
 import { GatewayMetrics } from '../common/metrics.ts';
 import { toPositionMessage } from '../common/position.ts';
 import { startTcpServer } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
 import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayLimits, GatewayLogger, GatewayOptions } from '../common/types.ts';
+import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import { acceptRecords } from '../common/accept.ts';
 import { decodeGt06Packet, encodeGt06Reply, nextGt06Frame } from './decode.ts';
 import { GT06_MAX_LONG_PACKET } from './framing.ts';
 import { gt06ToPayload } from './to-position.ts';
 
 const PROTOCOL = 'gt06';
 
-interface Deps {
-  ingest: Ingest;
-  metrics: GatewayMetrics;
-  logger: GatewayLogger;
-  now: () => number;
-}
+type Deps = GatewayDeps;
 
 function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLongPacket: number): Session {
   let deviceId: string | null = null;
@@ -89,14 +84,7 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLo
           conn.send(encodeGt06Reply(f.protocol, f.serial));
           return 'next';
         }
-        try {
-          await deps.ingest.accept([result.message], PROTOCOL);
-        } catch (err) {
-          deps.metrics.frame('ingest-failed');
-          deps.logger.warn({ deviceId: id, err: (err as Error).message }, 'gt06: hub did not keep the position; not echoed');
-          return 'next';
-        }
-        deps.metrics.record('accepted');
+        if (!(await acceptRecords(PROTOCOL, id, [result.message], deps))) return 'next'; // not echoed: the device resends
         deps.metrics.frame('ok');
         conn.send(encodeGt06Reply(f.protocol, f.serial));
         return 'next';

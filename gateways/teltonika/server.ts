@@ -6,8 +6,8 @@ import { dropExactDuplicates, toPositionMessage } from '../common/position.ts';
 import { startTcpServer } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
 import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayLimits, GatewayLogger, GatewayOptions } from '../common/types.ts';
-import type { Ingest } from '../../services/ingest/ingest.ts';
+import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import { acceptRecords } from '../common/accept.ts';
 import type { AvlRecord } from './avl-data.ts';
 import { LOGIN_ACCEPTED, LOGIN_REFUSED, decodeTeltonikaTcp, decodeUdpPacket, encodeTcpAck, encodeUdpAck } from './decode.ts';
 import type { TeltonikaStreamState } from './decode.ts';
@@ -18,12 +18,7 @@ const PROTOCOL = 'teltonika';
 const TELTONIKA_MAX_FRAME = 64 * 1024;
 const MAX_UDP_IN_FLIGHT = 1_000;
 
-interface Deps {
-  ingest: Ingest;
-  metrics: GatewayMetrics;
-  logger: GatewayLogger;
-  now: () => number;
-}
+type Deps = GatewayDeps;
 
 /**
  * Turns a packet's records into contract messages; invalid ones go to the dead letter (and are
@@ -46,18 +41,6 @@ function recordsToMessages(deviceId: string, records: AvlRecord[], deps: Deps): 
   return messages;
 }
 
-async function acceptAll(deviceId: string, messages: DeviceMessage[], deps: Deps): Promise<boolean> {
-  if (messages.length === 0) return true;
-  try {
-    await deps.ingest.accept(messages, PROTOCOL);
-    deps.metrics.record('accepted', messages.length);
-    return true;
-  } catch (err) {
-    deps.metrics.frame('ingest-failed');
-    deps.logger.warn({ deviceId, err: (err as Error).message }, 'teltonika: hub did not keep the records; not acknowledged');
-    return false;
-  }
-}
 
 function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxFrameBytes: number): Session {
   let state: TeltonikaStreamState = 'awaiting-imei';
@@ -116,7 +99,7 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxFr
         buf.consume(d.size);
         const id = deviceId as string;
         const messages = recordsToMessages(id, d.records, deps);
-        if (!(await acceptAll(id, messages, deps))) return 'next';
+        if (!(await acceptRecords(PROTOCOL, id, messages, deps))) return 'next';
         deps.metrics.frame('ok');
         conn.send(encodeTcpAck(d.records.length));
         return 'next';
@@ -189,7 +172,7 @@ export async function startTeltonikaGateway(opts: GatewayOptions): Promise<Gatew
       return;
     }
     const messages = recordsToMessages(found.deviceId, d.records, deps);
-    if (!(await acceptAll(found.deviceId, messages, deps))) return;
+    if (!(await acceptRecords(PROTOCOL, found.deviceId, messages, deps))) return;
     metrics.frame('ok');
     udp.send(encodeUdpAck(d.packetId, d.avlPacketId, d.records.length), rinfo.port, rinfo.address);
   }

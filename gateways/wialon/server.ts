@@ -1,12 +1,12 @@
 import type { DeviceMessage } from '../../services/contracts/index.ts';
-import type { Ingest } from '../../services/ingest/ingest.ts';
 import type { FrameBuffer } from '../common/frame-buffer.ts';
 import { GatewayMetrics } from '../common/metrics.ts';
 import { dropExactDuplicates, toPositionMessage } from '../common/position.ts';
 import { startTcpServer } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
 import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayLimits, GatewayLogger, GatewayOptions } from '../common/types.ts';
+import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import { acceptRecords } from '../common/accept.ts';
 import { decodeWialonPacket, nextWialonLine } from './decode.ts';
 import type { WialonVersion } from './decode.ts';
 import type { WialonRecord } from './fields.ts';
@@ -16,12 +16,7 @@ import { codeForContractPath, wialonRecordToPayload } from './to-position.ts';
 const PROTOCOL = 'wialon-ips';
 const CRLF = '\r\n';
 
-interface Deps {
-  ingest: Ingest;
-  metrics: GatewayMetrics;
-  logger: GatewayLogger;
-  now: () => number;
-}
+type Deps = GatewayDeps;
 
 /** Kept for inspection, but bounded: a 64 KiB black box with 5,000 bad records must not store 5,000 copies. */
 const deadLetterText = (line: Buffer) => line.toString('utf8', 0, Math.min(line.length, 4096));
@@ -44,18 +39,6 @@ function check(deviceId: string, outcome: RecordOutcome, kind: 'short-data' | 'd
   return { ok: true, message: result.message };
 }
 
-async function accept(deviceId: string, messages: DeviceMessage[], deps: Deps): Promise<boolean> {
-  if (messages.length === 0) return true;
-  try {
-    await deps.ingest.accept(messages, PROTOCOL);
-    deps.metrics.record('accepted', messages.length);
-    return true;
-  } catch (err) {
-    deps.metrics.frame('ingest-failed');
-    deps.logger.warn({ deviceId, err: (err as Error).message }, 'wialon-ips: hub did not keep the data; not acknowledged');
-    return false;
-  }
-}
 
 function recordKey(r: WialonRecord): string {
   return JSON.stringify(r);
@@ -130,7 +113,7 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLi
           return 'next';
         }
         // No answer when the hub could not keep it: the device resends on its timeout.
-        if (!(await accept(id, [c.message], deps))) return 'next';
+        if (!(await acceptRecords(PROTOCOL, id, [c.message], deps))) return 'next';
         deps.metrics.frame('ok');
         conn.send(`${answer}1${CRLF}`);
         return 'next';
@@ -149,7 +132,7 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLi
           const c = check(id, o, 'data', line, deps);
           if (c.ok) messages.push(c.message);
         }
-        if (!(await accept(id, messages, deps))) {
+        if (!(await acceptRecords(PROTOCOL, id, messages, deps))) {
           conn.send(`#AB#0${CRLF}`);
           return 'next';
         }
