@@ -39,5 +39,3 @@ export function parseTopic(topic: string): ParsedTopic | null {
   }
   return null;
 }
-
-export const isUplink = (c: Channel): c is UplinkChannel => c !== 'lighting-cmd';

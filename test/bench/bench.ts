@@ -20,6 +20,7 @@ import { freePort, killAllNow, sleep, startChild, waitFor, type Child } from './
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { BenchDevice, RunResult } from './protocol.ts';
+import { benchSpool } from '../../services/spool/bench.ts';
 import { histQuantile, quantile, round } from './stats.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -493,6 +494,11 @@ async function main(): Promise<void> {
   sampler.start();
   cleanups.push(() => sampler.stop());
 
+  // The spool alone, before anything else runs: how fast durable appends go on this disk.
+  log('spool alone: 200,000 durable appends of 200 bytes from 1,000 appenders');
+  const spool = await benchSpool();
+  log(`spool alone: ${fmt(spool.appendsPerSec)} appends/s, ${fmt(spool.recordsPerFsync)} records per fsync`);
+
   log('starting influxd');
   const influx = await startInfluxd();
   cleanups.push(() => influx.stop());
@@ -614,6 +620,7 @@ async function main(): Promise<void> {
     ['admissions delayed by backpressure', `${fmt(capCounters.throttleWaits)} (${fmt((capCounters.throttleWaits / Math.max(1, capCounters.accepted)) * 100, 1)} %)`, '—'],
     ['InfluxDB writes: count, mean ms', `${fmt(capCounters.storeWrites)}, ${fmt((capCounters.storeWriteSeconds / Math.max(1, capCounters.storeWrites)) * 1000, 1)}`, '—'],
     ['event-loop lag peak (p99 of a second), ms', fmt(capLagPeakMs, 1), '—'],
+    ['spool alone: durable appends/s (records per fsync)', `${fmt(spool.appendsPerSec)} (${fmt(spool.recordsPerFsync)})`, '—'],
     ['CPU %, one core = 100 (capacity)', fmt(hubCpu.cpuPct), peer ? `${fmt(peer.cpu.cpuPct)} (${fmt(peer.cpuMosquitto.cpuPct)} + ${fmt(peer.cpuNodeRed.cpuPct)})` : '—'],
     ['RSS peak, MB', fmt(hubCpu.peakRssMb), peer ? `${fmt(peer.cpu.peakRssMb)} (${fmt(peer.cpuMosquitto.peakRssMb)} + ${fmt(peer.cpuNodeRed.peakRssMb)})` : '—'],
     ['generator CPU % (capacity)', fmt(gen.cpuPct), fmt(peer?.generator.cpuPct)],
@@ -699,6 +706,7 @@ async function main(): Promise<void> {
     lagPeakMs: round(capLagPeakMs, 1),
     pubackP50Ms: round(capAck.p50, 2),
     pubackP99Ms: round(capAck.p99, 2),
+    spool: { appendsPerSec: Math.round(spool.appendsPerSec), recordsPerFsync: Math.round(spool.recordsPerFsync), drainPerSec: Math.round(spool.drainPerSec) },
     overload: overload ? { ...overload, sentPerSec: round(overload.sentPerSec), ackedPerSec: round(overload.ackedPerSec) } : null,
     latency: {
       rate: opts.rate,
