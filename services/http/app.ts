@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DashboardAsset } from '../../dashboards/build.ts';
 import type { Device, Health } from '../contracts/index.ts';
 import { energyRoutes } from '../energy/routes.ts';
 import type { LiveMeters } from '../energy/live-meters.ts';
@@ -23,11 +24,6 @@ import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { systemRoutes } from './routes/system.ts';
-
-export interface StaticAsset {
-  body: Buffer;
-  contentType: string;
-}
 
 export interface AppDeps {
   logger: Logger;
@@ -50,7 +46,7 @@ export interface AppDeps {
   /** A device was deleted: drop its connections and its live state. */
   onDeviceRemoved: (device: Device) => void;
   /** Dashboards by URL path, built at start. */
-  dashboards: Map<string, StaticAsset>;
+  dashboards: Map<string, DashboardAsset>;
 }
 
 /** The HTTP app, ready to `inject()` or `listen()`; it never listens by itself. */
