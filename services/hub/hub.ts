@@ -151,7 +151,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
       onUnstorable: (point, reason) =>
-        pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
+        typeof point === 'string'
+          ? pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: '', payload: point })
+          : pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
     });
     writer.start();
     closers.push(() => writer.stop());

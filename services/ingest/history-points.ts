@@ -52,6 +52,3 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
       return null;
   }
 }
-
-export const encodePoint = (p: HistoryPoint): Uint8Array => Buffer.from(JSON.stringify(p));
-export const decodePoint = (b: Uint8Array): HistoryPoint => JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')) as HistoryPoint;

@@ -2,23 +2,21 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { HistoryPoint, HistoryStore } from '../store/history-store.ts';
 import { HistoryStoreError } from '../store/points.ts';
-import { decodePoint } from './history-points.ts';
+import { parseRecord } from '../store/line-protocol.ts';
 import type { Journal } from './journal.ts';
 
 const MIN_BACKOFF_MS = 200;
 const WRITES_IN_FLIGHT = 2;
-/** Points decoded between two turns of the event loop, so a 5,000-point batch never stalls device traffic. */
-const DECODE_SLICE = 500;
-
-async function decodeInSlices(records: readonly Uint8Array[]): Promise<HistoryPoint[]> {
-  const points: HistoryPoint[] = [];
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % DECODE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    points.push(decodePoint(records[i]!));
-  }
-  return points;
-}
 const MAX_BACKOFF_MS = 30_000;
+
+/** The point of a record the store refused, for the dead letter; the raw text if it does not even parse. */
+function unstorablePoint(record: Uint8Array): HistoryPoint | string {
+  try {
+    return parseRecord(record);
+  } catch {
+    return Buffer.from(record).toString('utf8');
+  }
+}
 
 /**
  * Drains the spool into the history store, in order, in batches of up to the store's maximum.
@@ -44,7 +42,7 @@ export class HistoryWriter {
       logger: Logger;
       now: () => number;
       /** A point the store refuses for good (not an outage): kept for inspection, then skipped. */
-      onUnstorable: (point: HistoryPoint, reason: string) => void;
+      onUnstorable: (point: HistoryPoint | string, reason: string) => void;
     },
   ) {}
 
@@ -79,20 +77,21 @@ export class HistoryWriter {
   }
 
   /**
-   * Writes a batch. When the store refuses it for good (e.g. a field type conflict), writes the
-   * points one by one so that only the bad ones are set aside and the spool is not blocked.
+   * Writes a batch of spool records (line protocol, passed on as they are). When the store
+   * refuses it for good (e.g. a field type conflict), writes the records one by one so that only
+   * the bad ones are set aside and the spool is not blocked.
    */
-  private async writeOrIsolate(points: HistoryPoint[]): Promise<void> {
+  private async writeOrIsolate(records: readonly Uint8Array[]): Promise<void> {
     try {
-      await this.store.write(points);
+      await this.store.writeLines(records);
     } catch (err) {
       if (!(err instanceof HistoryStoreError) || err.retryable) throw err;
-      for (const point of points) {
+      for (const record of records) {
         try {
-          await this.store.write([point]);
+          await this.store.writeLines([record]);
         } catch (one) {
           if (!(one instanceof HistoryStoreError) || one.retryable) throw one;
-          this.deps.onUnstorable(point, one.message);
+          this.deps.onUnstorable(unstorablePoint(record), one.message);
         }
       }
     }
@@ -116,10 +115,9 @@ export class HistoryWriter {
         }
       }
       if (batch) {
-        const points = await decodeInSlices(batch.records);
-        const done = this.writeOrIsolate(points);
+        const done = this.writeOrIsolate(batch.records);
         done.catch(() => undefined); // awaited below, in order; this only keeps it from counting as unhandled
-        inFlight.push({ done, end: batch.end, points: points.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
+        inFlight.push({ done, end: batch.end, points: batch.records.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
         continue;
       }
       const oldest = inFlight.shift();

@@ -57,6 +57,12 @@ export interface HistoryStore {
   init(): Promise<void>;
   /** Writes a batch (at most `maxBatch` points); resolves once the store has confirmed it. */
   write(points: readonly HistoryPoint[]): Promise<void>;
+  /**
+   * Writes spool records (at most `maxBatch`): points as line protocol, as `encodeRecord` of
+   * line-protocol.ts makes them (or, from a spool of an older hub, a point's JSON). Same
+   * guarantees as `write`.
+   */
+  writeLines(records: readonly Uint8Array[]): Promise<void>;
   /** Points of the series matching the filter, from ≤ ts ≤ to, in time order. */
   range(query: RangeQuery): Promise<HistoryPoint[]>;
   /** The latest point of each device of the measurement. */

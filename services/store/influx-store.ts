@@ -1,4 +1,3 @@
-import { Point } from '@influxdata/influxdb-client';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type {
@@ -12,6 +11,7 @@ import type {
   StoreStatus,
 } from './history-store.ts';
 import { MAX_TIME_MS, MIN_TIME_MS, durationLiteral, identifier, whereClause } from './influxql.ts';
+import { decodeTagValue, encodeRecord, encodeTagValue, joinRecords } from './line-protocol.ts';
 import {
   HistoryStoreError,
   NAME,
@@ -19,12 +19,12 @@ import {
   comparePoints,
   filterCanMatch,
   latestPerDevice,
-  normalizePoint,
   type StoreLogger,
 } from './points.ts';
 
 const gzip = promisify(gzipCallback);
 const ENCODE_SLICE = 500;
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface InfluxStoreOptions {
@@ -37,43 +37,12 @@ export interface InfluxStoreOptions {
   token?: string | undefined;
   /** per HTTP request */
   timeoutMs?: number;
+  /**
+   * Compress write bodies. Default: on, except for an InfluxDB on this machine, where
+   * compressing costs both processes CPU and saves nothing that matters.
+   */
+  gzip?: boolean;
   logger?: StoreLogger | undefined;
-}
-
-/**
- * Tag values as written to line protocol. InfluxDB's tag unescaping knows only `\,` `\ ` `\=`,
- * differs between versions on `\\`, and cannot carry a value ending in a backslash or holding
- * a newline. So a backslash is stored as `\_` and line breaks and tabs as `\n` `\r` `\t`: every
- * backslash in a stored value is then followed by a plain letter, which every version keeps
- * verbatim. Values without these characters (all ids the hub issues) are stored unchanged.
- */
-export function encodeTagValue(value: string): string {
-  if (!/[\\\n\r\t]/.test(value)) return value;
-  return value.replace(/[\\\n\r\t]/g, (ch) => (ch === '\\' ? '\\_' : ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : '\\t'));
-}
-
-export function decodeTagValue(stored: string): string {
-  if (!stored.includes('\\')) return stored;
-  // A backslash pair this store did not write (another writer's data) is left as it is.
-  return stored.replace(/\\([_nrt])/g, (_m, ch: string) => (ch === '_' ? '\\' : ch === 'n' ? '\n' : ch === 'r' ? '\r' : '\t'));
-}
-
-/** A point as one line of line protocol, timestamp in ms (the write URL says precision=ms). */
-export function toLine(p: HistoryPoint): string {
-  const point = new Point(p.measurement);
-  for (const [key, value] of Object.entries(p.tags)) point.tag(key, encodeTagValue(value));
-  for (const [key, value] of Object.entries(p.fields)) {
-    // Every number as a float: an integer-looking value never fixes the field's type to integer.
-    if (typeof value === 'number') point.floatField(key, value);
-    else if (typeof value === 'boolean') point.booleanField(key, value);
-    else point.stringField(key, value);
-  }
-  point.timestamp(p.ts);
-  // The library's default turns a Date into ns and passes numbers through; spelled out here so
-  // the line always carries integer ms whatever the library's default.
-  const line = point.toLineProtocol({ convertTime: (t) => (typeof t === 'number' ? String(Math.trunc(t)) : undefined) });
-  if (line === undefined || !line.endsWith(` ${p.ts}`)) throw new HistoryStoreError(`point could not be written as line protocol: ${JSON.stringify(p)}`, { retryable: false });
-  return line;
 }
 
 interface InfluxSeries {
@@ -135,6 +104,8 @@ export class InfluxHistoryStore implements HistoryStore {
   private readonly database: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  /** whether write bodies are compressed (the `gzip` option as resolved) */
+  readonly gzip: boolean;
   private readonly logger: StoreLogger | undefined;
 
   constructor(opts: InfluxStoreOptions) {
@@ -149,6 +120,7 @@ export class InfluxHistoryStore implements HistoryStore {
     this.shownUrl = this.base;
     this.database = opts.database;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.gzip = opts.gzip ?? !LOOPBACK.test(url.hostname);
     this.logger = opts.logger;
     this.headers = {};
     if (opts.token !== undefined) this.headers.authorization = `Token ${opts.token}`;
@@ -165,26 +137,29 @@ export class InfluxHistoryStore implements HistoryStore {
 
   async write(points: readonly HistoryPoint[]): Promise<void> {
     // Check every point before anything is sent: a bad one refuses the whole call.
-    const lines: string[] = [];
+    const records: Buffer[] = [];
     for (let i = 0; i < points.length; i++) {
-      // Encoding thousands of points is tens of milliseconds: give the event loop (device
-      // traffic, live pushes) a turn now and then instead of stalling it.
+      // Encoding thousands of points is milliseconds: give the event loop (device traffic,
+      // live pushes) a turn now and then instead of stalling it.
       if (i > 0 && i % ENCODE_SLICE === 0) await yieldToEventLoop();
-      lines.push(toLine(normalizePoint(points[i]!, i)));
+      records.push(encodeRecord(points[i]!, i));
     }
-    for (let i = 0; i < lines.length; i += this.maxBatch) await this.post(lines.slice(i, i + this.maxBatch));
+    await this.writeLines(records);
   }
 
-  private async post(lines: string[]): Promise<void> {
-    // Level 1: several times cheaper than the default and nearly as small for line protocol;
-    // the CPU it saves is shared with ingest on a small machine.
-    const body = await gzip(Buffer.from(lines.join('\n'), 'utf8'), { level: 1 });
+  async writeLines(lines: readonly Uint8Array[]): Promise<void> {
+    for (let i = 0; i < lines.length; i += this.maxBatch) await this.post(joinRecords(lines.slice(i, i + this.maxBatch)), Math.min(this.maxBatch, lines.length - i));
+  }
+
+  private async post(lines: Buffer<ArrayBuffer>, count: number): Promise<void> {
+    // Level 1: several times cheaper than the default and nearly as small for line protocol.
+    const body = this.gzip ? await gzip(lines, { level: 1 }) : lines;
     const params = new URLSearchParams({ db: this.database, precision: 'ms' });
     let res: Response;
     try {
       res = await fetch(`${this.base}/write?${params.toString()}`, {
         method: 'POST',
-        headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8', 'content-encoding': 'gzip' },
+        headers: { ...this.headers, 'content-type': 'text/plain; charset=utf-8', ...(this.gzip ? { 'content-encoding': 'gzip' } : {}) },
         body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -195,7 +170,7 @@ export class InfluxHistoryStore implements HistoryStore {
     if (res.ok) return;
     const retryable = !REFUSED.has(res.status);
     const message = `InfluxDB write failed: HTTP ${res.status}: ${errorText(text)}`;
-    if (!retryable) this.logger?.warn({ status: res.status, lines: lines.length }, message);
+    if (!retryable) this.logger?.warn({ status: res.status, lines: count }, message);
     throw new HistoryStoreError(message, { retryable, status: res.status });
   }
 

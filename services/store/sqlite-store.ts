@@ -12,6 +12,7 @@ import type {
   StoreStatus,
 } from './history-store.ts';
 import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
+import { parseRecord } from './line-protocol.ts';
 import {
   HistoryStoreError,
   NAME,
@@ -163,6 +164,17 @@ export class SqliteHistoryStore implements HistoryStore {
   private open(): Database.Database {
     if (this.db === undefined) throw new HistoryStoreError('the SQLite history store is not open (call init())', { retryable: true });
     return this.db;
+  }
+
+  writeLines(records: readonly Uint8Array[]): Promise<void> {
+    // Parsing is part of the write: a record that does not parse refuses the batch like a bad point.
+    let points: HistoryPoint[];
+    try {
+      points = records.map(parseRecord);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.write(points);
   }
 
   async write(points: readonly HistoryPoint[]): Promise<void> {

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodePoint } from '../../services/ingest/history-points.ts';
 import { HistoryWriter } from '../../services/ingest/history-writer.ts';
 import { createLogger } from '../../services/observability/logger.ts';
 import { createMetrics } from '../../services/observability/metrics.ts';
 import { Spool } from '../../services/spool/index.ts';
 import type { HistoryPoint } from '../../services/store/history-store.ts';
 import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
+import { encodeRecord } from '../../services/store/line-protocol.ts';
 import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
 import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { eventually } from '../support/hub.ts';
@@ -24,21 +24,40 @@ describe('HistoryWriter', () => {
     const spool = await Spool.open({ dir: `${dir.path}/spool` });
     const store = new SqliteHistoryStore({ dataDir: dir.path });
     await store.init();
-    const unstorable: { point: HistoryPoint; reason: string }[] = [];
+    const unstorable: { point: HistoryPoint | string; reason: string }[] = [];
     const writer = new HistoryWriter(spool, store, {
       metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now,
       onUnstorable: (point, reason) => unstorable.push({ point, reason }),
     });
     // The second point gives `lat` another type than the first: a field type conflict, as InfluxDB refuses it.
-    await spool.append([position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map(encodePoint));
+    await spool.append([position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map((p) => encodeRecord(p)));
     writer.start();
     await eventually(async () => spool.stats.backlogRecords === 0, 10_000, 'the spool to drain');
     await writer.stop();
 
     expect(await store.count('position')).toBe(2);
     expect(unstorable).toHaveLength(1);
-    expect(unstorable[0]!.point.ts).toBe(2000);
+    expect(unstorable[0]!.point).toMatchObject({ ts: 2000, fields: { lat: 'north' } });
     expect(unstorable[0]!.reason).toMatch(/lat/);
+    await spool.close();
+    await store.close();
+  });
+
+  it('drains a spool an older hub wrote (points as JSON) like one of line protocol', async () => {
+    const dir = makeTempDir('writer-json');
+    dirs.push(dir);
+    const spool = await Spool.open({ dir: `${dir.path}/spool` });
+    const store = new SqliteHistoryStore({ dataDir: dir.path });
+    await store.init();
+    const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
+    const legacy = [position(1000, 48.5), position(2000, 48.6)].map((p) => Buffer.from(JSON.stringify(p)));
+    await spool.append([...legacy, encodeRecord(position(3000, 48.7))]);
+    writer.start();
+    await eventually(async () => spool.stats.backlogRecords === 0, 10_000, 'the spool to drain');
+    await writer.stop();
+    const points = await store.range({ measurement: 'position', tags: { device: 'd1' }, from: 0, to: 10_000 });
+    expect(points.map((p) => [p.ts, p.fields.lat])).toEqual([[1000, 48.5], [2000, 48.6], [3000, 48.7]]);
+    expect(points[0]!.tags).toEqual({ device: 'd1', vehicle: 'V1' });
     await spool.close();
     await store.close();
   });
@@ -56,7 +75,8 @@ describe('HistoryWriter', () => {
       const spool = await Spool.open({ dir: `${dir.path}/spool` });
       const store = new InfluxHistoryStore({ url: influx.url, database: 'created_late' }); // no init(): as after a failed start
       const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
-      await spool.append([position(1000, 48.5), position(2000, 48.6)].map(encodePoint));
+      // One record as an older hub wrote it (JSON): re-encoded on the way.
+      await spool.append([Buffer.from(JSON.stringify(position(1000, 48.5))), encodeRecord(position(2000, 48.6))]);
       writer.start();
       await eventually(async () => spool.stats.backlogRecords === 0, 15_000, 'the spool to drain');
       await writer.stop();

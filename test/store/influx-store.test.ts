@@ -164,11 +164,13 @@ describe('InfluxHistoryStore on the wire', () => {
   it('posts gzip line protocol with precision=ms in batches of at most 5000 lines, floats as floats', async () => {
     const fake = await fakeInflux(() => ({ status: 204 }));
     try {
-      const store = new InfluxHistoryStore({ url: `${fake.url}/`, database: 'city' });
+      const store = new InfluxHistoryStore({ url: `${fake.url}/`, database: 'city', gzip: true });
       const points = Array.from({ length: 12_000 }, (_, i) => point(T0 + i, { lat: i, on: i % 2 === 0, note: 'a "b"' }));
       await store.write(points);
       expect(fake.requests).toHaveLength(3);
+      // Every line ends with a newline.
       const batches = fake.requests.map((r) => gunzipSync(r.body).toString('utf8').split('\n'));
+      for (const b of batches) expect(b.pop()).toBe('');
       expect(batches.map((b) => b.length)).toEqual([5000, 5000, 2000]);
       for (const r of fake.requests) {
         expect(r.method).toBe('POST');
@@ -180,6 +182,21 @@ describe('InfluxHistoryStore on the wire', () => {
         expect(r.headers.authorization).toBeUndefined();
       }
       expect(batches[0]?.[3]).toBe(`position,device=trk-1,vehicle=TB-12 lat=3,note="a \\"b\\"",on=F ${T0 + 3}`);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('sends plain line protocol to an InfluxDB on this machine unless told to compress, and compresses elsewhere', async () => {
+    const fake = await fakeInflux(() => ({ status: 204 }));
+    try {
+      await new InfluxHistoryStore({ url: fake.url, database: 'city' }).write([point(T0)]);
+      await new InfluxHistoryStore({ url: fake.url.replace('127.0.0.1', 'localhost'), database: 'city' }).write([point(T0 + 1)]);
+      expect(fake.requests.map((r) => r.headers['content-encoding'])).toEqual([undefined, undefined]);
+      expect(fake.requests[0]?.body.toString('utf8')).toBe(`position,device=trk-1,vehicle=TB-12 lat=48.5 ${T0}\n`);
+      // Another host: no server needed to see the choice, only the option it resolves to.
+      expect(new InfluxHistoryStore({ url: 'http://influxdb:8086', database: 'city' }).gzip).toBe(true);
+      expect(new InfluxHistoryStore({ url: 'http://[::1]:8086', database: 'city' }).gzip).toBe(false);
     } finally {
       await fake.close();
     }

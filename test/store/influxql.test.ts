@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTagValue, encodeTagValue } from '../../services/store/influx-store.ts';
+import { decodeTagValue, encodeTagValue } from '../../services/store/line-protocol.ts';
 import { durationLiteral, identifier, stringLiteral, tagConditions, timeLiteral, whereClause } from '../../services/store/influxql.ts';
 import { HOSTILE_VALUES } from './history-store.contract.ts';
 
