@@ -3,7 +3,7 @@ import { MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES } from './common.ts';
 import { EnergyReadingPayload, type EnergyReading } from './energy.ts';
 import { LightingCommandAck, LightingStatePayload, type LightingState } from './lighting.ts';
 import { parseTopic, type UplinkChannel } from './topics.ts';
-import { PositionPayload, type Position } from './transit.ts';
+import { PositionPayload, quickPosition, type Position } from './transit.ts';
 
 /** Why a message was refused; also the label of the `reason` metric. */
 export type RejectReason =
@@ -76,11 +76,14 @@ export function decodeDeviceMessage(topic: string, raw: Uint8Array | string, now
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, error: { reason: 'not-an-object', detail: 'payload must be a JSON object', deviceId } };
   }
-  const result = payloadSchemas[channel].safeParse(json);
-  if (!result.success) {
-    return { ok: false, error: { reason: 'invalid-payload', detail: describeZodError(result.error), deviceId } };
+  let payload = channel === 'position' ? quickPosition(json as Record<string, unknown>) : undefined;
+  if (payload === undefined) {
+    const result = payloadSchemas[channel].safeParse(json);
+    if (!result.success) {
+      return { ok: false, error: { reason: 'invalid-payload', detail: describeZodError(result.error), deviceId } };
+    }
+    payload = result.data as Position;
   }
-  const payload = result.data as { ts: number };
   if (payload.ts > now + MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,

@@ -23,6 +23,40 @@ export const PositionPayload = z.strictObject({
 export type PositionPayload = z.input<typeof PositionPayload>;
 export type Position = z.output<typeof PositionPayload>;
 
+/** The numeric fields `quickPosition` checks, with the bounds of PositionPayload: [min, max, integer]. */
+const QUICK_NUMBERS = new Map<string, [number, number, boolean]>([
+  ['lat', [-90, 90, false]], ['lon', [-180, 180, false]], ['speedKmh', [0, 400, false]], ['courseDeg', [0, 360, false]],
+  ['altitudeM', [-500, 10_000, false]], ['hdop', [0, 100, false]], ['odometerKm', [0, Number.MAX_VALUE, false]], ['satellites', [0, 255, true]],
+]);
+const QUICK_BOOLEANS = new Set(['fix', 'ignition']);
+const QUICK_MIN_TS = Date.UTC(2000, 0, 1);
+
+/**
+ * The position of a parsed JSON payload when it is plainly valid: epoch-ms `ts`, `lat`, `lon`,
+ * and only plain numeric and boolean fields within PositionPayload's bounds. Anything else
+ * (an ISO `ts`, `io`, a value out of range, an unknown key) gives undefined, and the zod schema
+ * decides and names the problem. It accepts a subset of what the schema accepts and gives the
+ * same value (test/unit/contracts.test.ts checks both on random payloads): the schema is the
+ * contract; this is the common case at 20k messages a second, at a fifth of the cost.
+ */
+export function quickPosition(json: Record<string, unknown>): Position | undefined {
+  const { ts } = json;
+  if (typeof ts !== 'number' || !Number.isInteger(ts) || ts < QUICK_MIN_TS || ts > 8.64e15) return undefined;
+  if (typeof json.lat !== 'number' || typeof json.lon !== 'number') return undefined;
+  for (const key in json) {
+    if (key === 'ts') continue;
+    const value = json[key];
+    if (QUICK_BOOLEANS.has(key)) {
+      if (typeof value !== 'boolean') return undefined;
+      continue;
+    }
+    const bounds = QUICK_NUMBERS.get(key);
+    if (bounds === undefined || typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    if (value < bounds[0] || value > bounds[1] || (bounds[2] && !Number.isInteger(value))) return undefined;
+  }
+  return json as Position;
+}
+
 /** Live state of one vehicle, as REST and Socket.IO send it. */
 export const VehicleState = z.object({
   vehicleId: z.string(),

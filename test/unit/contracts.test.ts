@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES, decodeDeviceMessage, parseTopic, topics } from '../../services/contracts/index.ts';
+import { MAX_PAYLOAD_BYTES, PositionPayload, decodeDeviceMessage, parseTopic, quickPosition, topics } from '../../services/contracts/index.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const decode = (topic: string, payload: unknown) => decodeDeviceMessage(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), NOW);
@@ -59,5 +60,53 @@ describe('decodeDeviceMessage', () => {
     expect(decode(topics.lightingCommand('c'), { cmdId: 'x', ts: NOW, action: 'on' })).toMatchObject({ ok: false, error: { reason: 'unknown-topic' } });
     const big = decode(topics.position('t'), 'x'.repeat(MAX_PAYLOAD_BYTES + 1));
     expect(big).toMatchObject({ ok: false, error: { reason: 'too-large' } });
+  });
+});
+
+describe('quickPosition (the common case of a position, checked without zod)', () => {
+  const number = fc.oneof(
+    fc.double({ noNaN: true }),
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.constantFrom(-90.5, 90, 90.0001, -180, 180.5, 0, -0, 400, 400.1, 360, 361, -500, 10_000, 255, 256, 2.5, 1e308),
+  );
+  const value = fc.oneof(number, fc.boolean(), fc.constant(null), fc.string({ maxLength: 3 }), fc.constant({ '1': 2 }));
+  const ts = fc.oneof(
+    fc.integer({ min: Date.UTC(1999, 11, 31), max: Date.UTC(2030, 0, 1) }),
+    fc.constantFrom(Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 1) - 1, 8.64e15, 8.64e15 + 1, 1.7e12 + 0.5, '2026-11-26T10:00:00Z', -1),
+  );
+  const key = fc.constantFrom('lat', 'lon', 'speedKmh', 'courseDeg', 'altitudeM', 'satellites', 'hdop', 'fix', 'ignition', 'odometerKm', 'io', 'extra', '__proto__', 'toString');
+  const inRange = fc.double({ min: -90, max: 90, noNaN: true });
+  const payload = fc.record({ ts, lat: fc.oneof(inRange, number), lon: fc.oneof(inRange, number), more: fc.dictionary(key, fc.oneof(inRange, value), { maxKeys: 6 }) }).map(({ more, ...rest }) => {
+    // JSON.parse is where payloads come from: it makes `__proto__` an own key, as a device could.
+    return JSON.parse(JSON.stringify({ ...more, ...rest })) as Record<string, unknown>;
+  });
+
+  it('accepts only what the schema accepts, and gives the very same value', () => {
+    let quick = 0;
+    fc.assert(
+      fc.property(payload, (json) => {
+        const fast = quickPosition(json);
+        if (fast === undefined) return;
+        quick++;
+        const strict = PositionPayload.safeParse(json);
+        expect(strict.success, JSON.stringify(json)).toBe(true);
+        expect(fast).toEqual(strict.data);
+      }),
+      { numRuns: 20_000 },
+    );
+    // The property says nothing if the quick check never answers.
+    expect(quick).toBeGreaterThan(1000);
+  });
+
+  it('takes the payloads trackers send, and leaves the rest to the schema', () => {
+    const ts = Date.UTC(2026, 10, 26, 10);
+    expect(quickPosition({ ts, lat: 48.51, lon: 32.26, speedKmh: 30, courseDeg: 90, fix: true, satellites: 9 })).toEqual({ ts, lat: 48.51, lon: 32.26, speedKmh: 30, courseDeg: 90, fix: true, satellites: 9 });
+    for (const odd of [{ ts: '2026-11-26T10:00:00Z', lat: 1, lon: 1 }, { ts, lat: 91, lon: 1 }, { ts, lat: 1, lon: 1, io: { '1': 1 } }, { ts, lat: 1 }, { ts, lat: 1, lon: 1, satellites: 1.5 }]) {
+      expect(quickPosition(odd), JSON.stringify(odd)).toBeUndefined();
+    }
+    // …and the schema still names the problem.
+    const now = ts + 1000;
+    const refused = decodeDeviceMessage(topics.position('trk-1'), JSON.stringify({ ts, lat: 91, lon: 1 }), now);
+    expect(refused).toMatchObject({ ok: false, error: { reason: 'invalid-payload', detail: 'lat: must be ≤ 90' } });
   });
 });
