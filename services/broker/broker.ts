@@ -55,6 +55,8 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
   const receivedMqtt = metrics.received.labels({ source: 'mqtt' });
   const completions = new CompletionQueue(COMPLETIONS_PER_TURN);
+  /** Set once an observer subscribes: only observers may subscribe to what devices send. */
+  let uplinkSubscribed = false;
 
   const broker = await Aedes.createBroker({
     // Client ids are the device's id (≤ 64) or a service's `svc:` name, with room to spare.
@@ -131,6 +133,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         // A null subscription answers SUBACK 0x80 (failure) and keeps the connection.
         return callback(null, null);
       }
+      if (who.type === 'service') uplinkSubscribed = true;
       callback(null, sub);
     },
 
@@ -138,6 +141,21 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
       return refusedPayloads.has(packet.payload as Buffer) ? null : packet;
     },
   });
+
+  // aedes forwards every device message to subscribers: a topic match, a lookup of offline
+  // sessions and several promises each, a sixth of the hub's time at full load. Until an observer
+  // has subscribed nobody may receive device messages, so they are not forwarded; the hub's own
+  // publishes (commands, with no client) always are. The flag never goes back: an observer's
+  // session may outlive its connection.
+  type Done = (err?: Error | null) => void;
+  // aedes calls publish(packet, client, done) for a device's message; its typings show only the
+  // public publish(packet, done).
+  const internal = broker as unknown as { publish(packet: PublishPacket, client: Client | Done | null, done?: Done): void };
+  const forward = internal.publish.bind(broker);
+  internal.publish = (packet, client, done) => {
+    if (client && typeof client !== 'function' && !uplinkSubscribed) return done?.(null);
+    forward(packet, client, done);
+  };
 
   broker.on('client', () => metrics.mqttClients.inc());
   broker.on('clientDisconnect', () => metrics.mqttClients.dec());

@@ -69,6 +69,23 @@ describe('MQTT security (mosquitto clients against the embedded broker)', () => 
     expect(out.stdout).toBe('');
   });
 
+  it('an observer service account sees what devices send, and never a refused payload', async () => {
+    const res = await t.api('/api/v1/service-accounts', { method: 'POST', json: { name: 'watch-1', scope: 'observer' } });
+    expect(res.status).toBe(201);
+    const { username, secret } = (await res.json()) as { username: string; secret: string };
+    // Until now nobody could receive device messages, so the broker forwarded none; a subscription changes that.
+    const sub = mosquittoSub([...conn(), '-u', username, '-P', secret, '-t', 'v1/transit/#', '-v', '-C', '1', '-W', '10']);
+    await new Promise((r) => setTimeout(r, 500));
+    const refused = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', '{"lat": "north"}']);
+    expect(refused.code).toBe(0);
+    const pub = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.53)]);
+    expect(pub.code).toBe(0);
+    const out = await sub.exited;
+    expect(out.stdout).toContain(`${topics.position(b.id)} {`);
+    expect(out.stdout).toContain('48.53');
+    expect(out.stdout).not.toContain('north');
+  });
+
   it('a lighting controller may subscribe to its own command topic only', async () => {
     const own = mosquittoSub([...conn(), '-u', lamp.id, '-P', lamp.secret, '-t', topics.lightingCommand(lamp.id), '-C', '1', '-W', '10']);
     await new Promise((r) => setTimeout(r, 500));
