@@ -215,6 +215,35 @@ async function drainAndCount(watch: MetricsWatch, influxUrl: string, run: RunRes
   return { ...acc, drainS };
 }
 
+/**
+ * A closed-loop run and, beside it, how much of it InfluxDB holds when its window closes: a
+ * pipeline that acknowledges faster than it stores only piles the difference up (in the hub's
+ * spool, in mosquitto's queue or Node-RED's memory), so the rate it can keep up for good is the
+ * smaller of the two.
+ */
+async function closedRunCountingStore(pool: GeneratorPool, opts: BenchOptions, influxUrl: string, db: string): Promise<{ run: RunResult; storedInWindow: number }> {
+  const tsBase = Date.now() - TS_BACK_MS;
+  const started = performance.now();
+  const counted = (async () => {
+    await sleep(opts.durationS * 1000);
+    // Closed-loop ts are tsBase + a per-device sequence: far below the wall-clock ts of other phases.
+    const { total } = await countPositions(influxUrl, db, tsBase, tsBase + TS_BACK_MS / 2);
+    return total;
+  })();
+  const run = await pool.run({ mode: 'closed', window: opts.window, rate: 0, durationMs: opts.durationS * 1000, tsBase, record: false, settleMs: 30_000 });
+  const storedInWindow = await counted;
+  log(`  ${fmt(storedInWindow)} of them in InfluxDB when the window closed (${((performance.now() - started) / 1000).toFixed(1)} s after the start)`);
+  return { run, storedInWindow };
+}
+
+/** Acknowledged and stored rates of a closed-loop window, and the one it can keep up. */
+function windowRates(run: RunResult, storedInWindow: number): { ackedPerSec: number; storedPerSec: number; sustainedPerSec: number } {
+  const seconds = run.windowMs / 1000;
+  const ackedPerSec = run.ackedInWindow / seconds;
+  const storedPerSec = storedInWindow / seconds;
+  return { ackedPerSec, storedPerSec, sustainedPerSec: Math.min(ackedPerSec, storedPerSec) };
+}
+
 function ackPercentiles(run: RunResult): { p50: number; p99: number } {
   return { p50: histQuantile(run.ackHistogram, 0.5), p99: histQuantile(run.ackHistogram, 0.99) };
 }
@@ -380,6 +409,7 @@ interface PeerFigures {
   msgsPerSec: number;
   /** stored / seconds from the start of the run to the last point reaching InfluxDB */
   storedPerSec: number;
+  rates: ReturnType<typeof windowRates>;
   drainS: number;
   drainComplete: boolean;
   cpu: RoleFigures;
@@ -415,7 +445,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
   log(`peer capacity: ${opts.connections} connections × ${opts.window} in flight for ${opts.durationS} s`);
   const startedAt = performance.now();
   const window = sampler.begin(['peer', 'mosquitto', 'node-red', 'peer-generator', 'influxd', 'bench', MACHINE]);
-  const run = await pool.run({ mode: 'closed', window: opts.window, rate: 0, durationMs: opts.durationS * 1000, tsBase: Date.now() - TS_BACK_MS, record: false, settleMs: 30_000 });
+  const { run, storedInWindow } = await closedRunCountingStore(pool, opts, influxUrl, PEER_DB);
   const during = window.end();
   await pool.close();
   log(`peer: ${run.acked} acknowledged by mosquitto; waiting (≤ ${opts.peerDrainS} s) for Node-RED to write them`);
@@ -442,7 +472,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
   await nodeRed.child.stop();
   await mosquitto.stop();
   return {
-    run, acc, msgsPerSec: run.ackedInWindow / (run.windowMs / 1000), storedPerSec: acc.stored / storedSpanS, drainS, drainComplete: complete,
+    run, acc, msgsPerSec: run.ackedInWindow / (run.windowMs / 1000), rates: windowRates(run, storedInWindow), storedPerSec: acc.stored / storedSpanS, drainS, drainComplete: complete,
     otherCpuPct: during[MACHINE]!.cpuPct - during.peer!.cpuPct - during['peer-generator']!.cpuPct - during.influxd!.cpuPct - during.bench!.cpuPct,
     cpu: during.peer!, cpuMosquitto: during.mosquitto!, cpuNodeRed: during['node-red']!, generator: during['peer-generator']!, influxd: during.influxd!,
     errors: nodeRed.errors(),
@@ -524,7 +554,8 @@ async function main(): Promise<void> {
   watch.resetPeaks();
   const capCounters0 = await readCounters(hub.httpUrl);
   const capWindow = sampler.begin(['hub', 'generator', 'influxd', 'bench', MACHINE]);
-  const cap = await pool.run({ mode: 'closed', window: opts.window, rate: 0, durationMs: opts.durationS * 1000, tsBase: Date.now() - TS_BACK_MS, record: false, settleMs: 30_000 });
+  const { run: cap, storedInWindow: capStoredInWindow } = await closedRunCountingStore(pool, opts, influx.url, HUB_DB);
+  const capRates = windowRates(cap, capStoredInWindow);
   const capCpu = capWindow.end();
   const capLagPeakMs = watch.lagPeakMs;
   const capThrottled = watch.throttledSeen;
@@ -598,6 +629,7 @@ async function main(): Promise<void> {
   const spread = perSecondSpread(cap);
   const ratio = peer && peer.msgsPerSec > 0 ? capMsgsPerSec / peer.msgsPerSec : Number.NaN;
   const ratioStored = peer && peer.storedPerSec > 0 ? capMsgsPerSec / peer.storedPerSec : Number.NaN;
+  const ratioSustained = peer && peer.rates.sustainedPerSec > 0 ? capRates.sustainedPerSec / peer.rates.sustainedPerSec : Number.NaN;
   const hubCpu = capCpu.hub!;
   const latOtherCpu = latCpu[MACHINE]!.cpuPct - latCpu.hub!.cpuPct - latCpu.generator!.cpuPct - latCpu.influxd!.cpuPct - latCpu.bench!.cpuPct;
   const capOtherCpu = capCpu[MACHINE]!.cpuPct - hubCpu.cpuPct - capCpu.generator!.cpuPct - capCpu.influxd!.cpuPct - capCpu.bench!.cpuPct;
@@ -608,6 +640,8 @@ async function main(): Promise<void> {
   const rows: [string, string, string][] = [
     ['', 'mistohub', peer ? 'mosquitto + Node-RED' : 'peer (skipped)'],
     ['capacity: acked msgs/s (QoS 1)', fmt(capMsgsPerSec), fmt(peer?.msgsPerSec)],
+    ['  into InfluxDB during the same window, msgs/s', fmt(capRates.storedPerSec), fmt(peer?.rates.storedPerSec)],
+    ['  sustainable: the smaller of the two, msgs/s', fmt(capRates.sustainedPerSec), fmt(peer?.rates.sustainedPerSec)],
     ['  per second: min / median / max', `${fmt(spread.min)} / ${fmt(spread.median)} / ${fmt(spread.max)}`, peerSpread ? `${fmt(peerSpread.min)} / ${fmt(peerSpread.median)} / ${fmt(peerSpread.max)}` : '—'],
     ['  PUBACK p50 / p99 under full load, ms', `${fmt(capAck.p50, 1)} / ${fmt(capAck.p99, 1)}`, peerAck ? `${fmt(peerAck.p50, 1)} / ${fmt(peerAck.p99, 1)}` : '—'],
     ['  PUBACK means', 'on disk (fsync)', 'in memory'],
@@ -640,6 +674,7 @@ async function main(): Promise<void> {
       : []),
     ['ratio, acked msgs/s (hub / peer)', fmt(ratio, 2), ''],
     ['ratio, hub acked vs peer stored msgs/s', fmt(ratioStored, 2), ''],
+    ['ratio, sustainable msgs/s (hub / peer)', fmt(ratioSustained, 2), ''],
   ];
 
   console.log('');
@@ -681,6 +716,8 @@ async function main(): Promise<void> {
           name: PEER_NAME,
           msgsPerSec: Math.round(peer.msgsPerSec),
           storedPerSec: Math.round(peer.storedPerSec),
+          storedInWindowPerSec: Math.round(peer.rates.storedPerSec),
+          sustainedPerSec: Math.round(peer.rates.sustainedPerSec),
           lost: peer.acc.lost,
           acked: peer.acc.acked,
           stored: peer.acc.stored,
@@ -693,6 +730,9 @@ async function main(): Promise<void> {
       : { name: PEER_NAME, skipped: true, msgsPerSec: null, lost: null },
     ratio: round(ratio, 2),
     ratioStored: round(ratioStored, 2),
+    ratioSustained: round(ratioSustained, 2),
+    storedInWindowPerSec: Math.round(capRates.storedPerSec),
+    sustainedPerSec: Math.round(capRates.sustainedPerSec),
     hubCpuPct: round(hubCpu.cpuPct),
     hubRssMb: round(hubCpu.peakRssMb),
     generatorCpuPct: round(gen.cpuPct),
