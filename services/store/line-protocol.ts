@@ -1,5 +1,5 @@
 import type { FieldValue, HistoryPoint, Measurement } from './history-store.ts';
-import { HistoryStoreError, normalizePoint } from './points.ts';
+import { HistoryStoreError, normalizePoint, visitPoint } from './points.ts';
 
 /**
  * History points as InfluxDB line protocol, the form they take in the spool.
@@ -45,15 +45,20 @@ function fieldText(value: FieldValue): string {
 
 /** One point as one line (no newline). Throws a non-retryable HistoryStoreError for a point the stores would refuse. */
 export function encodeLine(point: HistoryPoint, index = 0): string {
-  const p = normalizePoint(point, index);
-  let line: string = p.measurement;
-  for (const key in p.tags) line += `,${key}=${escapeTag(encodeTagValue(p.tags[key]!))}`;
+  // Built while the point is checked: one pass, no canonical copy of the point (this runs for
+  // every message the hub takes in).
+  let line: string = point.measurement;
   let sep = ' ';
-  for (const key in p.fields) {
-    line += `${sep}${key}=${fieldText(p.fields[key]!)}`;
-    sep = ',';
-  }
-  return `${line} ${p.ts}`;
+  visitPoint(
+    point,
+    index,
+    (key, value) => (line += `,${key}=${escapeTag(encodeTagValue(value))}`),
+    (key, value) => {
+      line += `${sep}${key}=${fieldText(value)}`;
+      sep = ',';
+    },
+  );
+  return `${line} ${point.ts}`;
 }
 
 /** A spool record: the line's UTF-8 bytes. */

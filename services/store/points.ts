@@ -1,4 +1,4 @@
-import type { FieldValue, HistoryPoint, Measurement } from './history-store.ts';
+import type { FieldValue, HistoryPoint } from './history-store.ts';
 import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
 
 /**
@@ -43,11 +43,12 @@ function refuse(index: number, problem: string): never {
 }
 
 /**
- * Checks one point and returns it in canonical form: tags with an empty value dropped (InfluxDB
- * treats an empty tag as an absent one) and sorted by key. Throws a non-retryable
- * HistoryStoreError naming the problem.
+ * Checks one point and hands its tags, then its fields, to the callbacks in canonical order:
+ * sorted by key, tags with an empty value left out (InfluxDB treats an empty tag as an absent
+ * one). Throws a non-retryable HistoryStoreError naming the problem. The one place of the rules:
+ * `normalizePoint` builds the canonical point with it, `encodeLine` the line protocol.
  */
-export function normalizePoint(point: HistoryPoint, index: number): HistoryPoint {
+export function visitPoint(point: HistoryPoint, index: number, onTag: (key: string, value: string) => void, onField: (key: string, value: FieldValue) => void): void {
   if (typeof point !== 'object' || point === null) refuse(index, 'not an object');
   const { measurement, tags, fields, ts } = point;
   if (typeof measurement !== 'string' || !NAME.test(measurement)) refuse(index, `measurement ${JSON.stringify(measurement)} is not a plain name`);
@@ -55,21 +56,23 @@ export function normalizePoint(point: HistoryPoint, index: number): HistoryPoint
   if (typeof tags !== 'object' || tags === null) refuse(index, 'tags missing');
   if (typeof fields !== 'object' || fields === null) refuse(index, 'fields missing');
 
-  const outTags: Record<string, string> = {};
+  let device = false;
   for (const key of Object.keys(tags).sort()) {
     const value = tags[key];
     if (!NAME.test(key) || key === 'time') refuse(index, `tag key ${JSON.stringify(key)} is not a plain name`);
     if (typeof value !== 'string') refuse(index, `tag ${key} is not a string`);
     if (value.length > MAX_TAG_VALUE_LENGTH) refuse(index, `tag ${key} is longer than ${MAX_TAG_VALUE_LENGTH} characters`);
-    if (value !== '') outTags[key] = value;
+    if (value === '') continue;
+    if (key === 'device') device = true;
+    onTag(key, value);
   }
-  if (outTags.device === undefined) refuse(index, 'tag device is missing or empty');
+  if (!device) refuse(index, 'tag device is missing or empty');
 
-  const outFields: Record<string, FieldValue> = {};
+  let count = 0;
   for (const key of Object.keys(fields).sort()) {
     const value = fields[key];
     if (!NAME.test(key) || key === 'time') refuse(index, `field key ${JSON.stringify(key)} is not a plain name`);
-    if (key in outTags || key in tags) refuse(index, `${key} is both a tag and a field`);
+    if (Object.hasOwn(tags, key)) refuse(index, `${key} is both a tag and a field`);
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) refuse(index, `field ${key} is not a finite number`);
     } else if (typeof value === 'string') {
@@ -77,10 +80,18 @@ export function normalizePoint(point: HistoryPoint, index: number): HistoryPoint
     } else if (typeof value !== 'boolean') {
       refuse(index, `field ${key} is neither a number, a boolean nor a string`);
     }
-    outFields[key] = value;
+    count++;
+    onField(key, value);
   }
-  if (Object.keys(outFields).length === 0) refuse(index, 'no fields');
-  return { measurement: measurement as Measurement, tags: outTags, fields: outFields, ts };
+  if (count === 0) refuse(index, 'no fields');
+}
+
+/** One point in canonical form (see `visitPoint`), or a non-retryable HistoryStoreError. */
+export function normalizePoint(point: HistoryPoint, index: number): HistoryPoint {
+  const tags: Record<string, string> = {};
+  const fields: Record<string, FieldValue> = {};
+  visitPoint(point, index, (k, v) => (tags[k] = v), (k, v) => (fields[k] = v));
+  return { measurement: point.measurement, tags, fields, ts: point.ts };
 }
 
 export function normalizePoints(points: readonly HistoryPoint[]): HistoryPoint[] {
