@@ -53,7 +53,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   /** Payloads that failed validation: acknowledged and dead-lettered, but never forwarded. */
   const refusedPayloads = new WeakSet<Buffer>();
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
-  const receivedMqtt = metrics.received.labels({ source: 'mqtt' });
+  const receivedMqtt = metrics.perMessage(metrics.received, { source: 'mqtt' });
   const completions = new CompletionQueue(COMPLETIONS_PER_TURN);
   /** Set once an observer subscribes: only observers may subscribe to what devices send. */
   let uplinkSubscribed = false;

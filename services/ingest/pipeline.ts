@@ -89,7 +89,7 @@ export class IngestPipeline implements Ingest {
   private acceptedCounter(source: IngestSource, channel: string): { inc(): void } {
     const key = `${source}/${channel}`;
     let c = this.acceptedCounters.get(key);
-    if (!c) this.acceptedCounters.set(key, (c = this.deps.metrics.accepted.labels({ source, channel })));
+    if (!c) this.acceptedCounters.set(key, (c = this.deps.metrics.perMessage(this.deps.metrics.accepted, { source, channel })));
     return c;
   }
 
