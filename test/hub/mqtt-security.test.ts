@@ -105,6 +105,27 @@ describe('MQTT security (mosquitto clients against the embedded broker)', () => 
     expect(v.lat).toBe(48.5333);
   });
 
+  it('counts every message received and accepted in /metrics, read after read', async () => {
+    const read = async () => {
+      const text = await (await t.api('/metrics', { token: null })).text();
+      const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+      return {
+        received: value(/^mistohub_messages_received_total\{source="mqtt"\} (\d+)$/m),
+        accepted: value(/^mistohub_messages_accepted_total\{source="mqtt",channel="position"\} (\d+)$/m),
+      };
+    };
+    const before = await read();
+    for (const lat of [48.61, 48.62]) {
+      const r = await mosquittoPub([...conn(), '-u', a.id, '-P', a.secret, '-q', '1', '-t', topics.position(a.id), '-m', position(lat)]);
+      expect(r.code).toBe(0);
+    }
+    const between = await read();
+    expect(between).toEqual({ received: before.received + 2, accepted: before.accepted + 2 });
+    const r = await mosquittoPub([...conn(), '-u', a.id, '-P', a.secret, '-q', '1', '-t', topics.position(a.id), '-m', position(48.63)]);
+    expect(r.code).toBe(0);
+    expect(await read()).toEqual({ received: between.received + 1, accepted: between.accepted + 1 });
+  });
+
   it('counts refused logins in /metrics', async () => {
     const text = await (await t.api('/metrics', { token: null })).text();
     const m = /mistohub_mqtt_auth_failures_total (\d+)/.exec(text);
