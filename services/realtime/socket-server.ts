@@ -79,14 +79,18 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
   lighting.on('connection', (socket) => socket.emit('snapshot', deps.controllers.byGroup()));
   energy.on('connection', (socket) => socket.emit('snapshot', deps.meters.byBuilding()));
 
-  /** Sends a batch to the namespace-wide listeners and to each room's own listeners. */
+  /**
+   * Sends a batch to the namespace-wide listeners and to each room's own listeners. Socket.IO
+   * encodes a batch before it looks for sockets, so rooms nobody is in are skipped here.
+   */
   function push<T>(nsp: Namespace, event: string, changes: T[], roomOf: (x: T) => string | null): void {
     if (!changes.length) return;
-    nsp.to(ALL).emit(event, changes);
+    const rooms = nsp.adapter.rooms;
+    if (rooms.has(ALL)) nsp.to(ALL).emit(event, changes);
     const byRoom = new Map<string, T[]>();
     for (const c of changes) {
       const room = roomOf(c);
-      if (room) (byRoom.get(room) ?? byRoom.set(room, []).get(room)!).push(c);
+      if (room && rooms.has(room)) (byRoom.get(room) ?? byRoom.set(room, []).get(room)!).push(c);
     }
     for (const [room, list] of byRoom) nsp.to(room).emit(event, list);
   }
