@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '../contracts/index.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Db } from './database.ts';
+import type { Statement } from 'better-sqlite3';
 import { hashSecret, newSecret, tokenDigest, verifySecret } from './secrets.ts';
 
 export interface Principal {
@@ -116,8 +117,12 @@ export class Accounts {
   }
 
   /** The principal a bearer token stands for, or undefined when unknown or expired. */
+  /** Prepared once: every HTTP request and Socket.IO handshake runs it. */
+  private tokenByHash: Statement | undefined;
+
   authenticateToken(token: string): Principal | undefined {
-    const row = this.db.prepare('SELECT id, name, roles, owner, created_at, expires_at FROM api_tokens WHERE token_hash = ?').get(tokenDigest(token)) as TokenRow | undefined;
+    this.tokenByHash ??= this.db.prepare('SELECT id, name, roles, owner, created_at, expires_at FROM api_tokens WHERE token_hash = ?');
+    const row = this.tokenByHash.get(tokenDigest(token)) as TokenRow | undefined;
     if (!row) return undefined;
     if (row.expires_at && Date.parse(row.expires_at) <= this.now()) return undefined;
     return { name: row.id === 'admin' ? 'admin' : row.owner?.startsWith('user:') ? row.owner : `token:${row.name}`, roles: JSON.parse(row.roles) as Role[] };
