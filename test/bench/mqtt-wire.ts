@@ -1,0 +1,197 @@
+/**
+ * The few MQTT 3.1.1 packets the bench's load generator needs, encoded and parsed by hand.
+ *
+ * Why not mqtt.js: the generator runs on the same two cores as the system under test, so every
+ * microsecond it spends per message is taken from the hub (or the peer). mqtt.js costs about
+ * 26 µs of CPU per QoS 1 message (packet objects, streams, stores, timers); a client that only
+ * ever sends CONNECT, QoS 1 PUBLISH, PINGREQ and DISCONNECT, and only reads CONNACK, PUBACK and
+ * PINGRESP, can do it in a few µs. Nothing here touches a socket: generator.ts does that.
+ *
+ * Spec: MQTT 3.1.1 (OASIS), sections 2.2 (fixed header, remaining length) and 3 (packets).
+ */
+
+/** Packet types (first byte of the fixed header, with the flags the spec requires). */
+export const CONNACK = 0x20;
+export const PUBACK = 0x40;
+export const PINGRESP = 0xd0;
+
+export const PINGREQ_PACKET: Buffer = Buffer.from([0xc0, 0x00]);
+export const DISCONNECT_PACKET: Buffer = Buffer.from([0xe0, 0x00]);
+
+/** CONNACK return codes of MQTT 3.1.1 (3.2.2.3). */
+export const CONNACK_RETURN_CODES: Record<number, string> = {
+  0: 'accepted',
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+};
+
+/** The largest remaining length MQTT can express (four varint bytes). */
+const MAX_REMAINING_LENGTH = 268_435_455;
+
+/** Bytes the remaining-length varint of `n` takes. */
+export function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n <= MAX_REMAINING_LENGTH) return 4;
+  throw new RangeError(`MQTT remaining length ${n} is over ${MAX_REMAINING_LENGTH}`);
+}
+
+/** Writes the remaining-length varint of `n` at `offset`; returns the offset after it. */
+function writeVarint(buf: Buffer, offset: number, n: number): number {
+  let at = offset;
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    buf[at++] = byte;
+  } while (n > 0);
+  return at;
+}
+
+export interface ConnectOptions {
+  clientId: string;
+  username: string;
+  password: string;
+  /** seconds; 0 turns keepalive off */
+  keepalive: number;
+}
+
+/** CONNECT, protocol level 4 (3.1.1), clean session, user name and password, no will. */
+export function encodeConnect(o: ConnectOptions): Buffer {
+  const fields = [o.clientId, o.username, o.password].map((s) => Buffer.from(s, 'utf8'));
+  for (const f of fields) if (f.length > 0xffff) throw new RangeError('CONNECT field over 65,535 bytes');
+  // variable header: protocol name (2 + 4), level, flags, keepalive
+  const remaining = 10 + fields.reduce((n, f) => n + 2 + f.length, 0);
+  const buf = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
+  buf[0] = 0x10;
+  let at = writeVarint(buf, 1, remaining);
+  at = buf.writeUInt16BE(4, at);
+  at += buf.write('MQTT', at, 'latin1');
+  buf[at++] = 4; // protocol level: 3.1.1
+  buf[at++] = 0x80 | 0x40 | 0x02; // user name, password, clean session
+  at = buf.writeUInt16BE(o.keepalive, at);
+  for (const f of fields) {
+    at = buf.writeUInt16BE(f.length, at);
+    at += f.copy(buf, at);
+  }
+  return buf;
+}
+
+/**
+ * QoS 1 PUBLISH packets to one topic: the topic is encoded once, and each message is one Buffer
+ * (fixed header 0x32: PUBLISH, QoS 1, no DUP, no RETAIN).
+ */
+export class PublishEncoder {
+  private readonly topic: Buffer;
+
+  constructor(topic: string) {
+    this.topic = Buffer.from(topic, 'utf8');
+    if (this.topic.length > 0xffff) throw new RangeError('MQTT topic over 65,535 bytes');
+  }
+
+  /**
+   * `payload` is written as latin1, one byte per character: it must be ASCII (or latin1) text,
+   * as the bench's JSON positions are. That avoids measuring the string twice for UTF-8.
+   */
+  encode(packetId: number, payload: string): Buffer {
+    const topicLen = this.topic.length;
+    const remaining = 2 + topicLen + 2 + payload.length;
+    const buf = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
+    buf[0] = 0x32;
+    let at = writeVarint(buf, 1, remaining);
+    buf[at++] = topicLen >> 8;
+    buf[at++] = topicLen & 0xff;
+    at += this.topic.copy(buf, at);
+    buf[at++] = packetId >> 8;
+    buf[at++] = packetId & 0xff;
+    buf.write(payload, at, 'latin1');
+    return buf;
+  }
+}
+
+/** What the broker sends that the generator cares about. */
+export interface BrokerPacketHandler {
+  connack(returnCode: number, sessionPresent: boolean): void;
+  puback(packetId: number): void;
+  pingresp(): void;
+}
+
+/**
+ * Incremental parser of the broker → client byte stream: feed it every chunk the socket gives.
+ * Packets may be split anywhere across chunks, and one chunk may hold many packets. CONNACK,
+ * PUBACK and PINGRESP go to the handler; any other packet is skipped by its remaining length
+ * without being buffered. Throws on a malformed stream (the connection is then beyond saving).
+ */
+export class BrokerPacketParser {
+  /** the start of a packet whose header or body has not fully arrived (a copy) */
+  private partial: Buffer | undefined;
+  /** bytes of a skipped packet still to come */
+  private skip = 0;
+
+  constructor(private readonly handler: BrokerPacketHandler) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    let pos = 0;
+    if (this.skip > 0) {
+      pos = Math.min(this.skip, buf.length);
+      this.skip -= pos;
+    }
+    if (this.partial) {
+      buf = Buffer.concat([this.partial, buf.subarray(pos)]);
+      pos = 0;
+      this.partial = undefined;
+    }
+    const end = buf.length;
+    while (pos < end) {
+      const type = buf[pos]!;
+      // Remaining length: 1 to 4 bytes, 7 bits each, least significant first.
+      let remaining = 0;
+      let multiplier = 1;
+      let at = pos + 1;
+      let complete = false;
+      for (let i = 0; i < 4 && at < end; i++) {
+        const byte = buf[at++]!;
+        remaining += (byte & 0x7f) * multiplier;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+        multiplier *= 128;
+      }
+      if (!complete) {
+        if (at - pos - 1 >= 4) throw new Error('MQTT: malformed remaining length');
+        this.partial = Buffer.from(buf.subarray(pos));
+        return;
+      }
+      const packetEnd = at + remaining;
+      if (type !== PUBACK && type !== CONNACK && type !== PINGRESP) {
+        if (packetEnd > end) {
+          this.skip = packetEnd - end;
+          return;
+        }
+        pos = packetEnd;
+        continue;
+      }
+      if (packetEnd > end) {
+        this.partial = Buffer.from(buf.subarray(pos));
+        return;
+      }
+      pos = packetEnd;
+      if (type === PUBACK) {
+        if (remaining !== 2) throw new Error(`MQTT: PUBACK with remaining length ${remaining}`);
+        this.handler.puback((buf[at]! << 8) | buf[at + 1]!);
+      } else if (type === CONNACK) {
+        if (remaining !== 2) throw new Error(`MQTT: CONNACK with remaining length ${remaining}`);
+        this.handler.connack(buf[at + 1]!, (buf[at]! & 0x01) === 1);
+      } else {
+        if (remaining !== 0) throw new Error(`MQTT: PINGRESP with remaining length ${remaining}`);
+        this.handler.pingresp();
+      }
+    }
+  }
+}
