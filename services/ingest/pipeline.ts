@@ -2,8 +2,7 @@ import type { Device, DeviceMessage } from '../contracts/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { DeadLetters } from './dead-letters.ts';
-import { encodeRecord } from '../store/line-protocol.ts';
-import { toHistoryPoint } from './history-points.ts';
+import { toHistoryRecord } from './history-points.ts';
 import type { AcceptOptions, DeadLetterInput, Ingest, IngestSource } from './ingest.ts';
 import type { Journal } from './journal.ts';
 
@@ -54,19 +53,16 @@ export class IngestPipeline implements Ingest {
         this.reject({ source, reason: 'unknown-device', detail: `device "${message.deviceId}" is not registered or is disabled`, deviceId: message.deviceId });
         continue;
       }
-      const point = toHistoryPoint(message, device);
-      if (point) {
-        let record: Buffer;
-        try {
-          record = encodeRecord(point);
-        } catch (err) {
-          // Valid by the contracts yet refused by the store's rules (a bug between the two): set
-          // aside now, with the store's reason, rather than refused by the store for ever after.
-          this.reject({ source, reason: 'store-refused', detail: (err as Error).message, deviceId: message.deviceId, payload: JSON.stringify(message) });
-          continue;
-        }
-        records.push(record);
+      let record: Buffer | null;
+      try {
+        record = toHistoryRecord(message, device);
+      } catch (err) {
+        // Valid by the contracts yet refused by the store's rules (a bug between the two): set
+        // aside now, with the store's reason, rather than refused by the store for ever after.
+        this.reject({ source, reason: 'store-refused', detail: (err as Error).message, deviceId: message.deviceId, payload: JSON.stringify(message) });
+        continue;
       }
+      if (record) records.push(record);
       kept.push({ message, device });
     }
     // Live views see a message at once, without waiting for the fsync: they are not the record.

@@ -61,6 +61,15 @@ export function encodeLine(point: HistoryPoint, index = 0): string {
   return `${line} ${point.ts}`;
 }
 
+/**
+ * The measurement and tags of a line (what `encodeLine` writes before the first space), for a
+ * writer that adds the fields itself. Same rules, same escaping.
+ */
+export function lineHead(measurement: Measurement, tags: Record<string, string>): string {
+  const line = encodeLine({ measurement, tags, fields: { _: 0 }, ts: 0 });
+  return line.slice(0, line.length - ' _=0 0'.length);
+}
+
 /** A spool record: the line's UTF-8 bytes. */
 export const encodeRecord = (point: HistoryPoint, index = 0): Buffer => Buffer.from(encodeLine(point, index), 'utf8');
 
