@@ -8,6 +8,13 @@ import type { Journal } from './journal.ts';
 const MIN_BACKOFF_MS = 200;
 /** Batches written at once: the next ones are read and sent while the store answers the first. */
 const WRITES_IN_FLIGHT = 4;
+/**
+ * After a batch that was not full the next read waits this long. A busy hub then sends full
+ * batches, and a quiet one a few small writes a second instead of one per group commit, each
+ * with a cursor fsync competing with the appends' fsyncs (that doubled the PUBACK p99 at
+ * 5,000 msg/s).
+ */
+const LINGER_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
 
 /** The point of a record the store refused, for the dead letter; the raw text if it does not even parse. */
@@ -130,9 +137,11 @@ export class HistoryWriter {
     let backoff = MIN_BACKOFF_MS;
     // Batches being written, oldest first. They are confirmed strictly in spool order.
     const inFlight: { done: Promise<void>; end: unknown; points: number; stopTimer: () => void }[] = [];
+    let readAfter = 0;
     while (this.running) {
       let batch: Awaited<ReturnType<Journal['read']>> = null;
-      if (inFlight.length < WRITES_IN_FLIGHT) {
+      const lingerMs = readAfter - performance.now();
+      if (inFlight.length < WRITES_IN_FLIGHT && lingerMs <= 0) {
         try {
           batch = await this.journal.read(this.store.maxBatch);
         } catch (err) {
@@ -145,11 +154,13 @@ export class HistoryWriter {
         const done = this.writeOrIsolate(batch.records);
         done.catch(() => undefined); // awaited below, in order; this only keeps it from counting as unhandled
         inFlight.push({ done, end: batch.end, points: batch.records.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
+        if (batch.records.length < this.store.maxBatch) readAfter = performance.now() + LINGER_MS;
         continue;
       }
       const oldest = inFlight.shift();
       if (!oldest) {
-        await Promise.race([this.journal.waitReadable(), this.stopped]);
+        if (lingerMs > 0) await this.sleep(lingerMs);
+        else await Promise.race([this.journal.waitReadable(), this.stopped]);
         continue;
       }
       try {
