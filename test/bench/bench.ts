@@ -411,9 +411,7 @@ interface PeerFigures {
   storedPerSec: number;
   rates: ReturnType<typeof windowRates>;
   /** open-loop steps at fixed rates (peerSustainedSteps) */
-  steps: PeerStep[];
-  /** the highest step rate it kept up with; NaN when it kept up with none (or steps were skipped) */
-  sustainedPerSec: number;
+  steps: RateStep[];
   drainS: number;
   drainComplete: boolean;
   cpu: RoleFigures;
@@ -426,73 +424,110 @@ interface PeerFigures {
   errors: string[];
 }
 
-/** One open-loop step of the peer at a fixed rate: did it store everything, and keep pace while it ran? */
-interface PeerStep {
+/** One open-loop step at a fixed rate: was everything stored, and did the store keep pace while it ran? */
+interface RateStep {
   rate: number;
+  published: number;
   acked: number;
+  /** PUBACKs inside the window */
+  ackedInWindow: number;
   /** in InfluxDB when the window closed */
   storedInWindow: number;
-  /** in InfluxDB at the end, after at most PEER_STEP_DRAIN_S */
+  /** in InfluxDB at the end, after at most STEP_DRAIN_S */
   stored: number;
   lost: number;
   keptUp: boolean;
 }
 
-/** How long the peer may take after a step to write what it still holds: a pipeline that keeps up needs a batch or two. */
-const PEER_STEP_DRAIN_S = 20;
-/** Share of a step's acknowledged messages that must be in InfluxDB when its window closes. */
-const KEEP_PACE = 0.9;
+/** How long a pipeline may take after a step to write what it still holds: one that keeps up needs a batch or two. */
+const STEP_DRAIN_S = 20;
+/**
+ * How far behind the sending a pipeline may be when a step's window closes, in seconds of its
+ * rate, for acknowledgements and for InfluxDB alike: both pipelines write in batches (up to
+ * 5,000 points or a second), so some lag is their design, a growing one is not keeping up.
+ */
+const KEEP_PACE_S = 2;
+
+/** Sends `rate` msgs/s for `seconds` (open loop) into a pipeline writing to `db`, and says whether it kept up. */
+async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, devices: BenchDevice[], rate: number, seconds: number, label: string): Promise<RateStep> {
+  log(`${label}: ${fmt(rate)} msgs/s, open loop, ${seconds} s`);
+  // Open-loop ts are wall-clock ms: this step's are the ones from its start on.
+  const fromTs = Date.now();
+  const counted = (async () => {
+    await sleep(seconds * 1000);
+    return (await countPositions(influxUrl, db, fromTs, fromTs + 3600_000)).total;
+  })();
+  const run = await pool.run({ mode: 'open', window: 0, rate, durationMs: seconds * 1000, tsBase: 0, record: false, settleMs: 30_000 });
+  const storedInWindow = await counted;
+  await waitFor(async () => (await countPositions(influxUrl, db, run.tsMin, run.tsMax)).total >= run.acked, STEP_DRAIN_S * 1000, 1000);
+  const acc = await account(influxUrl, db, run, devices);
+  // Kept up: everything sent on time, acknowledged and stored at most KEEP_PACE_S behind, nothing lost.
+  const pace = run.published - KEEP_PACE_S * rate;
+  const keptUp = acc.lost === 0 && run.failed === 0 && run.skipped === 0 && run.ackedInWindow >= pace && storedInWindow >= pace;
+  log(`  sent ${fmt(run.published)}; acked in the window ${fmt(run.ackedInWindow)}, in InfluxDB at its close ${fmt(storedInWindow)}, at the end ${fmt(acc.stored)}, lost ${fmt(acc.lost)}: ${keptUp ? 'kept up' : 'did not keep up'}`);
+  return { rate, published: run.published, acked: run.acked, ackedInWindow: run.ackedInWindow, storedInWindow, stored: acc.stored, lost: acc.lost, keptUp };
+}
+
+const roundRate = (r: number): number => Math.max(500, Math.round(r / 500) * 500);
 
 /**
- * The peer's sustainable rate, found the way it would have to run for good: open loop at fixed
- * rates, each on a freshly started mosquitto and Node-RED, starting from what it stored end to
- * end in the closed-loop run and going up by a quarter while it keeps up (or down once if it
- * does not). A rate is kept up when at least KEEP_PACE of it is in InfluxDB as the window
- * closes and nothing acknowledged is missing afterwards. mosquitto acknowledging from memory
+ * A pipeline's sustainable rate, found the way it would have to run for good: open-loop steps
+ * at fixed rates, from `start` up by a quarter while it keeps up, or down by a fifth until it
+ * does, then once halfway between the best rate kept up and the first one missed. A rate is kept
+ * up when, as the window closes, acknowledgements and InfluxDB are at most KEEP_PACE_S behind
+ * what was sent, and nothing acknowledged is missing afterwards. The same search for the hub and the peer.
+ */
+async function searchSustainedRate(start: number, maxSteps: number, tryRate: (rate: number, n: number) => Promise<RateStep>): Promise<RateStep[]> {
+  const steps: RateStep[] = [];
+  let rate = roundRate(start);
+  let bisected = false;
+  for (let n = 1; n <= maxSteps; n++) {
+    steps.push(await tryRate(rate, n));
+    const kept = steps.filter((s) => s.keptUp).map((s) => s.rate);
+    const missed = steps.filter((s) => !s.keptUp).map((s) => s.rate);
+    const best = kept.length ? Math.max(...kept) : undefined;
+    const firstMiss = missed.length ? Math.min(...missed) : undefined;
+    if (best === undefined) rate = roundRate(rate * 0.8);
+    else if (firstMiss === undefined) rate = roundRate(rate * 1.25);
+    else if (!bisected && firstMiss - best > 1000) {
+      rate = roundRate((best + firstMiss) / 2);
+      bisected = true;
+    } else break;
+  }
+  return steps;
+}
+
+const bestKeptUp = (steps: RateStep[]): number => {
+  const kept = steps.filter((s) => s.keptUp);
+  return kept.length ? Math.max(...kept.map((s) => s.rate)) : 0;
+};
+
+/**
+ * The peer's steps, each on a freshly started mosquitto and Node-RED and its own database, so
+ * that what one step left queued cannot weigh on the next. mosquitto acknowledging from memory
  * far faster than Node-RED writes says nothing about what the pipeline can sustain.
  */
-async function peerSustainedSteps(work: string, influxUrl: string, devices: BenchDevice[], opts: BenchOptions, start: number): Promise<PeerStep[]> {
-  const steps: PeerStep[] = [];
+async function peerSustainedSteps(work: string, influxUrl: string, devices: BenchDevice[], opts: BenchOptions, start: number): Promise<RateStep[]> {
   const cache = await ensurePeerInstalled(log);
-  const tryRate = async (rate: number, n: number): Promise<PeerStep> => {
+  return searchSustainedRate(start, 4, async (rate, n) => {
     const db = `${PEER_DB}_step${n}`;
     await createDatabase(influxUrl, db);
     const mqttPort = await freePort();
-    const mosquitto = await startMosquitto(join(work, `step${n}`), mqttPort);
+    const stepDir = join(work, `step${n}`);
+    mkdirSync(stepDir, { recursive: true });
+    const mosquitto = await startMosquitto(stepDir, mqttPort);
     const userDir = join(work, `node-red-step${n}`);
     mkdirSync(userDir, { recursive: true });
     const nodeRed = await startNodeRed(cache, userDir, mqttPort, await freePort(), influxUrl, db);
     const pool = await GeneratorPool.start(opts.generators, devices, mqttPort, `peer${n}`, REPO);
     try {
-      log(`peer sustained, step ${n}: ${fmt(rate)} msgs/s open loop for ${opts.peerStepS} s`);
-      const run = await pool.run({ mode: 'open', window: 0, rate, durationMs: opts.peerStepS * 1000, tsBase: 0, record: false, settleMs: 30_000 });
-      // mosquitto acknowledges from memory at once, so this is the window's close within milliseconds.
-      const storedInWindow = (await countPositions(influxUrl, db, run.tsMin, run.tsMax)).total;
-      let stored = storedInWindow;
-      await waitFor(async () => {
-        stored = (await countPositions(influxUrl, db, run.tsMin, run.tsMax)).total;
-        return stored >= run.acked;
-      }, PEER_STEP_DRAIN_S * 1000, 1000);
-      const acc = await account(influxUrl, db, run, devices);
-      const keptUp = acc.lost === 0 && run.failed === 0 && storedInWindow >= KEEP_PACE * run.acked;
-      log(`  acked ${fmt(run.acked)}, in InfluxDB at the window's close ${fmt(storedInWindow)}, at the end ${fmt(acc.stored)}, lost ${fmt(acc.lost)}: ${keptUp ? 'kept up' : 'did not keep up'}`);
-      return { rate, acked: run.acked, storedInWindow, stored: acc.stored, lost: acc.lost, keptUp };
+      return await measureStep(pool, influxUrl, db, devices, rate, opts.stepS, `peer step ${n}`);
     } finally {
       await pool.close();
       await nodeRed.child.stop();
       await mosquitto.stop();
     }
-  };
-  let rate = Math.max(1000, Math.round(start / 500) * 500);
-  for (let n = 1; n <= 4; n++) {
-    const step = await tryRate(rate, n);
-    steps.push(step);
-    const anyKept = steps.some((s) => s.keptUp);
-    if (step.keptUp) rate = Math.round((rate * 1.25) / 500) * 500;
-    else if (!anyKept && n === 1) rate = Math.max(500, Math.round((rate * 0.75) / 500) * 500);
-    else break;
-  }
-  return steps;
+  });
 }
 
 async function runPeer(work: string, influxUrl: string, influxPids: number[], devices: BenchDevice[], sampler: ProcSampler, opts: BenchOptions): Promise<PeerFigures> {
@@ -544,11 +579,9 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
   const storedSpanS = Math.max(run.windowMs / 1000, (lastGrowth - startedAt) / 1000);
   await nodeRed.child.stop();
   await mosquitto.stop();
-  const steps = opts.peerStepS > 0 ? await peerSustainedSteps(work, influxUrl, devices, opts, acc.stored / storedSpanS) : [];
-  const kept = steps.filter((s) => s.keptUp);
+  const steps = opts.stepS > 0 ? await peerSustainedSteps(work, influxUrl, devices, opts, acc.stored / storedSpanS) : [];
   return {
     steps,
-    sustainedPerSec: kept.length ? Math.max(...kept.map((s) => s.rate)) : Number.NaN,
     run, acc, msgsPerSec: run.ackedInWindow / (run.windowMs / 1000), rates: windowRates(run, storedInWindow), storedPerSec: acc.stored / storedSpanS, drainS, drainComplete: complete,
     otherCpuPct: during[MACHINE]!.cpuPct - during.peer!.cpuPct - during['peer-generator']!.cpuPct - during.influxd!.cpuPct - during.bench!.cpuPct,
     cpu: during.peer!, cpuMosquitto: during.mosquitto!, cpuNodeRed: during['node-red']!, generator: during['peer-generator']!, influxd: during.influxd!,
@@ -652,6 +685,9 @@ async function main(): Promise<void> {
   const latAcc = await drainAndCount(watch, influx.url, lat.run, devices, 120_000);
   log(`latency: ${fmt(lat.figures.matched)} pushes matched; p50 ${fmt(lat.figures.p50Ms, 1)} ms, p99 ${fmt(lat.figures.p99Ms, 1)} ms`);
 
+  // b2. sustained: open-loop steps at fixed rates from the capacity, the same search as the peer's.
+  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 3, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`)) : [];
+
   // c. overload: open loop at three times the measured capacity. The hub must stay up, say
   // `degraded` while it slows intake, and lose nothing it acknowledged.
   let overload: OverloadFigures | undefined;
@@ -707,11 +743,12 @@ async function main(): Promise<void> {
   // The figures compared: acknowledged msgs/s that also reach InfluxDB as fast, with nothing lost.
   // The hub's closed loop gives it directly (its PUBACK waits for the disk and its writer keeps
   // pace); the peer's needs the open-loop steps, because mosquitto acknowledges from memory.
-  const hubSustained = capRates.sustainedPerSec;
-  const peerSustained = peer ? (Number.isFinite(peer.sustainedPerSec) ? peer.sustainedPerSec : peer.steps.length ? 0 : peer.rates.sustainedPerSec) : Number.NaN;
+  const hubSustained = hubSteps.length ? bestKeptUp(hubSteps) : capRates.sustainedPerSec;
+  const peerSustained = peer ? (peer.steps.length ? bestKeptUp(peer.steps) : peer.rates.sustainedPerSec) : Number.NaN;
+  const stepsText = (steps: RateStep[]): string => steps.map((s) => `${fmt(s.rate)} ${s.keptUp ? 'yes' : 'no'}`).join(', ');
   const ratio = peerSustained > 0 ? hubSustained / peerSustained : Number.NaN;
   const ratioAcked = peer && peer.msgsPerSec > 0 ? capMsgsPerSec / peer.msgsPerSec : Number.NaN;
-  const stepText = peer?.steps.map((s) => `${fmt(s.rate)} ${s.keptUp ? 'kept up' : 'no'}`).join(', ');
+
   const hubCpu = capCpu.hub!;
   const latOtherCpu = latCpu[MACHINE]!.cpuPct - latCpu.hub!.cpuPct - latCpu.generator!.cpuPct - latCpu.influxd!.cpuPct - latCpu.bench!.cpuPct;
   const capOtherCpu = capCpu[MACHINE]!.cpuPct - hubCpu.cpuPct - capCpu.generator!.cpuPct - capCpu.influxd!.cpuPct - capCpu.bench!.cpuPct;
@@ -722,7 +759,7 @@ async function main(): Promise<void> {
   const rows: [string, string, string][] = [
     ['', 'mistohub', peer ? 'mosquitto + Node-RED' : 'peer (skipped)'],
     ['sustained msgs/s, acked = stored, nothing lost', fmt(hubSustained), fmt(peerSustained)],
-    ['  how', 'closed loop below', 'open-loop steps below'],
+    [`  kept up at fixed rates? (${opts.stepS} s steps)`, hubSteps.length ? stepsText(hubSteps) : 'closed loop below', peer?.steps.length ? stepsText(peer.steps) : 'closed loop below'],
     ['capacity: acked msgs/s (QoS 1, closed loop)', fmt(capMsgsPerSec), fmt(peer?.msgsPerSec)],
     ['  into InfluxDB during the same window, msgs/s', fmt(capRates.storedPerSec), fmt(peer?.rates.storedPerSec)],
     ['  per second: min / median / max', `${fmt(spread.min)} / ${fmt(spread.median)} / ${fmt(spread.max)}`, peerSpread ? `${fmt(peerSpread.min)} / ${fmt(peerSpread.median)} / ${fmt(peerSpread.max)}` : '—'],
@@ -755,7 +792,6 @@ async function main(): Promise<void> {
           ['  health seen (polls every 500 ms)', Object.entries(overload.health).map(([k, n]) => `${k} ${n}`).join(', '), '—'],
         ] as [string, string, string][])
       : []),
-    ...(peer?.steps.length ? ([[`peer at fixed rates, ${opts.peerStepS} s each (msgs/s)`, '—', stepText ?? '']] as [string, string, string][]) : []),
     ['ratio, sustained msgs/s (hub / peer)', fmt(ratio, 2), ''],
     ['ratio, acked msgs/s in the closed loop (hub / peer)', fmt(ratioAcked, 2), ''],
   ];
@@ -789,6 +825,7 @@ async function main(): Promise<void> {
 
   const summary = {
     msgsPerSec: Math.round(hubSustained),
+    steps: hubSteps,
     ackedPerSec: Math.round(capMsgsPerSec),
     storedInWindowPerSec: Math.round(capRates.storedPerSec),
     p50Ms: round(lat.figures.p50Ms, 1),
@@ -845,7 +882,7 @@ async function main(): Promise<void> {
     },
     settings: {
       durationS: opts.durationS, connections: opts.connections, window: opts.window, rate: opts.rate, latencyDurationS: opts.latencyDurationS,
-      generators: opts.generators, peer: opts.peer, peerStepS: opts.peerStepS, peerBatch: PEER_BATCH, profile: opts.profile, cores: cpus().length, node: process.version,
+      generators: opts.generators, peer: opts.peer, stepS: opts.stepS, peerBatch: PEER_BATCH, profile: opts.profile, cores: cpus().length, node: process.version,
       defaults: opts.durationS === DEFAULTS.durationS && opts.connections === DEFAULTS.connections && opts.window === DEFAULTS.window,
     },
   };

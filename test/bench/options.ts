@@ -21,8 +21,8 @@ export interface BenchOptions {
   profile: boolean;
   /** seconds of the overload phase (three times the measured capacity, open loop); 0 skips it */
   overloadDurationS: number;
-  /** seconds of each open-loop step finding the peer's sustainable rate; 0 skips them */
-  peerStepS: number;
+  /** seconds of each open-loop step finding a pipeline's sustainable rate; 0 skips them */
+  stepS: number;
 }
 
 export const DEFAULTS: BenchOptions = {
@@ -36,7 +36,7 @@ export const DEFAULTS: BenchOptions = {
   peerDrainS: 90,
   profile: false,
   overloadDurationS: 10,
-  peerStepS: 15,
+  stepS: 10,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -49,7 +49,7 @@ export const USAGE = `npm run bench -- [options]
   --generators <n>        load-generator processes (default ${DEFAULTS.generators})
   --overload-duration <s> overload phase at 3× the measured capacity, seconds; 0 skips it (default ${DEFAULTS.overloadDurationS})
   --peer-drain <s>        how long the peer may take to flush into InfluxDB after its run (default ${DEFAULTS.peerDrainS})
-  --peer-step <s>         each open-loop step finding the peer's sustainable rate, seconds; 0 skips them (default ${DEFAULTS.peerStepS})
+  --step <s>              each open-loop step finding a pipeline's sustainable rate, seconds; 0 skips them (default ${DEFAULTS.stepS})
   --no-peer               skip the peer pipeline (mosquitto + Node-RED)
   --profile               run the hub under node --cpu-prof (also: BENCH_PROFILE=1)
   --help
@@ -64,7 +64,7 @@ const NUMERIC: Record<string, { key: keyof BenchOptions; min: number; max: numbe
   '--generators': { key: 'generators', min: 1, max: 64 },
   '--peer-drain': { key: 'peerDrainS', min: 0, max: 3600 },
   '--overload-duration': { key: 'overloadDurationS', min: 0, max: 3600 },
-  '--peer-step': { key: 'peerStepS', min: 0, max: 3600 },
+  '--step': { key: 'stepS', min: 0, max: 3600 },
 };
 
 export class UsageError extends Error {}
@@ -90,7 +90,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     if (text === undefined || !Number.isFinite(value) || value < spec.min || value > spec.max) {
       throw new UsageError(`${flag} needs a number from ${spec.min} to ${spec.max}, got ${text ?? 'nothing'}`);
     }
-    (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' || spec.key === 'overloadDurationS' || spec.key === 'peerStepS' ? value : Math.round(value);
+    (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' || spec.key === 'overloadDurationS' || spec.key === 'stepS' ? value : Math.round(value);
   }
   if (o.generators > o.connections) o.generators = o.connections;
   return o;
