@@ -437,6 +437,9 @@ interface RateStep {
   stored: number;
   lost: number;
   keptUp: boolean;
+  /** CPU % of the pipeline and of the load generator during the step (one core = 100) */
+  cpuPct: number;
+  generatorCpuPct: number;
 }
 
 /** How long a pipeline may take after a step to write what it still holds: one that keeps up needs a batch or two. */
@@ -449,8 +452,9 @@ const STEP_DRAIN_S = 20;
 const KEEP_PACE_S = 2;
 
 /** Sends `rate` msgs/s for `seconds` (open loop) into a pipeline writing to `db`, and says whether it kept up. */
-async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, devices: BenchDevice[], rate: number, seconds: number, label: string): Promise<RateStep> {
+async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, devices: BenchDevice[], rate: number, seconds: number, label: string, cpu: { sampler: ProcSampler; pipeline: string; generator: string }): Promise<RateStep> {
   log(`${label}: ${fmt(rate)} msgs/s, open loop, ${seconds} s`);
+  const cpuWindow = cpu.sampler.begin([cpu.pipeline, cpu.generator]);
   // Open-loop ts are wall-clock ms: this step's are the ones from its start on.
   const fromTs = Date.now();
   const counted = (async () => {
@@ -458,14 +462,17 @@ async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, d
     return (await countPositions(influxUrl, db, fromTs, fromTs + 3600_000)).total;
   })();
   const run = await pool.run({ mode: 'open', window: 0, rate, durationMs: seconds * 1000, tsBase: 0, record: false, settleMs: 30_000 });
+  const used = cpuWindow.end();
+  const cpuPct = used[cpu.pipeline]?.cpuPct ?? Number.NaN;
+  const generatorCpuPct = used[cpu.generator]?.cpuPct ?? Number.NaN;
   const storedInWindow = await counted;
   await waitFor(async () => (await countPositions(influxUrl, db, run.tsMin, run.tsMax)).total >= run.acked, STEP_DRAIN_S * 1000, 1000);
   const acc = await account(influxUrl, db, run, devices);
   // Kept up: everything sent on time, acknowledged and stored at most KEEP_PACE_S behind, nothing lost.
   const pace = run.published - KEEP_PACE_S * rate;
   const keptUp = acc.lost === 0 && run.failed === 0 && run.skipped === 0 && run.ackedInWindow >= pace && storedInWindow >= pace;
-  log(`  sent ${fmt(run.published)}; acked in the window ${fmt(run.ackedInWindow)}, in InfluxDB at its close ${fmt(storedInWindow)}, at the end ${fmt(acc.stored)}, lost ${fmt(acc.lost)}: ${keptUp ? 'kept up' : 'did not keep up'}`);
-  return { rate, published: run.published, acked: run.acked, ackedInWindow: run.ackedInWindow, storedInWindow, stored: acc.stored, lost: acc.lost, keptUp };
+  log(`  sent ${fmt(run.published)}; acked in the window ${fmt(run.ackedInWindow)}, in InfluxDB at its close ${fmt(storedInWindow)}, at the end ${fmt(acc.stored)}, lost ${fmt(acc.lost)}; CPU ${fmt(cpuPct)} %, generator ${fmt(generatorCpuPct)} %: ${keptUp ? 'kept up' : 'did not keep up'}`);
+  return { rate, published: run.published, acked: run.acked, ackedInWindow: run.ackedInWindow, storedInWindow, stored: acc.stored, lost: acc.lost, keptUp, cpuPct: round(cpuPct), generatorCpuPct: round(generatorCpuPct) };
 }
 
 const roundRate = (r: number): number => Math.max(500, Math.round(r / 500) * 500);
@@ -507,7 +514,7 @@ const bestKeptUp = (steps: RateStep[]): number => {
  * that what one step left queued cannot weigh on the next. mosquitto acknowledging from memory
  * far faster than Node-RED writes says nothing about what the pipeline can sustain.
  */
-async function peerSustainedSteps(work: string, influxUrl: string, devices: BenchDevice[], opts: BenchOptions, start: number): Promise<RateStep[]> {
+async function peerSustainedSteps(work: string, influxUrl: string, devices: BenchDevice[], opts: BenchOptions, start: number, sampler: ProcSampler): Promise<RateStep[]> {
   const cache = await ensurePeerInstalled(log);
   return searchSustainedRate(start, 4, async (rate, n) => {
     const db = `${PEER_DB}_step${n}`;
@@ -520,8 +527,10 @@ async function peerSustainedSteps(work: string, influxUrl: string, devices: Benc
     mkdirSync(userDir, { recursive: true });
     const nodeRed = await startNodeRed(cache, userDir, mqttPort, await freePort(), influxUrl, db);
     const pool = await GeneratorPool.start(opts.generators, devices, mqttPort, `peer${n}`, REPO);
+    sampler.setRole('peer-step', [mosquitto.pid, nodeRed.child.pid]);
+    sampler.setRole('peer-step-generator', pool.pids);
     try {
-      return await measureStep(pool, influxUrl, db, devices, rate, opts.stepS, `peer step ${n}`);
+      return await measureStep(pool, influxUrl, db, devices, rate, opts.stepS, `peer step ${n}`, { sampler, pipeline: 'peer-step', generator: 'peer-step-generator' });
     } finally {
       await pool.close();
       await nodeRed.child.stop();
@@ -579,7 +588,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
   const storedSpanS = Math.max(run.windowMs / 1000, (lastGrowth - startedAt) / 1000);
   await nodeRed.child.stop();
   await mosquitto.stop();
-  const steps = opts.stepS > 0 ? await peerSustainedSteps(work, influxUrl, devices, opts, acc.stored / storedSpanS) : [];
+  const steps = opts.stepS > 0 ? await peerSustainedSteps(work, influxUrl, devices, opts, acc.stored / storedSpanS, sampler) : [];
   return {
     steps,
     run, acc, msgsPerSec: run.ackedInWindow / (run.windowMs / 1000), rates: windowRates(run, storedInWindow), storedPerSec: acc.stored / storedSpanS, drainS, drainComplete: complete,
@@ -686,7 +695,7 @@ async function main(): Promise<void> {
   log(`latency: ${fmt(lat.figures.matched)} pushes matched; p50 ${fmt(lat.figures.p50Ms, 1)} ms, p99 ${fmt(lat.figures.p99Ms, 1)} ms`);
 
   // b2. sustained: open-loop steps at fixed rates from the capacity, the same search as the peer's.
-  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 3, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`)) : [];
+  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 3, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`, { sampler, pipeline: 'hub', generator: 'generator' })) : [];
 
   // c. overload: open loop at three times the measured capacity. The hub must stay up, say
   // `degraded` while it slows intake, and lose nothing it acknowledged.
