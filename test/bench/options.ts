@@ -33,7 +33,7 @@ export const DEFAULTS: BenchOptions = {
   latencyDurationS: 15,
   generators: 1,
   peer: true,
-  peerDrainS: 90,
+  peerDrainS: 30,
   profile: false,
   overloadDurationS: 10,
   stepS: 10,
