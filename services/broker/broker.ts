@@ -10,7 +10,7 @@ import type { DeviceRegistry } from '../registry/devices.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
 import { AuthThrottle } from './auth-throttle.ts';
-import { COMPLETIONS_PER_TURN, CompletionQueue } from './completion-queue.ts';
+import { COMPLETION_BUDGET_MS, COMPLETION_BUDGET_THROTTLED_MS, COMPLETIONS_PER_TURN, CompletionQueue, FLOOD_ACKS } from './completion-queue.ts';
 
 export interface BrokerDeps {
   devices: DeviceRegistry;
@@ -19,6 +19,8 @@ export interface BrokerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** true while intake is slowed down: acknowledgements then get a short turn (see completion-queue.ts) */
+  throttled?: () => boolean;
 }
 
 export interface MqttBroker {
@@ -54,7 +56,9 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const refusedPayloads = new WeakSet<Buffer>();
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
   const receivedMqtt = metrics.perMessage(metrics.received, { source: 'mqtt' });
-  const completions = new CompletionQueue(COMPLETIONS_PER_TURN);
+  // A flood shows in the queue itself at once, before the next backpressure assessment.
+  const flooded = (): boolean => completions.length > FLOOD_ACKS || deps.throttled?.() === true;
+  const completions: CompletionQueue = new CompletionQueue(COMPLETIONS_PER_TURN, () => (flooded() ? COMPLETION_BUDGET_THROTTLED_MS : COMPLETION_BUDGET_MS));
   /** Set once an observer subscribes: only observers may subscribe to what devices send. */
   let uplinkSubscribed = false;
 

@@ -8,9 +8,13 @@
  * 64 KB chunk. The budget must leave acknowledgements a fair share of the loop: libuv reads every
  * ready socket before it runs these, and with 4,000 per turn (or 10 ms) the acknowledgements of
  * one-message-per-read traffic fell seconds behind the spool at 24k msgs/s; at 50 ms the hub
- * keeps up with 30k, and health is still answered under three times that.
+ * keeps up with ~30k. Under a flood turns must stay short for health to be answered, so while
+ * intake is throttled the budget is the short one.
  */
 export const COMPLETION_BUDGET_MS = 50;
+export const COMPLETION_BUDGET_THROTTLED_MS = 10;
+/** acknowledgements waiting that mean a flood (full load queues a few thousand) */
+export const FLOOD_ACKS = 20_000;
 /** and never more than this many in one turn, whatever the clock says */
 export const COMPLETIONS_PER_TURN = 50_000;
 /** callbacks run between two looks at the clock */
@@ -23,7 +27,7 @@ export class CompletionQueue {
   private scheduled = false;
   constructor(
     private readonly perTurn: number,
-    private readonly budgetMs: number = COMPLETION_BUDGET_MS,
+    private readonly budgetMs: () => number = () => COMPLETION_BUDGET_MS,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -45,13 +49,14 @@ export class CompletionQueue {
   private turn(): void {
     this.scheduled = false;
     const start = this.now();
+    const budget = this.budgetMs();
     const end = Math.min(this.queue.length, this.head + this.perTurn);
     let ran = 0;
     while (this.head < end) {
       const done = this.queue[this.head]!;
       this.queue[this.head++] = undefined as unknown as (err: null) => void;
       done(null);
-      if (++ran % CLOCK_EVERY === 0 && this.now() - start >= this.budgetMs) break;
+      if (++ran % CLOCK_EVERY === 0 && this.now() - start >= budget) break;
     }
     // Drop what has run once it is most of the array (no splice per turn).
     if (this.head === this.queue.length) {

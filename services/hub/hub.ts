@@ -158,7 +158,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     writer.start();
     closers.push(() => writer.stop());
 
-    const broker = await createBroker({ devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now });
+    const broker = await createBroker({ devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now, throttled: () => backpressure.state.throttled });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 

@@ -21,7 +21,7 @@ describe('CompletionQueue', () => {
   it('stops a turn once its time budget is spent, and goes on in the next', async () => {
     let clock = 0;
     // Every callback "takes" 1 ms of the fake clock; the budget is 10 ms, looked at every 64 callbacks.
-    const q = new CompletionQueue(100_000, 10, () => clock);
+    const q = new CompletionQueue(100_000, () => 10, () => clock);
     const done: number[] = [];
     for (let i = 0; i < 200; i++) {
       q.push(() => {
