@@ -695,7 +695,7 @@ async function main(): Promise<void> {
   log(`latency: ${fmt(lat.figures.matched)} pushes matched; p50 ${fmt(lat.figures.p50Ms, 1)} ms, p99 ${fmt(lat.figures.p99Ms, 1)} ms`);
 
   // b2. sustained: open-loop steps at fixed rates from the capacity, the same search as the peer's.
-  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 3, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`, { sampler, pipeline: 'hub', generator: 'generator' })) : [];
+  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 4, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`, { sampler, pipeline: 'hub', generator: 'generator' })) : [];
 
   // c. overload: open loop at three times the measured capacity. The hub must stay up, say
   // `degraded` while it slows intake, and lose nothing it acknowledged.
