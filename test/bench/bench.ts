@@ -476,6 +476,14 @@ async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, d
 }
 
 const roundRate = (r: number): number => Math.max(500, Math.round(r / 500) * 500);
+/** Steps of the search, for the hub and the peer alike. */
+const SEARCH_STEPS = 5;
+/**
+ * The search starts this far below the closed-loop figure and climbs: a step that overloads a
+ * pipeline leaves it busy with garbage and backlog for a while, so starting above the answer
+ * and coming down would handicap whoever starts higher.
+ */
+const SEARCH_START = 0.7;
 
 /**
  * A pipeline's sustainable rate, found the way it would have to run for good: open-loop steps
@@ -516,7 +524,7 @@ const bestKeptUp = (steps: RateStep[]): number => {
  */
 async function peerSustainedSteps(work: string, influxUrl: string, devices: BenchDevice[], opts: BenchOptions, start: number, sampler: ProcSampler): Promise<RateStep[]> {
   const cache = await ensurePeerInstalled(log);
-  return searchSustainedRate(start, 4, async (rate, n) => {
+  return searchSustainedRate(start * SEARCH_START, SEARCH_STEPS, async (rate, n) => {
     const db = `${PEER_DB}_step${n}`;
     await createDatabase(influxUrl, db);
     const mqttPort = await freePort();
@@ -695,7 +703,8 @@ async function main(): Promise<void> {
   log(`latency: ${fmt(lat.figures.matched)} pushes matched; p50 ${fmt(lat.figures.p50Ms, 1)} ms, p99 ${fmt(lat.figures.p99Ms, 1)} ms`);
 
   // b2. sustained: open-loop steps at fixed rates from the capacity, the same search as the peer's.
-  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capRates.sustainedPerSec, 4, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`, { sampler, pipeline: 'hub', generator: 'generator' })) : [];
+  const capStoredEndToEnd = capAcc.stored / (cap.windowMs / 1000 + capAcc.drainS);
+  const hubSteps = opts.stepS > 0 ? await searchSustainedRate(capStoredEndToEnd * SEARCH_START, SEARCH_STEPS, (rate, n) => measureStep(pool, influx.url, HUB_DB, devices, rate, opts.stepS, `hub step ${n}`, { sampler, pipeline: 'hub', generator: 'generator' })) : [];
 
   // c. overload: open loop at three times the measured capacity. The hub must stay up, say
   // `degraded` while it slows intake, and lose nothing it acknowledged.
@@ -777,7 +786,7 @@ async function main(): Promise<void> {
     ['acked (all phases)', fmt(capAcc.acked + latAcc.acked), fmt(peer?.acc.acked)],
     ['stored in InfluxDB', fmt(capAcc.stored + latAcc.stored), fmt(peer?.acc.stored)],
     ['lost (acked, not stored)', fmt(hubLost), fmt(peer?.acc.lost)],
-    ['stored end to end, msgs/s (run + drain)', fmt(capAcc.stored / (cap.windowMs / 1000 + capAcc.drainS)), fmt(peer?.storedPerSec)],
+    ['stored end to end, msgs/s (run + drain)', fmt(capStoredEndToEnd), fmt(peer?.storedPerSec)],
     ['time to get the backlog into InfluxDB, s', fmt(capAcc.drainS, 1), peer ? `${fmt(peer.drainS, 1)}${peer.drainComplete ? '' : ' (gave up)'}` : '—'],
     ['spool backlog peak, records', fmt(backlogPeak), '—'],
     ['admissions delayed by backpressure', `${fmt(capCounters.throttleWaits)} (${fmt((capCounters.throttleWaits / Math.max(1, capCounters.accepted)) * 100, 1)} %)`, '—'],
