@@ -79,6 +79,17 @@ describe('InfluxHistoryStore against influxd', () => {
     expect(body.results[0]?.series[0]?.values[0]?.[0]).toBe((T0 + 123) * 1e6);
   });
 
+  it('takes compressed writes (what a remote InfluxDB gets) as it takes plain ones', async () => {
+    const database = freshDatabase();
+    const store = new InfluxHistoryStore({ url: influx.url, database, gzip: true });
+    expect(store.gzip).toBe(true);
+    await store.init();
+    await store.write(Array.from({ length: 6000 }, (_, i) => point(T0 + i, { lat: 48 + i / 1e4, on: i % 2 === 0, note: 'a "b"' })));
+    expect(await store.count('position')).toBe(6000);
+    const [last] = await store.range({ measurement: 'position', tags: { device: 'trk-1' }, from: T0 + 5999, to: T0 + 5999 });
+    expect(last).toMatchObject({ ts: T0 + 5999, fields: { lat: 48.5999, on: false, note: 'a "b"' } });
+  });
+
   it('rejects a field type conflict as not retryable, with the status and influx’s text', async () => {
     const database = freshDatabase();
     const store = new InfluxHistoryStore({ url: influx.url, database });
