@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameBuffer } from './frame-buffer.ts';
-import type { FrameResult, GatewayMetrics } from './metrics.ts';
-import type { GatewayLimits, GatewayLogger } from './types.ts';
+import { GatewayMetrics, type FrameResult } from './metrics.ts';
+import { DEFAULT_LIMITS, silentLogger } from './types.ts';
+import type { GatewayDeps, GatewayLimits, GatewayLogger, GatewayOptions, TrackerProtocol } from './types.ts';
 
 /** What a session says after looking at the buffer: handled one frame, needs more bytes, or hang up. */
 export type StepResult = 'next' | 'wait' | 'close';
@@ -168,4 +169,32 @@ export async function startTcpServer(opts: TcpServerOptions): Promise<RunningTcp
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+/** A started gateway's TCP server, and what its sessions were given (Teltonika's UDP uses them too). */
+export interface RunningTcpGateway {
+  tcp: RunningTcpServer;
+  host: string;
+  deps: GatewayDeps;
+}
+
+/**
+ * What every tracker gateway sets up the same way: its limits (the protocol's defaults, then the
+ * caller's), logger, metrics, the deps its sessions use, and the TCP server on the options' host
+ * and port.
+ */
+export async function startTcpGateway(
+  protocol: TrackerProtocol,
+  opts: GatewayOptions,
+  protocolLimits: Partial<GatewayLimits>,
+  createSession: (conn: Connection, deps: GatewayDeps, limits: GatewayLimits) => Session,
+): Promise<RunningTcpGateway> {
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...protocolLimits, ...opts.limits };
+  const logger = opts.logger ?? silentLogger;
+  const metrics = new GatewayMetrics(protocol, opts.registry);
+  const deps: GatewayDeps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
+  const host = opts.host ?? '0.0.0.0';
+  const tcp = await startTcpServer({ host, port: opts.port, limits, metrics, logger, createSession: (conn) => createSession(conn, deps, limits) });
+  logger.info({ port: tcp.port }, `${protocol} gateway listening`);
+  return { tcp, host, deps };
 }

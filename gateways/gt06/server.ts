@@ -1,10 +1,8 @@
 import type { FrameBuffer } from '../common/frame-buffer.ts';
-import { GatewayMetrics } from '../common/metrics.ts';
 import { toPositionMessage } from '../common/position.ts';
-import { startTcpServer } from '../common/tcp-server.ts';
+import { startTcpGateway } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
-import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import type { Gateway, GatewayDeps, GatewayOptions } from '../common/types.ts';
 import { acceptRecords } from '../common/accept.ts';
 import { decodeGt06Packet, encodeGt06Reply, nextGt06Frame } from './decode.ts';
 import { GT06_MAX_LONG_PACKET } from './framing.ts';
@@ -110,19 +108,8 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLo
 
 /** GT06 / Concox gateway over TCP. */
 export async function startGt06Gateway(opts: GatewayOptions): Promise<Gateway> {
-  const limits: GatewayLimits = { ...DEFAULT_LIMITS, maxFrameBytes: 16 * 1024, ...opts.limits };
-  const logger = opts.logger ?? silentLogger;
-  const metrics = new GatewayMetrics(PROTOCOL, opts.registry);
-  const deps: Deps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
-  const maxLong = Math.min(GT06_MAX_LONG_PACKET, limits.maxFrameBytes - 6);
-  const tcp = await startTcpServer({
-    host: opts.host ?? '0.0.0.0',
-    port: opts.port,
-    limits,
-    metrics,
-    logger,
-    createSession: (conn) => createSession(conn, opts, deps, maxLong),
-  });
-  logger.info({ port: tcp.port }, 'gt06 gateway listening');
+  const { tcp } = await startTcpGateway(PROTOCOL, opts, { maxFrameBytes: 16 * 1024 }, (conn, deps, limits) =>
+    createSession(conn, opts, deps, Math.min(GT06_MAX_LONG_PACKET, limits.maxFrameBytes - 6)),
+  );
   return { port: tcp.port, close: tcp.close };
 }

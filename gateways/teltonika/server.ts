@@ -1,12 +1,10 @@
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { DeviceMessage } from '../../services/contracts/index.ts';
-import { GatewayMetrics } from '../common/metrics.ts';
 import { dropExactDuplicates, toPositionMessage } from '../common/position.ts';
-import { startTcpServer } from '../common/tcp-server.ts';
+import { startTcpGateway } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
-import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import type { Gateway, GatewayDeps, GatewayOptions } from '../common/types.ts';
 import { acceptRecords } from '../common/accept.ts';
 import type { AvlRecord } from './avl-data.ts';
 import { LOGIN_ACCEPTED, LOGIN_REFUSED, decodeTeltonikaTcp, decodeUdpPacket, encodeTcpAck, encodeUdpAck } from './decode.ts';
@@ -119,20 +117,10 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxFr
  * Teltonika Codec 8 / 8 Extended gateway: TCP and UDP on the same port number.
  */
 export async function startTeltonikaGateway(opts: GatewayOptions): Promise<Gateway> {
-  const limits: GatewayLimits = { ...DEFAULT_LIMITS, maxFrameBytes: TELTONIKA_MAX_FRAME, ...opts.limits };
-  const logger = opts.logger ?? silentLogger;
-  const metrics = new GatewayMetrics(PROTOCOL, opts.registry);
-  const deps: Deps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
-  const host = opts.host ?? '0.0.0.0';
-
-  const tcp = await startTcpServer({
-    host,
-    port: opts.port,
-    limits,
-    metrics,
-    logger,
-    createSession: (conn) => createSession(conn, opts, deps, limits.maxFrameBytes),
-  });
+  const { tcp, host, deps } = await startTcpGateway(PROTOCOL, opts, { maxFrameBytes: TELTONIKA_MAX_FRAME }, (conn, sessionDeps, limits) =>
+    createSession(conn, opts, sessionDeps, limits.maxFrameBytes),
+  );
+  const { metrics, logger } = deps;
 
   let udp: UdpSocket;
   try {
@@ -178,7 +166,7 @@ export async function startTeltonikaGateway(opts: GatewayOptions): Promise<Gatew
   }
 
   const udpPort = udp.address().port;
-  logger.info({ tcpPort: tcp.port, udpPort }, 'teltonika gateway listening');
+  logger.info({ udpPort }, 'teltonika UDP listening');
   return {
     port: tcp.port,
     udpPort,

@@ -1,11 +1,9 @@
 import type { DeviceMessage } from '../../services/contracts/index.ts';
 import type { FrameBuffer } from '../common/frame-buffer.ts';
-import { GatewayMetrics } from '../common/metrics.ts';
 import { dropExactDuplicates, toPositionMessage } from '../common/position.ts';
-import { startTcpServer } from '../common/tcp-server.ts';
+import { startTcpGateway } from '../common/tcp-server.ts';
 import type { Connection, Session, StepResult } from '../common/tcp-server.ts';
-import { DEFAULT_LIMITS, silentLogger } from '../common/types.ts';
-import type { Gateway, GatewayDeps, GatewayLimits, GatewayOptions } from '../common/types.ts';
+import type { Gateway, GatewayDeps, GatewayOptions } from '../common/types.ts';
 import { acceptRecords } from '../common/accept.ts';
 import { decodeWialonPacket, nextWialonLine } from './decode.ts';
 import type { WialonVersion } from './decode.ts';
@@ -162,18 +160,6 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLi
 
 /** Wialon IPS 1.1 and 2.0 gateway over TCP. */
 export async function startWialonGateway(opts: GatewayOptions): Promise<Gateway> {
-  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const logger = opts.logger ?? silentLogger;
-  const metrics = new GatewayMetrics(PROTOCOL, opts.registry);
-  const deps: Deps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
-  const tcp = await startTcpServer({
-    host: opts.host ?? '0.0.0.0',
-    port: opts.port,
-    limits,
-    metrics,
-    logger,
-    createSession: (conn) => createSession(conn, opts, deps, limits.maxFrameBytes - 1),
-  });
-  logger.info({ port: tcp.port }, 'wialon-ips gateway listening');
+  const { tcp } = await startTcpGateway(PROTOCOL, opts, {}, (conn, deps, limits) => createSession(conn, opts, deps, limits.maxFrameBytes - 1));
   return { port: tcp.port, close: tcp.close };
 }
