@@ -28,7 +28,9 @@ export function mosquittoSub(args: string[]): { stop(): Promise<CliResult>; exit
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.on('error', (err) => reject(new Error(`mosquitto_sub ${MISSING} (${err.message})`)));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': 'exit' can come before the last of stdout has been read, and on a busy
+    // machine a subscriber that printed its one message and quit then seemed to print nothing.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   return {
     exited,
