@@ -81,7 +81,7 @@ describe('MQTT security (mosquitto clients against the embedded broker)', () => 
     const pub = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.53)]);
     expect(pub.code).toBe(0);
     const out = await sub.exited;
-    expect(out.stdout).toContain(`${topics.position(b.id)} {`);
+    expect(out.stdout, `mosquitto_sub exited with ${out.code}: ${out.stderr}`).toContain(`${topics.position(b.id)} {`);
     expect(out.stdout).toContain('48.53');
     expect(out.stdout).not.toContain('north');
   });
