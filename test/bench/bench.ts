@@ -3,7 +3,7 @@
  * soon they reach a dashboard, and the same load through a peer pipeline (mosquitto + Node-RED)
  * into the same influxd. Method and figures: docs/bench.md.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,7 @@ import { GeneratorPool } from './generators.ts';
 import { countPositions, createDatabase } from './influx.ts';
 import { DEFAULTS, USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
 import { PEER_BATCH, PEER_NAME, ensurePeerInstalled, startMosquitto, startNodeRed } from './peer.ts';
-import { freePort, killAllNow, sleep, startChild, waitFor, type Child } from './processes.ts';
+import { childPidsNamed, freePort, killAllNow, sleep, startChild, waitFor, type Child } from './processes.ts';
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { BenchDevice, RunResult } from './protocol.ts';
@@ -69,20 +69,6 @@ process.on('exit', () => killAllNow());
 
 // ---------------------------------------------------------------- helpers
 
-/** Pids of this process's children whose command name is `comm` (influxd is started by a shared helper). */
-function childPidsNamed(comm: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      if (new RegExp(`^Name:\\s+${comm}$`, 'm').test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) out.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 async function metricValue(httpUrl: string, names: string[]): Promise<Record<string, number>> {
   const res = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5000) });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { freePort } from '../support/free-port.ts';
 
@@ -98,4 +99,19 @@ export function startChild(name: string, command: string, args: string[], option
   running.add(child);
   void exited.then(() => running.delete(child));
   return child;
+}
+
+/** Pids of this process's children whose command name is `comm` (influxd is started by a shared helper). */
+export function childPidsNamed(comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (new RegExp(`^Name:\\s+${comm}$`, 'm').test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }

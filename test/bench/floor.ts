@@ -1,0 +1,252 @@
+/**
+ * `npm run bench:floor`: what one-message-per-read MQTT QoS 1 traffic costs on this machine
+ * before the hub does any work of its own, and what the InfluxDB under it costs per point. It
+ * answers one question: how many messages a second can this machine carry through *any* Node
+ * MQTT ingest into influxd, with the load generator on the same cores?
+ *
+ * At each rate, open loop as in the bench's steps (the same generator, one connection per device,
+ * messages spread round-robin), it measures CPU per acknowledged message of:
+ * - `bare`: a Node server that frames MQTT by hand and only answers (floor-server.ts);
+ * - `aedes`: aedes as the hub serves it, with every publish authorised at once (floor-server.ts);
+ * - `mosquitto`: the peer's broker, in C, acknowledging from memory (for scale);
+ * and the generator beside each. Then influxd alone: position lines like the hub's, posted in
+ * batches of 5,000 at the same rates, CPU per point.
+ *
+ * Method and figures: docs/bench.md.
+ */
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startInfluxd } from '../support/influxd.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+import { GeneratorPool } from './generators.ts';
+import { createDatabase } from './influx.ts';
+import { startMosquitto } from './peer.ts';
+import { childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor, type Child } from './processes.ts';
+import { readMachine, readProc } from './procstat.ts';
+import { round } from './stats.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+/** the hub's InfluxDB batch (history-writer.ts) and the peer's join count */
+const INFLUX_BATCH = 5000;
+
+interface FloorOptions {
+  rates: number[];
+  connections: number;
+  stepS: number;
+}
+
+const USAGE = `npm run bench:floor -- [options]
+
+  --rates <r,r,...>   msgs/s of the open-loop steps (default 20000,40000,60000)
+  --connections <n>   MQTT connections (default 1500)
+  --step <s>          seconds of each step (default 10)
+`;
+
+function parseFloorOptions(argv: readonly string[]): FloorOptions | 'help' {
+  const o: FloorOptions = { rates: [20_000, 40_000, 60_000], connections: 1500, stepS: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return 'help';
+    const value = argv[++i] ?? '';
+    const number = Number(value);
+    if (arg === '--rates') {
+      o.rates = value.split(',').map(Number);
+      if (o.rates.length === 0 || o.rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new Error(`--rates: whole numbers 1–1,000,000 separated by commas, not "${value}"`);
+    } else if (arg === '--connections') {
+      if (!Number.isInteger(number) || number < 1 || number > 20_000) throw new Error(`--connections: a whole number 1–20,000, not "${value}"`);
+      o.connections = number;
+    } else if (arg === '--step') {
+      if (!Number.isFinite(number) || number < 1 || number > 600) throw new Error(`--step: seconds 1–600, not "${value}"`);
+      o.stepS = number;
+    } else throw new Error(`unknown option ${String(arg)}`);
+  }
+  return o;
+}
+
+const log = (s: string): void => {
+  process.stderr.write(`[floor ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+};
+
+/** CPU seconds of a group of processes (a role) or of the whole machine. */
+type Reader = () => number;
+const ofPids = (pids: readonly number[]): Reader => () => pids.reduce((s, pid) => s + (readProc(pid)?.cpuS ?? 0), 0);
+const ofMachine: Reader = () => readMachine().cpuS;
+
+/** CPU seconds each reader used while `work` ran, and the wall seconds. */
+async function measured<T>(readers: Record<string, Reader>, work: () => Promise<T>): Promise<{ result: T; cpuS: Record<string, number>; wallS: number }> {
+  const before = Object.fromEntries(Object.entries(readers).map(([k, r]) => [k, r()]));
+  const t0 = performance.now();
+  const result = await work();
+  const wallS = (performance.now() - t0) / 1000;
+  const cpuS = Object.fromEntries(Object.entries(readers).map(([k, r]) => [k, r() - (before[k] ?? 0)]));
+  return { result, cpuS, wallS };
+}
+
+interface BrokerStep {
+  server: string;
+  rate: number;
+  /** PUBACKs inside the window, per second */
+  ackedPerSec: number;
+  /** sent late or not at all: skipped (too many in flight), failed, never acknowledged */
+  shortfall: number;
+  serverUsPerMsg: number;
+  serverCpuPct: number;
+  generatorUsPerMsg: number;
+  machineCpuPct: number;
+}
+
+interface InfluxStep {
+  rate: number;
+  pointsPerSec: number;
+  usPerPoint: number;
+  cpuPct: number;
+}
+
+async function startServer(kind: 'bare' | 'aedes' | 'mosquitto', port: number, workDir: string): Promise<Child> {
+  if (kind === 'mosquitto') return startMosquitto(workDir, port);
+  const child = startChild(`floor ${kind}`, process.execPath, ['--import', 'tsx', SERVER, kind, String(port)], { cwd: REPO });
+  if (!(await waitFor(() => tcpOpen(port), 30_000, 100))) {
+    await child.stop();
+    throw new Error(`floor ${kind} server did not listen on ${port}:\n${child.output()}`);
+  }
+  return child;
+}
+
+async function brokerSteps(kind: 'bare' | 'aedes' | 'mosquitto', opts: FloorOptions, workDir: string): Promise<BrokerStep[]> {
+  const port = await freePort();
+  const server = await startServer(kind, port, workDir);
+  const devices = Array.from({ length: opts.connections }, (_, i) => ({ id: `floor-${i}`, secret: 'floor', index: i }));
+  let pool: GeneratorPool | undefined;
+  try {
+    pool = await GeneratorPool.start(1, devices, port, `floor-${kind}-`, REPO);
+    const generators = pool;
+    const steps: BrokerStep[] = [];
+    for (const rate of opts.rates) {
+      const { result: run, cpuS, wallS } = await measured({ server: ofPids([server.pid]), generator: ofPids(generators.pids), machine: ofMachine }, () =>
+        generators.run({ mode: 'open', window: 0, rate, durationMs: opts.stepS * 1000, tsBase: 0, record: false, settleMs: 10_000 }),
+      );
+      const perMsg = (s: number | undefined): number => round(((s ?? 0) * 1e6) / Math.max(1, run.acked), 1);
+      const step: BrokerStep = {
+        server: kind, rate, ackedPerSec: Math.round(run.ackedInWindow / (run.windowMs / 1000)),
+        shortfall: run.skipped + run.failed + run.unacked,
+        serverUsPerMsg: perMsg(cpuS.server), serverCpuPct: round(((cpuS.server ?? 0) / wallS) * 100, 0),
+        generatorUsPerMsg: perMsg(cpuS.generator), machineCpuPct: round(((cpuS.machine ?? 0) / wallS) * 100, 0),
+      };
+      log(`${kind} at ${rate} msgs/s: ${step.ackedPerSec} acked/s, ${step.serverUsPerMsg} µs/msg (${step.serverCpuPct} %), generator ${step.generatorUsPerMsg} µs/msg`);
+      steps.push(step);
+    }
+    return steps;
+  } finally {
+    await pool?.close();
+    await server.stop();
+  }
+}
+
+/** Position lines as the hub writes them (history-points.ts), every one its own point. */
+function positionLines(from: number, count: number, devices: number, tsBase: number): string {
+  const lines: string[] = [];
+  for (let n = from; n < from + count; n++) {
+    const d = n % devices;
+    lines.push(`position,device=floor-${d},vehicle=floor-veh-${d} courseDeg=${n % 360},fix=T,lat=${(48.5 + (n % 9973) / 1e6).toFixed(6)},lon=${(32.2 + (n % 7919) / 1e6).toFixed(6)},speedKmh=${n % 60} ${tsBase + Math.floor(n / devices)}`);
+  }
+  return lines.join('\n');
+}
+
+async function influxSteps(opts: FloorOptions): Promise<InfluxStep[]> {
+  const influx = await startInfluxd();
+  try {
+    const pids = childPidsNamed('influxd');
+    const db = 'floor';
+    await createDatabase(influx.url, db);
+    const steps: InfluxStep[] = [];
+    let sent = 0;
+    const tsBase = Date.now() - 3 * 3600_000;
+    for (const rate of opts.rates) {
+      const total = rate * opts.stepS;
+      const { result: written, cpuS, wallS } = await measured({ influxd: ofPids(pids) }, async () => {
+        // One batch every INFLUX_BATCH / rate seconds, as a writer keeping up with `rate` would send.
+        const start = performance.now();
+        let done = 0;
+        while (done < total) {
+          const count = Math.min(INFLUX_BATCH, total - done);
+          const body = positionLines(sent + done, count, opts.connections, tsBase);
+          const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body });
+          if (res.status !== 204) throw new Error(`influxd /write answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+          done += count;
+          const due = start + (done / rate) * 1000;
+          if (due > performance.now()) await sleep(due - performance.now());
+        }
+        return done;
+      });
+      sent += written;
+      const step: InfluxStep = {
+        rate, pointsPerSec: Math.round(written / wallS), usPerPoint: round(((cpuS.influxd ?? 0) * 1e6) / written, 1),
+        cpuPct: round(((cpuS.influxd ?? 0) / wallS) * 100, 0),
+      };
+      log(`influxd at ${rate} points/s: ${step.pointsPerSec} written/s, ${step.usPerPoint} µs/point (${step.cpuPct} %)`);
+      steps.push(step);
+    }
+    return steps;
+  } finally {
+    await influx.stop();
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]): string => `| ${r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  let opts: FloorOptions;
+  try {
+    const parsed = parseFloorOptions(process.argv.slice(2));
+    if (parsed === 'help') {
+      console.log(USAGE);
+      return;
+    }
+    opts = parsed;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const work = makeTempDir('bench-floor');
+  try {
+    const brokers: BrokerStep[] = [];
+    for (const kind of ['bare', 'aedes', 'mosquitto'] as const) brokers.push(...(await brokerSteps(kind, opts, work.path)));
+    const influx = await influxSteps(opts);
+    const fmt = (n: number): string => n.toLocaleString('en-US');
+    const rows = [['', ...opts.rates.map((r) => `${fmt(r)} msgs/s`)]];
+    for (const kind of ['bare', 'aedes', 'mosquitto']) {
+      const at = (rate: number): BrokerStep | undefined => brokers.find((b) => b.server === kind && b.rate === rate);
+      rows.push([`${kind}: acked msgs/s (short)`, ...opts.rates.map((r) => `${fmt(at(r)?.ackedPerSec ?? 0)} (${fmt(at(r)?.shortfall ?? 0)})`)]);
+      rows.push([`${kind}: server µs/msg (CPU %)`, ...opts.rates.map((r) => `${at(r)?.serverUsPerMsg} (${at(r)?.serverCpuPct})`)]);
+      rows.push([`${kind}: generator µs/msg`, ...opts.rates.map((r) => `${at(r)?.generatorUsPerMsg}`)]);
+    }
+    rows.push(['influxd: µs/point (CPU %)', ...opts.rates.map((r) => {
+      const s = influx.find((i) => i.rate === r);
+      return `${s?.usPerPoint} (${s?.cpuPct})`;
+    })]);
+    // What aedes, its generator and influxd need together at each rate, against the machine.
+    const need = opts.rates.map((r) => {
+      const a = brokers.find((b) => b.server === 'aedes' && b.rate === r);
+      const i = influx.find((s) => s.rate === r);
+      return round((r * ((a?.serverUsPerMsg ?? 0) + (a?.generatorUsPerMsg ?? 0) + (i?.usPerPoint ?? 0))) / 1e4, 0);
+    });
+    rows.push([`aedes + generator + influxd, CPU % of ${cpus().length * 100}`, ...need.map(String)]);
+    console.log(`\nmistohub bench:floor — ${cpus().length} cores, Node ${process.version}, ${fmt(opts.connections)} connections, ${opts.stepS} s steps, open loop\n`);
+    console.log(table(rows));
+    console.log(`\n${JSON.stringify({ cores: cpus().length, node: process.version, connections: opts.connections, stepS: opts.stepS, brokers, influx, aedesGeneratorInfluxCpuPct: need })}`);
+  } finally {
+    work.remove();
+  }
+}
+
+process.on('exit', () => killAllNow());
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  process.exitCode = 1;
+});
