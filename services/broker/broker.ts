@@ -19,7 +19,7 @@ export interface BrokerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
-  /** true while intake is slowed down: acknowledgements then get a short turn (see completion-queue.ts) */
+  /** true while admissions are being delayed: acknowledgements then get a short turn (see completion-queue.ts) */
   throttled?: () => boolean;
 }
 

@@ -158,7 +158,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     writer.start();
     closers.push(() => writer.stop());
 
-    const broker = await createBroker({ devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now, throttled: () => backpressure.state.throttled });
+    const broker = await createBroker({
+      devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
+      // While admissions are delayed, not during the hold after it (which health shows): a
+      // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
+      throttled: () => backpressure.state.delayMs > 0,
+    });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
