@@ -20,49 +20,17 @@ import { startInfluxd } from '../support/influxd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { GeneratorPool } from './generators.ts';
 import { createDatabase } from './influx.ts';
+import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions } from './options.ts';
 import { startMosquitto } from './peer.ts';
 import { childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor, type Child } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
+import { fmt, table } from './format.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 /** the hub's InfluxDB batch (history-writer.ts) and the peer's join count */
 const INFLUX_BATCH = 5000;
-
-interface FloorOptions {
-  rates: number[];
-  connections: number;
-  stepS: number;
-}
-
-const USAGE = `npm run bench:floor -- [options]
-
-  --rates <r,r,...>   msgs/s of the open-loop steps (default 20000,40000,60000)
-  --connections <n>   MQTT connections (default 1500)
-  --step <s>          seconds of each step (default 10)
-`;
-
-function parseFloorOptions(argv: readonly string[]): FloorOptions | 'help' {
-  const o: FloorOptions = { rates: [20_000, 40_000, 60_000], connections: 1500, stepS: 10 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return 'help';
-    const value = argv[++i] ?? '';
-    const number = Number(value);
-    if (arg === '--rates') {
-      o.rates = value.split(',').map(Number);
-      if (o.rates.length === 0 || o.rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new Error(`--rates: whole numbers 1–1,000,000 separated by commas, not "${value}"`);
-    } else if (arg === '--connections') {
-      if (!Number.isInteger(number) || number < 1 || number > 20_000) throw new Error(`--connections: a whole number 1–20,000, not "${value}"`);
-      o.connections = number;
-    } else if (arg === '--step') {
-      if (!Number.isFinite(number) || number < 1 || number > 600) throw new Error(`--step: seconds 1–600, not "${value}"`);
-      o.stepS = number;
-    } else throw new Error(`unknown option ${String(arg)}`);
-  }
-  return o;
-}
 
 const log = (s: string): void => {
   process.stderr.write(`[floor ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -193,23 +161,18 @@ async function influxSteps(opts: FloorOptions): Promise<InfluxStep[]> {
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]): string => `| ${r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
   let opts: FloorOptions;
   try {
     const parsed = parseFloorOptions(process.argv.slice(2));
     if (parsed === 'help') {
-      console.log(USAGE);
+      console.log(FLOOR_USAGE);
       return;
     }
     opts = parsed;
   } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`${err.message}\n\n${FLOOR_USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -218,7 +181,6 @@ async function main(): Promise<void> {
     const brokers: BrokerStep[] = [];
     for (const kind of ['bare', 'aedes', 'mosquitto'] as const) brokers.push(...(await brokerSteps(kind, opts, work.path)));
     const influx = await influxSteps(opts);
-    const fmt = (n: number): string => n.toLocaleString('en-US');
     const rows = [['', ...opts.rates.map((r) => `${fmt(r)} msgs/s`)]];
     for (const kind of ['bare', 'aedes', 'mosquitto']) {
       const at = (rate: number): BrokerStep | undefined => brokers.find((b) => b.server === kind && b.rate === rate);

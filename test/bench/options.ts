@@ -1,4 +1,4 @@
-/** Command-line options of `npm run bench`. */
+/** Command-line options of `npm run bench` and `npm run bench:floor`. */
 
 export interface BenchOptions {
   /** seconds of the capacity phase (and of the peer's run) */
@@ -26,17 +26,17 @@ export interface BenchOptions {
 }
 
 export const DEFAULTS: BenchOptions = {
-  durationS: 20,
+  durationS: 8,
   connections: 1500,
   window: 8,
   rate: 5000,
-  latencyDurationS: 15,
+  latencyDurationS: 8,
   generators: 1,
   peer: true,
-  peerDrainS: 30,
+  peerDrainS: 10,
   profile: false,
-  overloadDurationS: 10,
-  stepS: 10,
+  overloadDurationS: 5,
+  stepS: 8,
 };
 
 export const USAGE = `npm run bench -- [options]
@@ -93,5 +93,49 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     (o[spec.key] as number) = spec.key === 'durationS' || spec.key === 'latencyDurationS' || spec.key === 'peerDrainS' || spec.key === 'overloadDurationS' || spec.key === 'stepS' ? value : Math.round(value);
   }
   if (o.generators > o.connections) o.generators = o.connections;
+  return o;
+}
+
+export interface FloorOptions {
+  /** msgs/s of the open-loop steps, one after the other */
+  rates: number[];
+  connections: number;
+  /** seconds of each step */
+  stepS: number;
+}
+
+export const FLOOR_DEFAULTS: FloorOptions = { rates: [20_000, 40_000, 60_000], connections: 1500, stepS: 10 };
+
+export const FLOOR_USAGE = `npm run bench:floor -- [options]
+
+  --rates <r,r,...>   msgs/s of the open-loop steps (default ${FLOOR_DEFAULTS.rates.join(',')})
+  --connections <n>   MQTT connections (default ${FLOOR_DEFAULTS.connections})
+  --step <s>          seconds of each step (default ${FLOOR_DEFAULTS.stepS})
+  --help
+`;
+
+export function parseFloorOptions(argv: readonly string[]): FloorOptions | 'help' {
+  const o: FloorOptions = { ...FLOOR_DEFAULTS, rates: [...FLOOR_DEFAULTS.rates] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return 'help';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const text = inline ?? argv[++i];
+    const whole = (min: number, max: number): number => {
+      const value = Number(text);
+      if (text === undefined || !Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} needs a whole number from ${min} to ${max}, got ${text ?? 'nothing'}`);
+      return value;
+    };
+    if (flag === '--rates') {
+      const parts = (text ?? '').split(',');
+      o.rates = parts.map((part) => {
+        const value = Number(part);
+        if (part === '' || !Number.isInteger(value) || value < 1 || value > 1_000_000) throw new UsageError(`--rates needs whole msgs/s from 1 to 1000000 separated by commas, got ${text ?? 'nothing'}`);
+        return value;
+      });
+    } else if (flag === '--connections') o.connections = whole(1, 20_000);
+    else if (flag === '--step') o.stepS = whole(1, 600);
+    else throw new UsageError(`unknown option ${arg}`);
+  }
   return o;
 }
