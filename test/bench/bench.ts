@@ -740,6 +740,8 @@ async function main(): Promise<void> {
   const stepsText = (steps: RateStep[]): string => steps.map((s) => `${fmt(s.rate)} ${s.keptUp ? 'yes' : 'no'}`).join(', ');
   const ratio = peerSustained > 0 ? hubSustained / peerSustained : Number.NaN;
   const ratioAcked = peer && peer.msgsPerSec > 0 ? capMsgsPerSec / peer.msgsPerSec : Number.NaN;
+  // Under the same flood: what each got into InfluxDB while the window was open.
+  const ratioStoredInWindow = peer && peer.rates.storedPerSec > 0 ? capRates.storedPerSec / peer.rates.storedPerSec : Number.NaN;
 
   const hubCpu = capCpu.hub!;
   const latOtherCpu = latCpu[MACHINE]!.cpuPct - latCpu.hub!.cpuPct - latCpu.generator!.cpuPct - latCpu.influxd!.cpuPct - latCpu.bench!.cpuPct;
@@ -786,6 +788,7 @@ async function main(): Promise<void> {
       : []),
     ['ratio, sustained msgs/s (hub / peer)', fmt(ratio, 2), ''],
     ['ratio, acked msgs/s in the closed loop (hub / peer)', fmt(ratioAcked, 2), ''],
+    ['ratio, into InfluxDB during the closed loop (hub / peer)', fmt(ratioStoredInWindow, 2), ''],
   ];
 
   console.log('');
@@ -845,6 +848,7 @@ async function main(): Promise<void> {
       : { name: PEER_NAME, skipped: true, msgsPerSec: null, lost: null },
     ratio: round(ratio, 2),
     ratioAcked: round(ratioAcked, 2),
+    ratioStoredInWindow: round(ratioStoredInWindow, 2),
     hubCpuPct: round(hubCpu.cpuPct),
     hubRssMb: round(hubCpu.peakRssMb),
     generatorCpuPct: round(gen.cpuPct),
