@@ -6,17 +6,17 @@
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { io as connectSocket } from 'socket.io-client';
 import type { VehicleState } from '../../services/contracts/index.ts';
 import { startInfluxd } from '../support/influxd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { GeneratorPool } from './generators.ts';
+import { registerDevices, startHubProcess, type HubProcess } from './hub-process.ts';
 import { countPositions, createDatabase } from './influx.ts';
 import { DEFAULTS, USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
 import { PEER_BATCH, PEER_NAME, ensurePeerInstalled, startMosquitto, startNodeRed } from './peer.ts';
-import { childPidsNamed, freePort, killAllNow, sleep, startChild, waitFor, type Child } from './processes.ts';
+import { childPidsNamed, freePort, killAllNow, sleep, waitFor } from './processes.ts';
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { BenchDevice, RunResult } from './protocol.ts';
@@ -240,66 +240,6 @@ function perSecondSpread(run: RunResult): { min: number; median: number; max: nu
   const steady = run.perSecond.slice(1);
   const list = steady.length ? steady : run.perSecond;
   return { min: Math.min(...list), median: quantile(list, 0.5), max: Math.max(...list) };
-}
-
-// ---------------------------------------------------------------- the hub
-
-interface HubProcess {
-  child: Child;
-  httpUrl: string;
-  mqttPort: number;
-  token: string;
-  profileDir: string | undefined;
-}
-
-async function startHubProcess(work: string, influxUrl: string, opts: BenchOptions): Promise<HubProcess> {
-  const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  const token = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const dataDir = join(work, 'hub-data');
-  const profileDir = opts.profile ? join(work, 'profile') : undefined;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), TELTONIKA_PORT: '0', WIALON_PORT: '0', GT06_PORT: '0',
-    HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, INFLUX_URL: influxUrl, INFLUX_DB: HUB_DB, HUB_ADMIN_TOKEN: token, LOG_LEVEL: 'warn',
-  };
-  // The flags of `npm run hub` (package.json): the bench measures the production entry point.
-  const args = ['--max-semi-space-size=64', '--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'services/hub/main.ts'];
-  const child = startChild('hub', process.execPath, args, { cwd: REPO, env }, (line) => {
-    if (/"level":(50|60)|error/i.test(line)) log(`hub: ${line.slice(0, 300)}`);
-  });
-  cleanups.push(() => child.stop(15_000));
-  const httpUrl = `http://127.0.0.1:${httpPort}`;
-  const up = await waitFor(async () => {
-    if (child.proc.exitCode !== null) return true;
-    const res = await fetch(`${httpUrl}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.status === 200;
-  }, 120_000, 250);
-  if (!up || child.proc.exitCode !== null) throw new Error(`the hub did not come up:\n${child.output()}`);
-  return { child, httpUrl, mqttPort, token, profileDir };
-}
-
-async function registerDevices(hub: HubProcess, count: number): Promise<BenchDevice[]> {
-  const devices: BenchDevice[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      const id = `bench-trk-${index}`;
-      const res = await fetch(`${hub.httpUrl}/api/v1/devices`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          id, kind: 'tracker', protocol: 'mqtt', imei: String(350_000_000_000_000 + index), vehicleId: `bench-veh-${index}`, routeId: `bench-route-${index % 10}`,
-        }),
-      });
-      const body = (await res.json()) as { secret?: string };
-      if (res.status !== 201 || !body.secret) throw new Error(`registering ${id}: HTTP ${res.status} ${JSON.stringify(body)}`);
-      devices.push({ id, secret: body.secret, index });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return devices.sort((a, b) => a.index - b.index);
 }
 
 // ---------------------------------------------------------------- latency on Socket.IO
@@ -637,7 +577,8 @@ async function main(): Promise<void> {
   await createDatabase(influx.url, HUB_DB);
 
   log(`starting the hub (node --import tsx services/hub/main.ts${opts.profile ? ', --cpu-prof' : ''})`);
-  const hub = await startHubProcess(work.path, influx.url, opts);
+  const hub = await startHubProcess({ work: work.path, influxUrl: influx.url, influxDb: HUB_DB, profile: opts.profile, log });
+  cleanups.push(() => hub.child.stop(15_000));
   log(`hub up: pid ${hub.child.pid}, ${hub.httpUrl}, MQTT ${hub.mqttPort}; registering ${opts.connections} trackers`);
   const devices = await registerDevices(hub, opts.connections);
   const watch = new MetricsWatch(hub.httpUrl);

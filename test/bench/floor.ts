@@ -8,9 +8,10 @@
  * messages spread round-robin), it measures CPU per acknowledged message of:
  * - `bare`: a Node server that frames MQTT by hand and only answers (floor-server.ts);
  * - `aedes`: aedes as the hub serves it, with every publish authorised at once (floor-server.ts);
+ * - `hub`: the hub itself, started as the bench starts it, writing to an influxd of its own;
  * - `mosquitto`: the peer's broker, in C, acknowledging from memory (for scale);
  * and the generator beside each. Then influxd alone: position lines like the hub's, posted in
- * batches of 5,000 at the same rates, CPU per point.
+ * batches of 5,000 at the same rates, CPU per point. `--parts` picks some of them.
  *
  * Method and figures: docs/bench.md.
  */
@@ -20,9 +21,11 @@ import { startInfluxd } from '../support/influxd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { GeneratorPool } from './generators.ts';
 import { createDatabase } from './influx.ts';
-import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions } from './options.ts';
+import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions, type FloorPart } from './options.ts';
+import { registerDevices, startHubProcess } from './hub-process.ts';
+import type { BenchDevice } from './protocol.ts';
 import { startMosquitto } from './peer.ts';
-import { childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor, type Child } from './processes.ts';
+import { childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
 import { fmt, table } from './format.ts';
@@ -71,27 +74,60 @@ interface InfluxStep {
   cpuPct: number;
 }
 
-async function startServer(kind: 'bare' | 'aedes' | 'mosquitto', port: number, workDir: string): Promise<Child> {
-  if (kind === 'mosquitto') return startMosquitto(workDir, port);
+/** A server under measurement: where the generator connects, whose CPU counts, how to stop it. */
+interface Server {
+  port: number;
+  pids: number[];
+  devices: BenchDevice[];
+  stop(): Promise<void>;
+}
+
+type ServerKind = Exclude<FloorPart, 'influxd'>;
+
+async function startServer(kind: ServerKind, opts: FloorOptions, workDir: string): Promise<Server> {
+  const port = await freePort();
+  const anyDevices = Array.from({ length: opts.connections }, (_, i) => ({ id: `floor-${i}`, secret: 'floor', index: i }));
+  if (kind === 'mosquitto') {
+    const mosquitto = await startMosquitto(workDir, port);
+    return { port, pids: [mosquitto.pid], devices: anyDevices, stop: () => mosquitto.stop() };
+  }
+  if (kind === 'hub') {
+    // The hub as the bench runs it, with its own influxd (whose CPU is not the hub's).
+    const influx = await startInfluxd();
+    try {
+      await createDatabase(influx.url, 'floor_hub');
+      const hub = await startHubProcess({ work: workDir, influxUrl: influx.url, influxDb: 'floor_hub', profile: false, log });
+      log(`hub up; registering ${opts.connections} trackers`);
+      const devices = await registerDevices(hub, opts.connections);
+      return {
+        port: hub.mqttPort, pids: [hub.child.pid], devices,
+        async stop() {
+          await hub.child.stop(15_000);
+          await influx.stop();
+        },
+      };
+    } catch (err) {
+      await influx.stop();
+      throw err;
+    }
+  }
   const child = startChild(`floor ${kind}`, process.execPath, ['--import', 'tsx', SERVER, kind, String(port)], { cwd: REPO });
   if (!(await waitFor(() => tcpOpen(port), 30_000, 100))) {
     await child.stop();
     throw new Error(`floor ${kind} server did not listen on ${port}:\n${child.output()}`);
   }
-  return child;
+  return { port, pids: [child.pid], devices: anyDevices, stop: () => child.stop() };
 }
 
-async function brokerSteps(kind: 'bare' | 'aedes' | 'mosquitto', opts: FloorOptions, workDir: string): Promise<BrokerStep[]> {
-  const port = await freePort();
-  const server = await startServer(kind, port, workDir);
-  const devices = Array.from({ length: opts.connections }, (_, i) => ({ id: `floor-${i}`, secret: 'floor', index: i }));
+async function brokerSteps(kind: ServerKind, opts: FloorOptions, workDir: string): Promise<BrokerStep[]> {
+  const server = await startServer(kind, opts, workDir);
   let pool: GeneratorPool | undefined;
   try {
-    pool = await GeneratorPool.start(1, devices, port, `floor-${kind}-`, REPO);
+    pool = await GeneratorPool.start(1, server.devices, server.port, `floor-${kind}-`, REPO);
     const generators = pool;
     const steps: BrokerStep[] = [];
     for (const rate of opts.rates) {
-      const { result: run, cpuS, wallS } = await measured({ server: ofPids([server.pid]), generator: ofPids(generators.pids), machine: ofMachine }, () =>
+      const { result: run, cpuS, wallS } = await measured({ server: ofPids(server.pids), generator: ofPids(generators.pids), machine: ofMachine }, () =>
         generators.run({ mode: 'open', window: 0, rate, durationMs: opts.stepS * 1000, tsBase: 0, record: false, settleMs: 10_000 }),
       );
       const perMsg = (s: number | undefined): number => round(((s ?? 0) * 1e6) / Math.max(1, run.acked), 1);
@@ -179,29 +215,27 @@ async function main(): Promise<void> {
   const work = makeTempDir('bench-floor');
   try {
     const brokers: BrokerStep[] = [];
-    for (const kind of ['bare', 'aedes', 'mosquitto'] as const) brokers.push(...(await brokerSteps(kind, opts, work.path)));
-    const influx = await influxSteps(opts);
+    const servers = opts.parts.filter((p): p is ServerKind => p !== 'influxd');
+    for (const kind of servers) brokers.push(...(await brokerSteps(kind, opts, work.path)));
+    const influx = opts.parts.includes('influxd') ? await influxSteps(opts) : [];
     const rows = [['', ...opts.rates.map((r) => `${fmt(r)} msgs/s`)]];
-    for (const kind of ['bare', 'aedes', 'mosquitto']) {
-      const at = (rate: number): BrokerStep | undefined => brokers.find((b) => b.server === kind && b.rate === rate);
-      rows.push([`${kind}: acked msgs/s (short)`, ...opts.rates.map((r) => `${fmt(at(r)?.ackedPerSec ?? 0)} (${fmt(at(r)?.shortfall ?? 0)})`)]);
-      rows.push([`${kind}: server µs/msg (CPU %)`, ...opts.rates.map((r) => `${at(r)?.serverUsPerMsg} (${at(r)?.serverCpuPct})`)]);
-      rows.push([`${kind}: generator µs/msg`, ...opts.rates.map((r) => `${at(r)?.generatorUsPerMsg}`)]);
+    const step = (kind: ServerKind, rate: number): BrokerStep | undefined => brokers.find((b) => b.server === kind && b.rate === rate);
+    for (const kind of servers) {
+      rows.push([`${kind}: acked msgs/s (short)`, ...opts.rates.map((r) => `${fmt(step(kind, r)?.ackedPerSec)} (${fmt(step(kind, r)?.shortfall)})`)]);
+      rows.push([`${kind}: server µs/msg (CPU %)`, ...opts.rates.map((r) => `${fmt(step(kind, r)?.serverUsPerMsg, 1)} (${fmt(step(kind, r)?.serverCpuPct)})`)]);
+      rows.push([`${kind}: generator µs/msg`, ...opts.rates.map((r) => fmt(step(kind, r)?.generatorUsPerMsg, 1))]);
     }
-    rows.push(['influxd: µs/point (CPU %)', ...opts.rates.map((r) => {
-      const s = influx.find((i) => i.rate === r);
-      return `${s?.usPerPoint} (${s?.cpuPct})`;
-    })]);
-    // What aedes, its generator and influxd need together at each rate, against the machine.
-    const need = opts.rates.map((r) => {
-      const a = brokers.find((b) => b.server === 'aedes' && b.rate === r);
-      const i = influx.find((s) => s.rate === r);
-      return round((r * ((a?.serverUsPerMsg ?? 0) + (a?.generatorUsPerMsg ?? 0) + (i?.usPerPoint ?? 0))) / 1e4, 0);
-    });
-    rows.push([`aedes + generator + influxd, CPU % of ${cpus().length * 100}`, ...need.map(String)]);
+    const influxAt = (rate: number): InfluxStep | undefined => influx.find((i) => i.rate === rate);
+    if (influx.length) rows.push(['influxd: µs/point (CPU %)', ...opts.rates.map((r) => `${fmt(influxAt(r)?.usPerPoint, 1)} (${fmt(influxAt(r)?.cpuPct)})`)]);
+    // What a server, its generator and influxd need together at each rate, against the machine.
+    const need: Partial<Record<ServerKind, number[]>> = {};
+    for (const kind of influx.length ? servers.filter((k) => k === 'aedes' || k === 'hub') : []) {
+      need[kind] = opts.rates.map((r) => round((r * ((step(kind, r)?.serverUsPerMsg ?? 0) + (step(kind, r)?.generatorUsPerMsg ?? 0) + (influxAt(r)?.usPerPoint ?? 0))) / 1e4, 0));
+      rows.push([`${kind} + generator + influxd, CPU % of ${cpus().length * 100}`, ...need[kind].map((v) => fmt(v))]);
+    }
     console.log(`\nmistohub bench:floor — ${cpus().length} cores, Node ${process.version}, ${fmt(opts.connections)} connections, ${opts.stepS} s steps, open loop\n`);
     console.log(table(rows));
-    console.log(`\n${JSON.stringify({ cores: cpus().length, node: process.version, connections: opts.connections, stepS: opts.stepS, brokers, influx, aedesGeneratorInfluxCpuPct: need })}`);
+    console.log(`\n${JSON.stringify({ cores: cpus().length, node: process.version, connections: opts.connections, stepS: opts.stepS, brokers, influx, withGeneratorAndInfluxCpuPct: need })}`);
   } finally {
     work.remove();
   }

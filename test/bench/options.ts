@@ -96,26 +96,33 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
   return o;
 }
 
+/** What bench:floor measures: four MQTT servers, and influxd alone. */
+export const FLOOR_PARTS = ['bare', 'aedes', 'hub', 'mosquitto', 'influxd'] as const;
+export type FloorPart = (typeof FLOOR_PARTS)[number];
+
 export interface FloorOptions {
   /** msgs/s of the open-loop steps, one after the other */
   rates: number[];
+  /** in this order */
+  parts: FloorPart[];
   connections: number;
   /** seconds of each step */
   stepS: number;
 }
 
-export const FLOOR_DEFAULTS: FloorOptions = { rates: [20_000, 40_000, 60_000], connections: 1500, stepS: 10 };
+export const FLOOR_DEFAULTS: FloorOptions = { rates: [20_000, 40_000, 60_000], parts: [...FLOOR_PARTS], connections: 1500, stepS: 10 };
 
 export const FLOOR_USAGE = `npm run bench:floor -- [options]
 
   --rates <r,r,...>   msgs/s of the open-loop steps (default ${FLOOR_DEFAULTS.rates.join(',')})
+  --parts <p,p,...>   what to measure, of ${FLOOR_PARTS.join(', ')} (default all)
   --connections <n>   MQTT connections (default ${FLOOR_DEFAULTS.connections})
   --step <s>          seconds of each step (default ${FLOOR_DEFAULTS.stepS})
   --help
 `;
 
 export function parseFloorOptions(argv: readonly string[]): FloorOptions | 'help' {
-  const o: FloorOptions = { ...FLOOR_DEFAULTS, rates: [...FLOOR_DEFAULTS.rates] };
+  const o: FloorOptions = { ...FLOOR_DEFAULTS, rates: [...FLOOR_DEFAULTS.rates], parts: [...FLOOR_DEFAULTS.parts] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--help' || arg === '-h') return 'help';
@@ -133,6 +140,11 @@ export function parseFloorOptions(argv: readonly string[]): FloorOptions | 'help
         if (part === '' || !Number.isInteger(value) || value < 1 || value > 1_000_000) throw new UsageError(`--rates needs whole msgs/s from 1 to 1000000 separated by commas, got ${text ?? 'nothing'}`);
         return value;
       });
+    } else if (flag === '--parts') {
+      const parts = (text ?? '').split(',');
+      const unknown = parts.filter((p) => !(FLOOR_PARTS as readonly string[]).includes(p));
+      if (unknown.length) throw new UsageError(`--parts takes ${FLOOR_PARTS.join(', ')} separated by commas, got ${text ?? 'nothing'}`);
+      o.parts = FLOOR_PARTS.filter((p) => parts.includes(p));
     } else if (flag === '--connections') o.connections = whole(1, 20_000);
     else if (flag === '--step') o.stepS = whole(1, 600);
     else throw new UsageError(`unknown option ${arg}`);

@@ -18,7 +18,9 @@ describe('npm run bench options', () => {
 describe('npm run bench:floor options', () => {
   it('takes the defaults and a list of rates', () => {
     expect(parseFloorOptions([])).toEqual(FLOOR_DEFAULTS);
-    expect(parseFloorOptions(['--rates', '1000,2000', '--step=3', '--connections', '10'])).toEqual({ rates: [1000, 2000], stepS: 3, connections: 10 });
+    expect(parseFloorOptions(['--rates', '1000,2000', '--step=3', '--connections', '10'])).toEqual({ ...FLOOR_DEFAULTS, rates: [1000, 2000], stepS: 3, connections: 10 });
+    // parts keep the table's order, whatever order they are asked in
+    expect(parseFloorOptions(['--parts', 'influxd,hub'])).toMatchObject({ parts: ['hub', 'influxd'] });
     expect(parseFloorOptions(['-h'])).toBe('help');
   });
 
@@ -26,6 +28,7 @@ describe('npm run bench:floor options', () => {
     for (const bad of ['1000,,2000', '1000,2.5', '']) expect(() => parseFloorOptions(['--rates', bad])).toThrow(/--rates needs whole msgs\/s/);
     expect(() => parseFloorOptions(['--rates'])).toThrow(/got nothing/);
     expect(() => parseFloorOptions(['--step', '0'])).toThrow(new UsageError('--step needs a whole number from 1 to 600, got 0'));
+    expect(() => parseFloorOptions(['--parts', 'hub,rabbitmq'])).toThrow(/--parts takes bare, aedes, hub, mosquitto, influxd separated by commas, got hub,rabbitmq/);
   });
 
   it('does not share the default rate list between runs', () => {
