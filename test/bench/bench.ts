@@ -23,6 +23,7 @@ import type { BenchDevice, RunResult } from './protocol.ts';
 import { benchSpool } from '../../services/spool/bench.ts';
 import { histQuantile, quantile, round } from './stats.ts';
 import { fmt, table } from './format.ts';
+import { SEARCH_START, SEARCH_STEPS, bestKeptUp, searchSustainedRate } from './search.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HUB_DB = 'mistohub_bench';
@@ -405,48 +406,6 @@ async function measureStep(pool: GeneratorPool, influxUrl: string, db: string, d
   log(`  sent ${fmt(run.published)}; acked in the window ${fmt(run.ackedInWindow)}, in InfluxDB at its close ${fmt(storedInWindow)}, at the end ${fmt(acc.stored)}, lost ${fmt(acc.lost)}; CPU ${fmt(cpuPct)} %, generator ${fmt(generatorCpuPct)} %: ${keptUp ? 'kept up' : 'did not keep up'}`);
   return { rate, published: run.published, acked: run.acked, ackedInWindow: run.ackedInWindow, storedInWindow, stored: acc.stored, lost: acc.lost, keptUp, cpuPct: round(cpuPct), generatorCpuPct: round(generatorCpuPct) };
 }
-
-const roundRate = (r: number): number => Math.max(500, Math.round(r / 500) * 500);
-/** Steps of the search, for the hub and the peer alike. */
-const SEARCH_STEPS = 4;
-/**
- * The search starts this far below the closed-loop figure and climbs: a step that overloads a
- * pipeline leaves it busy with garbage and backlog for a while, so starting above the answer
- * and coming down would handicap whoever starts higher.
- */
-const SEARCH_START = 0.7;
-
-/**
- * A pipeline's sustainable rate, found the way it would have to run for good: open-loop steps
- * at fixed rates, from `start` up by a quarter while it keeps up, or down by a fifth until it
- * does, then once halfway between the best rate kept up and the first one missed. A rate is kept
- * up when, as the window closes, acknowledgements and InfluxDB are at most KEEP_PACE_SHARE behind
- * what was sent, and nothing acknowledged is missing afterwards. The same search for the hub and the peer.
- */
-async function searchSustainedRate(start: number, maxSteps: number, tryRate: (rate: number, n: number) => Promise<RateStep>): Promise<RateStep[]> {
-  const steps: RateStep[] = [];
-  let rate = roundRate(start);
-  let bisected = false;
-  for (let n = 1; n <= maxSteps; n++) {
-    steps.push(await tryRate(rate, n));
-    const kept = steps.filter((s) => s.keptUp).map((s) => s.rate);
-    const missed = steps.filter((s) => !s.keptUp).map((s) => s.rate);
-    const best = kept.length ? Math.max(...kept) : undefined;
-    const firstMiss = missed.length ? Math.min(...missed) : undefined;
-    if (best === undefined) rate = roundRate(rate * 0.8);
-    else if (firstMiss === undefined) rate = roundRate(rate * 1.25);
-    else if (!bisected && firstMiss - best > 1000) {
-      rate = roundRate((best + firstMiss) / 2);
-      bisected = true;
-    } else break;
-  }
-  return steps;
-}
-
-const bestKeptUp = (steps: RateStep[]): number => {
-  const kept = steps.filter((s) => s.keptUp);
-  return kept.length ? Math.max(...kept.map((s) => s.rate)) : 0;
-};
 
 /**
  * The peer's steps, each on a freshly started mosquitto and Node-RED and its own database, so
