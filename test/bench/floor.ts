@@ -34,6 +34,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 /** the hub's InfluxDB batch (history-writer.ts) and the peer's join count */
 const INFLUX_BATCH = 5000;
+const WARM_UP_MS = 5000;
 
 const log = (s: string): void => {
   process.stderr.write(`[floor ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -125,6 +126,9 @@ async function brokerSteps(kind: ServerKind, opts: FloorOptions, workDir: string
   try {
     pool = await GeneratorPool.start(1, server.devices, server.port, `floor-${kind}-`, REPO);
     const generators = pool;
+    // Unmeasured warm-up at the first rate: the JIT and V8's young generation (which starts
+    // small and grows) would otherwise weigh on the first step of the Node servers only.
+    await generators.run({ mode: 'open', window: 0, rate: opts.rates[0]!, durationMs: WARM_UP_MS, tsBase: 0, record: false, settleMs: 10_000 });
     const steps: BrokerStep[] = [];
     for (const rate of opts.rates) {
       const { result: run, cpuS, wallS } = await measured({ server: ofPids(server.pids), generator: ofPids(generators.pids), machine: ofMachine }, () =>
