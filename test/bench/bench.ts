@@ -175,7 +175,12 @@ interface OverloadFigures {
   offeredPerSec: number;
   /** what the generator managed to send: on two cores it may fall short of the offer */
   sentPerSec: number;
+  /** PUBACKs inside the window ÷ the window */
   ackedPerSec: number;
+  /** every PUBACK of the phase ÷ the time from its start to the last one: the hub's pace through the whole overload */
+  ackedToLastPerSec: number;
+  /** the last PUBACK came this long after the start */
+  lastAckS: number;
   acked: number;
   lost: number;
   alive: boolean;
@@ -601,12 +606,14 @@ async function main(): Promise<void> {
       offeredPerSec: offered,
       sentPerSec: over.published / (over.windowMs / 1000),
       ackedPerSec: over.ackedInWindow / (over.windowMs / 1000),
+      ackedToLastPerSec: over.lastAckMs > 0 ? over.acked / (over.lastAckMs / 1000) : 0,
+      lastAckS: over.lastAckMs / 1000,
       acked: overAcc.acked,
       lost: overAcc.lost,
       alive,
       health: Object.fromEntries(health),
     };
-    log(`overload: ${fmt(overload.ackedPerSec)} msgs/s acknowledged, lost ${overAcc.lost}, health seen ${JSON.stringify(overload.health)}`);
+    log(`overload: ${fmt(overload.ackedPerSec)} msgs/s acknowledged in the window, ${fmt(overload.ackedToLastPerSec)} msgs/s until the last PUBACK ${fmt(overload.lastAckS, 1)} s after the start, lost ${overAcc.lost}, health seen ${JSON.stringify(overload.health)}`);
   }
 
   await pool.close();
@@ -682,6 +689,7 @@ async function main(): Promise<void> {
     ...(overload
       ? ([
           [`overload at 3 × capacity: offered / sent / acked msgs/s`, `${fmt(overload.offeredPerSec)} / ${fmt(overload.sentPerSec)} / ${fmt(overload.ackedPerSec)}`, '—'],
+          ['  acked msgs/s from the start to the last PUBACK (s)', `${fmt(overload.ackedToLastPerSec)} (${fmt(overload.lastAckS, 1)})`, '—'],
           ['  hub stayed up; lost (acked, not stored)', `${overload.alive ? 'yes' : 'NO'}; ${fmt(overload.lost)}`, '—'],
           ['  health seen (polls every 500 ms)', Object.entries(overload.health).map(([k, n]) => `${k} ${n}`).join(', '), '—'],
         ] as [string, string, string][])
@@ -763,7 +771,7 @@ async function main(): Promise<void> {
     pubackP50Ms: round(capAck.p50, 2),
     pubackP99Ms: round(capAck.p99, 2),
     spool: { appendsPerSec: Math.round(spool.appendsPerSec), recordsPerFsync: Math.round(spool.recordsPerFsync), drainPerSec: Math.round(spool.drainPerSec) },
-    overload: overload ? { ...overload, sentPerSec: round(overload.sentPerSec), ackedPerSec: round(overload.ackedPerSec) } : null,
+    overload: overload ? { ...overload, sentPerSec: round(overload.sentPerSec), ackedPerSec: round(overload.ackedPerSec), ackedToLastPerSec: round(overload.ackedToLastPerSec), lastAckS: round(overload.lastAckS) } : null,
     latency: {
       rate: opts.rate,
       matched: lat.figures.matched,

@@ -207,6 +207,7 @@ async function run(cmd: Extract<ToGenerator, { type: 'run' }>): Promise<RunResul
   let failed = 0;
   let skipped = 0;
   let ackedInWindow = 0;
+  let lastAckMs = 0;
   let tsMin = Number.POSITIVE_INFINITY;
   let tsMax = Number.NEGATIVE_INFINITY;
   for (const c of conns) {
@@ -235,6 +236,7 @@ async function run(cmd: Extract<ToGenerator, { type: 'run' }>): Promise<RunResul
       acked++;
       ackedByDevice[c.device.index] = (ackedByDevice[c.device.index] ?? 0) + 1;
       recordMs(hist, t1 - m.t0);
+      if (t1 - startMs > lastAckMs) lastAckMs = t1 - startMs;
       if (m.recordAt >= 0) records[m.recordAt + 3] = performance.timeOrigin + t1;
       if (t1 <= endMs) {
         ackedInWindow++;
@@ -326,7 +328,7 @@ async function run(cmd: Extract<ToGenerator, { type: 'run' }>): Promise<RunResul
   over = true;
   for (let s = 0; s < Math.ceil(cmd.durationMs / 1000); s++) perSecond[s] ??= 0;
   return {
-    published, acked, failed, unacked: inflightTotal, skipped, ackedInWindow, windowMs, perSecond: perSecond.slice(0, Math.ceil(cmd.durationMs / 1000)),
+    published, acked, failed, unacked: inflightTotal, skipped, ackedInWindow, windowMs, lastAckMs, perSecond: perSecond.slice(0, Math.ceil(cmd.durationMs / 1000)),
     ackHistogram: hist, ackedByDevice, tsMin, tsMax, records: Float64Array.from(records),
   };
 }

@@ -60,7 +60,7 @@ class GeneratorProcess {
 
 function merge(results: RunResult[]): RunResult {
   const out: RunResult = {
-    published: 0, acked: 0, failed: 0, unacked: 0, skipped: 0, ackedInWindow: 0, windowMs: 0, perSecond: [],
+    published: 0, acked: 0, failed: 0, unacked: 0, skipped: 0, ackedInWindow: 0, windowMs: 0, lastAckMs: 0, perSecond: [],
     ackHistogram: newHistogram(), ackedByDevice: {}, tsMin: Number.POSITIVE_INFINITY, tsMax: Number.NEGATIVE_INFINITY, records: new Float64Array(0),
   };
   const records: Float64Array[] = [];
@@ -72,6 +72,7 @@ function merge(results: RunResult[]): RunResult {
     out.skipped += r.skipped;
     out.ackedInWindow += r.ackedInWindow;
     out.windowMs = Math.max(out.windowMs, r.windowMs);
+    out.lastAckMs = Math.max(out.lastAckMs, r.lastAckMs);
     r.perSecond.forEach((v, i) => (out.perSecond[i] = (out.perSecond[i] ?? 0) + v));
     mergeHistograms(out.ackHistogram, r.ackHistogram);
     Object.assign(out.ackedByDevice, r.ackedByDevice);

@@ -37,6 +37,8 @@ export interface RunResult {
   /** PUBACKs inside the measuring window (from `run` to its end), the base of msgs/s */
   ackedInWindow: number;
   windowMs: number;
+  /** from the start of the run to its last PUBACK, ms (0 if none came) */
+  lastAckMs: number;
   /** acknowledgements per second of the window */
   perSecond: number[];
   /** publish → PUBACK, histogram of 0.05 ms buckets (stats.ts) */
