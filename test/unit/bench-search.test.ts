@@ -10,8 +10,10 @@ async function search(start: number, capacity: number, maxSteps = SEARCH_STEPS):
 describe('the sustained-rate search of npm run bench', () => {
   it('climbs by a quarter, misses, then tries halfway once', async () => {
     expect(await search(10_000, 18_000)).toEqual([10_000, 12_500, 15_500, 19_500, 17_500]);
-    // far above the start: the steps run out on the first miss, before the bisection
-    expect(await search(10_000, 20_000)).toEqual([10_000, 12_500, 15_500, 19_500, 24_500]);
+    // far above the start: three climbs, a miss and the bisection fit in the default steps
+    expect(await search(10_000, 22_000)).toEqual([10_000, 12_500, 15_500, 19_500, 24_500, 22_000]);
+    // with fewer steps they run out on the first miss, before the bisection
+    expect(await search(10_000, 22_000, 5)).toEqual([10_000, 12_500, 15_500, 19_500, 24_500]);
     expect(await search(12_500, 22_000)).toEqual([12_500, 15_500, 19_500, 24_500, 22_000]);
   });
 
