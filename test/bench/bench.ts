@@ -71,7 +71,6 @@ process.on('exit', () => killAllNow());
 
 // ---------------------------------------------------------------- helpers
 
-
 async function metricValue(httpUrl: string, names: string[]): Promise<Record<string, number>> {
   const res = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
   const text = await res.text();
