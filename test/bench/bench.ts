@@ -503,6 +503,7 @@ async function runPeer(work: string, influxUrl: string, influxPids: number[], de
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
+  const startedMs = performance.now();
   let opts: BenchOptions;
   try {
     const parsed = parseOptions(process.argv.slice(2), process.env);
@@ -700,7 +701,8 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(`mistohub bench — ${cpus().length} cores, Node ${process.version}, influxd on the same machine`);
-  console.log(`load: ${opts.connections} MQTT connections, QoS 1, ${opts.window} in flight each, ${opts.durationS} s; latency phase ${fmt(opts.rate)} msgs/s for ${opts.latencyDurationS} s; ${opts.generators} generator process(es)`);
+  const wallS = (performance.now() - startedMs) / 1000;
+  console.log(`load: ${opts.connections} MQTT connections, QoS 1, ${opts.window} in flight each, ${opts.durationS} s; latency phase ${fmt(opts.rate)} msgs/s for ${opts.latencyDurationS} s; ${opts.generators} generator process(es); the run took ${Math.floor(wallS / 60)} min ${Math.round(wallS % 60)} s`);
   console.log('');
   console.log(table(rows));
   console.log('');
@@ -788,6 +790,7 @@ async function main(): Promise<void> {
       generators: opts.generators, peer: opts.peer, stepS: opts.stepS, peerBatch: PEER_BATCH, profile: opts.profile, cores: cpus().length, node: process.version,
       defaults: opts.durationS === DEFAULTS.durationS && opts.connections === DEFAULTS.connections && opts.window === DEFAULTS.window,
     },
+    wallS: round(wallS),
   };
   await cleanup();
   console.log(JSON.stringify(summary));
