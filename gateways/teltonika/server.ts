@@ -39,7 +39,6 @@ function recordsToMessages(deviceId: string, records: AvlRecord[], deps: Deps): 
   return messages;
 }
 
-
 function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxFrameBytes: number): Session {
   let state: TeltonikaStreamState = 'awaiting-imei';
   let deviceId: string | null = null;

@@ -37,7 +37,6 @@ function check(deviceId: string, outcome: RecordOutcome, kind: 'short-data' | 'd
   return { ok: true, message: result.message };
 }
 
-
 function recordKey(r: WialonRecord): string {
   return JSON.stringify(r);
 }

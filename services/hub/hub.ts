@@ -150,10 +150,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
+      // `point` is the record's raw text when it does not even parse.
       onUnstorable: (point, reason) =>
-        typeof point === 'string'
-          ? pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: '', payload: point })
-          : pipeline.reject({ source: 'history-writer', reason: 'store-refused', detail: reason, deviceId: point.tags.device ?? '', payload: JSON.stringify(point) }),
+        pipeline.reject({
+          source: 'history-writer', reason: 'store-refused', detail: reason,
+          deviceId: typeof point === 'string' ? '' : point.tags.device ?? '', payload: typeof point === 'string' ? point : JSON.stringify(point),
+        }),
     });
     writer.start();
     closers.push(() => writer.stop());

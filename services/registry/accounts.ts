@@ -116,10 +116,10 @@ export class Accounts {
     return n > 0;
   }
 
-  /** The principal a bearer token stands for, or undefined when unknown or expired. */
   /** Prepared once: every HTTP request and Socket.IO handshake runs it. */
   private tokenByHash: Statement | undefined;
 
+  /** The principal a bearer token stands for, or undefined when unknown or expired. */
   authenticateToken(token: string): Principal | undefined {
     this.tokenByHash ??= this.db.prepare('SELECT id, name, roles, owner, created_at, expires_at FROM api_tokens WHERE token_hash = ?');
     const row = this.tokenByHash.get(tokenDigest(token)) as TokenRow | undefined;
