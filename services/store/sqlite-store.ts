@@ -166,20 +166,19 @@ export class SqliteHistoryStore implements HistoryStore {
     return this.db;
   }
 
-  writeLines(records: readonly Uint8Array[]): Promise<void> {
-    // Parsing is part of the write: a record that does not parse refuses the batch like a bad point.
-    let points: HistoryPoint[];
-    try {
-      points = records.map(parseRecord);
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return this.write(points);
+  async writeLines(records: readonly Uint8Array[]): Promise<void> {
+    // Parsing is part of the write: a record that does not parse refuses the batch like a bad
+    // point. parseRecord gives canonical points already (it normalises), so no second check.
+    await this.insert(records.map((r) => parseRecord(r)));
   }
 
   async write(points: readonly HistoryPoint[]): Promise<void> {
+    await this.insert(normalizePoints(points));
+  }
+
+  /** Inserts points already in canonical form (`normalizePoint`). */
+  private async insert(normalized: readonly HistoryPoint[]): Promise<void> {
     const db = this.open();
-    const normalized = normalizePoints(points);
     if (normalized.length === 0) return;
 
     const upsertSeries = db.prepare<[string, string, string, string | null, number], { id: number }>(
