@@ -3,7 +3,7 @@ import { HistoryWriter } from '../../services/ingest/history-writer.ts';
 import { createLogger } from '../../services/observability/logger.ts';
 import { createMetrics } from '../../services/observability/metrics.ts';
 import { Spool } from '../../services/spool/index.ts';
-import type { HistoryPoint } from '../../services/store/history-store.ts';
+import type { HistoryPoint, HistoryStore } from '../../services/store/history-store.ts';
 import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
 import { encodeRecord } from '../../services/store/line-protocol.ts';
 import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
@@ -18,47 +18,47 @@ describe('HistoryWriter', () => {
   const dirs: { remove(): void }[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
 
-  it('sets aside a point the store refuses for good, and writes the rest', async () => {
-    const dir = makeTempDir('writer');
+  /** A temp folder with an embedded store in it, removed after the test. */
+  async function sqliteStore(name: string): Promise<{ dir: string; store: SqliteHistoryStore }> {
+    const dir = makeTempDir(name);
     dirs.push(dir);
-    const spool = await Spool.open({ dir: `${dir.path}/spool` });
     const store = new SqliteHistoryStore({ dataDir: dir.path });
     await store.init();
-    const unstorable: { point: HistoryPoint | string; reason: string }[] = [];
-    const writer = new HistoryWriter(spool, store, {
-      metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now,
-      onUnstorable: (point, reason) => unstorable.push({ point, reason }),
-    });
-    // The second point gives `lat` another type than the first: a field type conflict, as InfluxDB refuses it.
-    await spool.append([position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map((p) => encodeRecord(p)));
+    return { dir: dir.path, store };
+  }
+
+  /** Appends `records` to a fresh spool in `dir`, runs a writer until the spool is empty, and stops it. */
+  async function drain(dir: string, store: HistoryStore, records: Uint8Array[], onUnstorable: (point: HistoryPoint | string, reason: string) => void = () => undefined): Promise<void> {
+    const spool = await Spool.open({ dir: `${dir}/spool` });
+    const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable });
+    await spool.append(records);
     writer.start();
-    await eventually(async () => spool.stats.backlogRecords === 0, 10_000, 'the spool to drain');
+    await eventually(async () => spool.stats.backlogRecords === 0, 15_000, 'the spool to drain');
     await writer.stop();
+    await spool.close();
+  }
+
+  it('sets aside a point the store refuses for good, and writes the rest', async () => {
+    const { dir, store } = await sqliteStore('writer');
+    const unstorable: { point: HistoryPoint | string; reason: string }[] = [];
+    // The second point gives `lat` another type than the first: a field type conflict, as InfluxDB refuses it.
+    const records = [position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map((p) => encodeRecord(p));
+    await drain(dir, store, records, (point, reason) => unstorable.push({ point, reason }));
 
     expect(await store.count('position')).toBe(2);
     expect(unstorable).toHaveLength(1);
     expect(unstorable[0]!.point).toMatchObject({ ts: 2000, fields: { lat: 'north' } });
     expect(unstorable[0]!.reason).toMatch(/lat/);
-    await spool.close();
     await store.close();
   });
 
   it('drains a spool an older hub wrote (points as JSON) like one of line protocol', async () => {
-    const dir = makeTempDir('writer-json');
-    dirs.push(dir);
-    const spool = await Spool.open({ dir: `${dir.path}/spool` });
-    const store = new SqliteHistoryStore({ dataDir: dir.path });
-    await store.init();
-    const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
+    const { dir, store } = await sqliteStore('writer-json');
     const legacy = [position(1000, 48.5), position(2000, 48.6)].map((p) => Buffer.from(JSON.stringify(p)));
-    await spool.append([...legacy, encodeRecord(position(3000, 48.7))]);
-    writer.start();
-    await eventually(async () => spool.stats.backlogRecords === 0, 10_000, 'the spool to drain');
-    await writer.stop();
+    await drain(dir, store, [...legacy, encodeRecord(position(3000, 48.7))]);
     const points = await store.range({ measurement: 'position', tags: { device: 'd1' }, from: 0, to: 10_000 });
     expect(points.map((p) => [p.ts, p.fields.lat])).toEqual([[1000, 48.5], [2000, 48.6], [3000, 48.7]]);
     expect(points[0]!.tags).toEqual({ device: 'd1', vehicle: 'V1' });
-    await spool.close();
     await store.close();
   });
 
@@ -72,16 +72,10 @@ describe('HistoryWriter', () => {
     it('creates the database when it is missing (InfluxDB was away when the hub started) and writes', async () => {
       const dir = makeTempDir('writer-influx');
       dirs.push(dir);
-      const spool = await Spool.open({ dir: `${dir.path}/spool` });
       const store = new InfluxHistoryStore({ url: influx.url, database: 'created_late' }); // no init(): as after a failed start
-      const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
       // One record as an older hub wrote it (JSON): re-encoded on the way.
-      await spool.append([Buffer.from(JSON.stringify(position(1000, 48.5))), encodeRecord(position(2000, 48.6))]);
-      writer.start();
-      await eventually(async () => spool.stats.backlogRecords === 0, 15_000, 'the spool to drain');
-      await writer.stop();
+      await drain(dir.path, store, [Buffer.from(JSON.stringify(position(1000, 48.5))), encodeRecord(position(2000, 48.6))]);
       expect(await countPositions(influx.url, 'created_late')).toBe(2);
-      await spool.close();
     });
   });
 });
