@@ -6,7 +6,6 @@
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { io as connectSocket } from 'socket.io-client';
 import type { VehicleState } from '../../services/contracts/index.ts';
 import { startInfluxd } from '../support/influxd.ts';
@@ -16,7 +15,7 @@ import { registerDevices, startHubProcess, type HubProcess } from './hub-process
 import { countPositions, createDatabase } from './influx.ts';
 import { DEFAULTS, USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
 import { PEER_BATCH, PEER_NAME, ensurePeerInstalled, startMosquitto, startNodeRed } from './peer.ts';
-import { childPidsNamed, freePort, killAllNow, sleep, waitFor } from './processes.ts';
+import { REPO, childPidsNamed, freePort, killAllNow, sleep, waitFor } from './processes.ts';
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import type { BenchDevice, RunResult } from './protocol.ts';
@@ -25,7 +24,6 @@ import { histQuantile, quantile, round } from './stats.ts';
 import { fmt, table } from './format.ts';
 import { SEARCH_START, SEARCH_STEPS, bestKeptUp, searchSustainedRate } from './search.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const HUB_DB = 'mistohub_bench';
 const PEER_DB = 'peer_bench';
 /** Closed-loop timestamps start this far in the past: unique per device, never in the future. */

@@ -25,12 +25,11 @@ import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions, type Flo
 import { registerDevices, startHubProcess } from './hub-process.ts';
 import type { BenchDevice } from './protocol.ts';
 import { startMosquitto } from './peer.ts';
-import { childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
+import { REPO, childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
 import { fmt, table } from './format.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SERVER = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 /** the hub's InfluxDB batch (history-writer.ts) and the peer's join count */
 const INFLUX_BATCH = 5000;

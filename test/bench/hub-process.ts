@@ -1,11 +1,9 @@
 /** The hub as the bench runs it: a child process started exactly as `npm run hub` starts it, and its trackers registered over REST. */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, startChild, waitFor, type Child } from './processes.ts';
+import { REPO, freePort, startChild, waitFor, type Child } from './processes.ts';
 import type { BenchDevice } from './protocol.ts';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface HubProcess {
   child: Child;

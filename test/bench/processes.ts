@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/free-port.ts';
 
 export { freePort };
+
+/** The repository's root: where the hub, the generator and the floor servers run from. */
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
