@@ -1,0 +1,124 @@
+/**
+ * The seam every domain (transit, lighting, energy) plugs into. A domain is a factory
+ * `(ctx: DomainContext) => DomainModule`: the hub gives it narrow ports (auth policy, store,
+ * registry reader, clock, publish, ingest) and takes back what it contributes (listeners,
+ * routes, a Socket.IO namespace, health, migrations, history measurements). The infrastructure
+ * (http, realtime, ingest, store, spool, broker) knows this interface and never a domain.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ComponentStatus, Device, DeviceMessage, Role } from '../contracts/index.ts';
+import type { Db } from '../registry/database.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+
+/** Who a token belongs to. */
+export interface Principal {
+  /** who, for the audit log: `user:alice`, `token:<name>`, `admin` */
+  name: string;
+  roles: Role[];
+}
+
+/** How REST routes and sockets check a caller. */
+export interface AuthPolicy {
+  /** The principal of a bearer token, or undefined when it is unknown, revoked or expired. */
+  authenticate(token: string): Principal | undefined;
+  /** A fastify preHandler letting through a valid bearer token with one of the roles (admin always). */
+  requireRole(...roles: Role[]): (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => Promise<void>;
+}
+
+/** Read access to the device registry. */
+export interface DeviceReader {
+  get(id: string): Device | undefined;
+  list(filter?: { kind?: Device['kind'] }): Device[];
+}
+
+/** Who changed what, for the audit log. */
+export interface AuditSink {
+  record(actor: string, action: string, target?: string | null, detail?: unknown): void;
+}
+
+/** A registry migration of one domain: applied once, in order, named `{domain}:{n}`. */
+export interface Migration {
+  /** unique across the hub, e.g. `lighting:1`; never edit a released one */
+  id: string;
+  sql: string;
+}
+
+/** A measurement a domain keeps in the history store. */
+export interface MeasurementSpec {
+  name: string;
+  /** tags besides `device` that identify the series (indexed in the embedded store) */
+  tags: readonly string[];
+}
+
+/**
+ * A namespace on the Socket.IO server. The server checks the token and role, counts clients,
+ * handles `join`/`leave` of rooms (`prefix:{id}`) and ends sockets whose token lapsed.
+ */
+export interface RealtimeChannel {
+  /** e.g. `/transit` */
+  namespace: string;
+  roles: Role[];
+  /** room prefixes a socket may join, e.g. ['route', 'stop'] */
+  roomPrefixes: readonly string[];
+  /** sent as `snapshot` on connect */
+  snapshot(): unknown;
+  /**
+   * Called every LIVE_TICK_MS; returns batches to push: each item goes to the namespace-wide
+   * listeners and to the rooms `roomsOf(item)` names. `sweep` is true about once a second.
+   */
+  tick(sweep: boolean): { event: string; items: unknown[]; roomsOf(item: unknown): readonly string[] }[];
+}
+
+/** What the hub hands a domain. */
+export interface DomainContext {
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+  auth: AuthPolicy;
+  store: HistoryStore;
+  devices: DeviceReader;
+  audit: AuditSink;
+  /** The registry database, for the domain's own tables (created by its `migrations`). */
+  db: Db;
+  /** Device messages produced inside the hub (OPC UA cabinets) go in through the same path as MQTT. */
+  ingest: Ingest;
+  /** Publishes a message to devices through the broker (commands), QoS 1. */
+  publish(topic: string, payload: string | Buffer): Promise<void>;
+  dataDir: string;
+  /** The city's time zone and place (CITY_TZ, CITY_LAT, CITY_LON). */
+  city: { tz: string; lat: number; lon: number };
+}
+
+/** What a domain hands the hub. Every part is optional. */
+export interface DomainModule {
+  name: string;
+  migrations?: readonly Migration[];
+  measurements?: readonly MeasurementSpec[];
+  /**
+   * Runs for every accepted message before it is acknowledged and before the spool's fsync:
+   * live views. Must be quick and must not throw for a message it does not care about.
+   */
+  onAccepted?(message: DeviceMessage, device: Device, receivedMs: number): void;
+  /**
+   * Events that are not telemetry (a command acknowledgement): kept durably (a synchronous
+   * registry transaction) before the device is acknowledged. Returns true when it kept it.
+   */
+  keepEvent?(message: DeviceMessage, device: Device, receivedMs: number): boolean;
+  /** Fastify routes, registered on the hub's app. */
+  routes?: FastifyPluginAsync;
+  realtime?: readonly RealtimeChannel[];
+  /** Health components, by name. */
+  health?(): Record<string, ComponentStatus>;
+  /** Seeds live state from the history store at start, so a restart does not show an empty map. */
+  seed?(store: HistoryStore): Promise<void>;
+  /** A device was deleted (or disabled): drop its live state. */
+  onDeviceRemoved?(device: Device): void;
+  /** Starts timers, connections (after the hub is listening). */
+  start?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export type DomainFactory = (ctx: DomainContext) => DomainModule | Promise<DomainModule>;
