@@ -242,10 +242,14 @@ export class RealtimeEngine {
     if (!geom) return undefined;
     const proj = geom.shape.project(p.lat, p.lon, { hintM: scheduledProgress(inst, geom, p.ts) });
     if (proj.offM > CANDIDATE_MAX_OFF_M) return undefined;
+    // At (or past) the last stop a trip is over: a vehicle there is not starting it.
+    if (proj.progressM >= geom.stopDistM[geom.stopDistM.length - 1]! - AT_STOP_M) return undefined;
     if (p.courseDeg != null && (p.speedKmh ?? 0) > 5 && angleBetween(p.courseDeg, proj.bearingDeg) > 100) return undefined;
     const delay = delaySeconds(inst, geom, proj.progressM, p.ts);
     // Vehicles run late far more often than early: being early costs twice.
     let score = (delay >= 0 ? delay : -2 * delay) + proj.offM;
+    // Waiting at the first stop fits every later departure; the soonest fits best.
+    if (proj.progressM <= geom.stopDistM[0]! + AT_STOP_M) score += Math.max(0, departureMs(inst, 0) - p.ts) / 5_000;
     const holder = this.runners.get(inst.key);
     if (holder && holder !== v.vehicleId) score += 600;
     return { score, proj, geom };
@@ -595,6 +599,6 @@ export class RealtimeEngine {
         }
       }
     }
-    return out.sort((a, b) => a.arrivalMs - b.arrivalMs || a.routeShortName.localeCompare(b.routeShortName)).slice(0, limit);
+    return out.sort((a, b) => a.arrivalMs - b.arrivalMs || a.routeShortName.localeCompare(b.routeShortName) || a.tripId.localeCompare(b.tripId)).slice(0, limit);
   }
 }
