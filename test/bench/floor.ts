@@ -25,6 +25,7 @@ import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions, type Flo
 import { registerDevices, startHubProcess } from './hub-process.ts';
 import type { BenchDevice } from './protocol.ts';
 import { startMosquitto } from './peer.ts';
+import { benchCommands, requirePackages } from './requirements.ts';
 import { REPO, childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
@@ -213,6 +214,12 @@ async function main(): Promise<void> {
     if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n\n${FLOOR_USAGE}`);
     process.exitCode = 2;
+    return;
+  }
+  // The hub part writes to an influxd of its own; mosquitto is a part of its own.
+  const needs = benchCommands({ influxd: opts.parts.includes('influxd') || opts.parts.includes('hub'), mosquitto: opts.parts.includes('mosquitto') });
+  if (!requirePackages('npm run bench:floor', needs).ok) {
+    process.exitCode = 1;
     return;
   }
   const work = makeTempDir('bench-floor');
