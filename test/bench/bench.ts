@@ -15,7 +15,7 @@ import { registerDevices, startHubProcess, type HubProcess } from './hub-process
 import { countPositions, createDatabase } from './influx.ts';
 import { DEFAULTS, USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
 import { PEER_BATCH, PEER_NAME, ensurePeerInstalled, startMosquitto, startNodeRed } from './peer.ts';
-import { BenchSetupError, benchCommands, requirePackages } from './requirements.ts';
+import { BenchSetupError, benchCommands, requirePackages, resolveCommand } from './requirements.ts';
 import { REPO, childPidsNamed, freePort, killAllNow, sleep, waitFor } from './processes.ts';
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
@@ -540,7 +540,7 @@ async function main(): Promise<void> {
   log(`spool alone: ${fmt(spool.appendsPerSec)} appends/s, ${fmt(spool.recordsPerFsync)} records per fsync`);
 
   log('starting influxd');
-  const influx = await startInfluxd();
+  const influx = await startInfluxd({ binary: resolveCommand('influxd') });
   cleanups.push(() => influx.stop());
   const influxPids = childPidsNamed('influxd');
   await createDatabase(influx.url, HUB_DB);

@@ -25,7 +25,7 @@ import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions, type Flo
 import { registerDevices, startHubProcess } from './hub-process.ts';
 import type { BenchDevice } from './protocol.ts';
 import { startMosquitto } from './peer.ts';
-import { benchCommands, requirePackages } from './requirements.ts';
+import { benchCommands, requirePackages, resolveCommand } from './requirements.ts';
 import { REPO, childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
@@ -94,7 +94,7 @@ async function startServer(kind: ServerKind, opts: FloorOptions, workDir: string
   }
   if (kind === 'hub') {
     // The hub as the bench runs it, with its own influxd (whose CPU is not the hub's).
-    const influx = await startInfluxd();
+    const influx = await startInfluxd({ binary: resolveCommand('influxd') });
     try {
       await createDatabase(influx.url, 'floor_hub');
       const hub = await startHubProcess({ work: workDir, influxUrl: influx.url, influxDb: 'floor_hub', profile: false, log });
@@ -162,7 +162,7 @@ function positionLines(from: number, count: number, devices: number, tsBase: num
 }
 
 async function influxSteps(opts: FloorOptions): Promise<InfluxStep[]> {
-  const influx = await startInfluxd();
+  const influx = await startInfluxd({ binary: resolveCommand('influxd') });
   try {
     const pids = childPidsNamed('influxd');
     const db = 'floor';

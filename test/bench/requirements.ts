@@ -18,7 +18,10 @@ export class BenchSetupError extends Error {}
 /** Where the script also looks, as the mosquitto broker lives in /usr/sbin, often not on a user's PATH. */
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
-/** The program to spawn for `command`: found on PATH or in the sbin folders, else the bare name. */
+/**
+ * The program to spawn for `command`: found on PATH or in the sbin folders (where the check found
+ * it), else the bare name.
+ */
 export function resolveCommand(command: string): string {
   return findOnPath(command, [process.env.PATH ?? '', ...SBIN_DIRS].join(delimiter)) ?? command;
 }
