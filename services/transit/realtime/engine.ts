@@ -133,6 +133,21 @@ export interface BoardEntry {
   realtime: boolean;
 }
 
+/**
+ * How badly a position fits a trip, in seconds-equivalent: the distance from its timetable
+ * (being early costs twice: vehicles run late far more often) plus metres off the shape. At the
+ * first stop a vehicle waits: the earliest departure not yet made fits best, a passed one costs a
+ * tenth of its lateness (a late departure is usual) and a later one a fifth of the wait.
+ */
+export function fitScore(inst: TripInstance, geom: TripGeometry, progressM: number, offM: number, tMs: number): number {
+  if (progressM <= geom.stopDistM[0]! + AT_STOP_M) {
+    const lateS = (tMs - departureMs(inst, 0)) / 1000;
+    return (lateS >= 0 ? lateS / 10 : -lateS / 5) + offM;
+  }
+  const delay = delaySeconds(inst, geom, progressM, tMs);
+  return (delay >= 0 ? delay : -2 * delay) + offM;
+}
+
 export class AssignmentError extends Error {
   constructor(readonly statusCode: 400 | 404 | 409, message: string, readonly field: string) {
     super(message);
@@ -232,9 +247,13 @@ export class RealtimeEngine {
     if (!v.run || (!v.run.manual && this.maySwitch(v.run))) this.findTrip(fs, v, p);
   }
 
-  /** An automatic assignment is reconsidered before it departs the first stop, off route, or when far from its schedule. */
+  /**
+   * An automatic assignment is reconsidered before it departs the first stop, off route, when
+   * far from its schedule, or when running early by more than three minutes (rare for a bus:
+   * more likely it runs the trip before, late).
+   */
   private maySwitch(run: TripRun): boolean {
-    return run.next === 0 || run.off.offRoute || Math.abs(run.delayS) > 1_200 || run.score > 1_200;
+    return run.next === 0 || run.off.offRoute || run.delayS < -180 || Math.abs(run.delayS) > 1_200 || run.score > 1_200;
   }
 
   private score(fs: FeedState, v: Vehicle, inst: TripInstance, p: PositionInput): { score: number; proj: Projection; geom: TripGeometry } | undefined {
@@ -245,13 +264,11 @@ export class RealtimeEngine {
     // At (or past) the last stop a trip is over: a vehicle there is not starting it.
     if (proj.progressM >= geom.stopDistM[geom.stopDistM.length - 1]! - AT_STOP_M) return undefined;
     if (p.courseDeg != null && (p.speedKmh ?? 0) > 5 && angleBetween(p.courseDeg, proj.bearingDeg) > 100) return undefined;
-    const delay = delaySeconds(inst, geom, proj.progressM, p.ts);
-    // Vehicles run late far more often than early: being early costs twice.
-    let score = (delay >= 0 ? delay : -2 * delay) + proj.offM;
-    // Waiting at the first stop fits every later departure; the soonest fits best.
-    if (proj.progressM <= geom.stopDistM[0]! + AT_STOP_M) score += Math.max(0, departureMs(inst, 0) - p.ts) / 5_000;
+    let score = fitScore(inst, geom, proj.progressM, proj.offM, p.ts);
+    // Another vehicle runs it: unlikely to be this one too, unless that one has gone silent.
     const holder = this.runners.get(inst.key);
-    if (holder && holder !== v.vehicleId) score += 600;
+    const other = holder && holder !== v.vehicleId ? this.vehicles.get(holder) : undefined;
+    if (other && !this.isStale(other, p.ts)) score += 600;
     return { score, proj, geom };
   }
 
@@ -396,7 +413,7 @@ export class RealtimeEngine {
 
   private refresh(v: Vehicle, run: TripRun, tMs: number, proj: Projection): void {
     run.delayS = Math.round(delaySeconds(run.inst, run.geom, run.progressM, tMs));
-    run.score = (run.delayS >= 0 ? run.delayS : -2 * run.delayS) + proj.offM;
+    run.score = fitScore(run.inst, run.geom, run.progressM, proj.offM, tMs);
     this.markRunStops(run);
     run.predictions = this.predict(run, tMs);
     this.markRunStops(run);
