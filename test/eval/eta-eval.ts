@@ -175,6 +175,9 @@ function positionsOf(r: () => number, tr: Truth, everyMs: number): PositionEvent
 
 export interface EvalResult {
   day: string;
+  positions: number;
+  /** positions the engine took per second of its own time (matching, assignment, predictions) */
+  positionsPerS: number;
   samples: number;
   buckets: ReturnType<typeof score>['buckets'];
   overall: number;
@@ -207,9 +210,12 @@ export function runEval(opts: { days?: number; seed?: number; firstDay?: string 
     let right = 0;
     let none = 0;
     let counted = 0;
+    let engineNs = 0n;
     for (const e of events) {
       clockMs = e.ts + 1_000;
+      const t0 = process.hrtime.bigint();
       engine.onPosition(e.truth.vehicleId, e.truth.vehicleId, e.truth.routeId, { ts: e.ts, lat: e.lat, lon: e.lon, speedKmh: e.speedKmh, courseDeg: e.courseDeg });
+      engineNs += process.hrtime.bigint() - t0;
       const state = engine.tripState(e.truth.vehicleId)!;
       counted++;
       if (state.tripId === e.truth.tripId) right++;
@@ -227,7 +233,7 @@ export function runEval(opts: { days?: number; seed?: number; firstDay?: string 
       }
     }
     const s = score(samples);
-    results.push({ day, samples: samples.length, buckets: s.buckets, overall: s.overall, bucketMean: s.bucketMean, assignedRight: counted ? right / counted : 0, unassigned: counted ? none / counted : 0, timetable: score(timetableSamples) });
+    results.push({ day, positions: events.length, positionsPerS: events.length / (Number(engineNs) / 1e9), samples: samples.length, buckets: s.buckets, overall: s.overall, bucketMean: s.bucketMean, assignedRight: counted ? right / counted : 0, unassigned: counted ? none / counted : 0, timetable: score(timetableSamples) });
   }
   return results;
 }
@@ -242,7 +248,7 @@ function main(): void {
   const results = runEval({ days: arg('days') ?? 1, seed: arg('seed') ?? 7 });
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   results.forEach((res, i) => {
-    console.log(`\n${i === 0 ? 'warm-up day' : 'scored day'} ${res.day}: ${res.samples} predictions, trip assigned right at ${pct(res.assignedRight)} of positions, none at ${pct(res.unassigned)}, another at ${pct(1 - res.assignedRight - res.unassigned)}`);
+    console.log(`\n${i === 0 ? 'warm-up day' : 'scored day'} ${res.day}: ${res.positions} positions (${Math.round(res.positionsPerS)} a second through the engine), ${res.samples} predictions, trip assigned right at ${pct(res.assignedRight)} of positions, none at ${pct(res.unassigned)}, another at ${pct(1 - res.assignedRight - res.unassigned)}`);
     console.log('| lead | window (early / late) | predictions | accurate | timetable alone (same trips) |');
     console.log('| --- | --- | ---: | ---: | ---: |');
     res.buckets.forEach((b, k) => {

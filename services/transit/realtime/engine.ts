@@ -249,11 +249,12 @@ export class RealtimeEngine {
 
   /**
    * An automatic assignment is reconsidered before it departs the first stop, off route, when
-   * far from its schedule, or when running early by more than three minutes (rare for a bus:
-   * more likely it runs the trip before, late).
+   * more than 10 minutes late, or when running early by more than three minutes (rare for a bus:
+   * more likely it runs the trip before, late). Another trip must still fit better three times
+   * in a row, and one another vehicle runs costs 600 more.
    */
   private maySwitch(run: TripRun): boolean {
-    return run.next === 0 || run.off.offRoute || run.delayS < -180 || Math.abs(run.delayS) > 1_200 || run.score > 1_200;
+    return run.next === 0 || run.off.offRoute || run.delayS < -180 || run.delayS > 600 || run.score > 1_200;
   }
 
   private score(fs: FeedState, v: Vehicle, inst: TripInstance, p: PositionInput): { score: number; proj: Projection; geom: TripGeometry } | undefined {

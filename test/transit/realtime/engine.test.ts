@@ -57,6 +57,27 @@ describe('trip assignment', () => {
     expect(engine.tripState('V1')).toMatchObject({ tripId: 'T1-490', directionId: 1 });
   });
 
+  it('does not let a vehicle that arrived at the terminus and went silent keep the next departure', () => {
+    const { clock, engine } = setup(lineFeed(), kyivMs(8, 3, 0));
+    // C runs the 08:00 outbound, as a dispatcher said.
+    drive(engine, clock, 'C', 600, [{ toM: 650, seconds: 10 }]);
+    engine.assign('C', 'T0-480');
+    // A comes in on the inbound 08:00, reaches S1 at 08:08:30 and says no more: it takes the
+    // outbound 08:10 (the block's next trip).
+    clock.ms = kyivMs(8, 8, 10);
+    engine.assign('A', 'T1-480');
+    drive(engine, clock, 'A', 200, [{ toM: 0, seconds: 10 }, { toM: 0, seconds: 10 }]);
+    expect(engine.tripState('A')!.tripId).toBe('T0-490');
+    // B turns up for the 08:10 and, the 08:10 seeming taken, first settles for another …
+    clock.ms = kyivMs(8, 9, 0);
+    drive(engine, clock, 'B', 0, [{ toM: 0, seconds: 60 }]);
+    expect(engine.tripState('B')!.tripId).not.toBe('T0-490');
+    // … but runs the 08:10's timetable, far from the other's, and A is silent by now.
+    drive(engine, clock, 'B', 0, stopToStop(0, 3, 120, 0));
+    expect(engine.tripState('B')).toMatchObject({ tripId: 'T0-490', manual: false });
+    expect(Math.abs(engine.tripState('B')!.delayS!)).toBeLessThan(60);
+  });
+
   it('takes a dispatcher\'s assignment over its own, and goes back to its own when it is deleted', () => {
     const { clock, engine } = setup();
     drive(engine, clock, 'V1', 0, [{ toM: 0, seconds: 30 }, ...stopToStop(0, 1, 120, 0)]);
