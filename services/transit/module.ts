@@ -13,6 +13,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
   const vehicles = new LiveVehicles(ctx.now);
   // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
   const rt = createTransitRealtime({ feed, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
+  let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',
     measurements: [{ name: 'position', tags: ['vehicle'] }],
@@ -20,7 +21,13 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       if (message.channel !== 'position') return;
       const p = message.payload;
       if (p.fix === false || !device.vehicleId) return;
-      rt.engine.onPosition(device.vehicleId, device.id, device.routeId, p);
+      try {
+        rt.engine.onPosition(device.vehicleId, device.id, device.routeId, p);
+      } catch (err) {
+        // The ingest path must not fail for the predictions' sake: the position is still kept.
+        if (ctx.now() - lastEngineErrorMs > 60_000) ctx.logger.error({ err, vehicleId: device.vehicleId }, 'realtime engine failed on a position');
+        lastEngineErrorMs = ctx.now();
+      }
       const t = rt.engine.tripState(device.vehicleId);
       vehicles.apply(device, p, receivedMs, t && { tripId: t.tripId, delayS: t.delayS, progressM: t.progressM, offRoute: t.offRoute, headway: t.headway?.rating ?? null });
     },
