@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants, mkdirSync, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type {
   AggregateQuery,
   Bucket,
@@ -32,7 +32,40 @@ export interface SqliteStoreOptions {
   /** file name inside `dataDir` */
   fileName?: string;
   logger?: StoreLogger;
+  /** @internal How files reach the disk; tests gate or fail it. Default: `nodeSync`. */
+  sync?: StoreSync;
 }
+
+/**
+ * The embedded store's fsyncs. better-sqlite3 runs on the event loop's thread, so with
+ * `synchronous = FULL` every commit would stop the hub for an fsync; these run on the libuv
+ * pool instead, and a write resolves only after they did.
+ */
+export interface StoreSync {
+  /** fdatasync of a file's data (what a commit appended to the WAL). */
+  file(path: string): Promise<void>;
+  /** fsync of a folder, so that a file created in it survives a power cut. */
+  dir(path: string): Promise<void>;
+}
+
+export const nodeSync: StoreSync = {
+  async file(path) {
+    const fh = await fsp.open(path, constants.O_RDWR);
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  },
+  async dir(path) {
+    const fh = await fsp.open(path, constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+};
 
 /**
  * Schema steps; `PRAGMA user_version` counts the ones applied. Append, never edit: a data dir
@@ -127,10 +160,12 @@ export class SqliteHistoryStore implements HistoryStore {
   private db: Database.Database | undefined;
   private readonly logger: StoreLogger | undefined;
   private readonly knownTypes = new Map<string, FieldType>();
+  private readonly sync: StoreSync;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = join(opts.dataDir, opts.fileName ?? 'history.sqlite');
     this.logger = opts.logger;
+    this.sync = opts.sync ?? nodeSync;
   }
 
   async init(): Promise<void> {
@@ -139,8 +174,11 @@ export class SqliteHistoryStore implements HistoryStore {
     const db = new Database(this.file);
     try {
       db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: a crash of the process loses nothing; a power cut may lose the last
-      // transactions, which the spool still holds and replays.
+      // NORMAL syncs the WAL only at checkpoints, so a commit alone would not survive a power
+      // cut, and the writer moves the spool's cursor past a batch once `write` resolves: after
+      // that the spool no longer holds it. `write` therefore syncs the WAL itself before it
+      // resolves (see `durable`), off the event loop; checkpoints sync the WAL and the database
+      // file on their own under NORMAL.
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -158,7 +196,29 @@ export class SqliteHistoryStore implements HistoryStore {
       db.close();
       throw err;
     }
+    try {
+      // The file, its WAL (the migrations) and their folder entries, once per open.
+      await this.sync.file(this.file);
+      await this.sync.file(this.walFile);
+      await this.sync.dir(dirname(this.file));
+    } catch (err) {
+      db.close();
+      throw new HistoryStoreError(`SQLite history store ${this.file} cannot be synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    }
     this.db = db;
+  }
+
+  private get walFile(): string {
+    return `${this.file}-wal`;
+  }
+
+  /** Resolves once what was committed so far is on disk (the WAL synced). */
+  private async durable(): Promise<void> {
+    try {
+      await this.sync.file(this.walFile);
+    } catch (err) {
+      throw new HistoryStoreError(`SQLite history write not synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    }
   }
 
   private open(): Database.Database {
@@ -176,7 +236,11 @@ export class SqliteHistoryStore implements HistoryStore {
     await this.insert(normalizePoints(points));
   }
 
-  /** Inserts points already in canonical form (`normalizePoint`). */
+  /**
+   * Inserts points already in canonical form (`normalizePoint`) and resolves once they are on
+   * disk. A batch with some points refused is still synced before the refusal is thrown: the
+   * writer sets those points aside and moves on, so the rest must be kept.
+   */
   private async insert(normalized: readonly HistoryPoint[]): Promise<void> {
     const db = this.open();
     if (normalized.length === 0) return;
@@ -237,6 +301,7 @@ export class SqliteHistoryStore implements HistoryStore {
       for (const key of typesAdded) this.knownTypes.delete(key);
       throw new HistoryStoreError(`SQLite history write failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
     }
+    await this.durable();
     if (conflicts.length > 0) {
       throw new HistoryStoreError(`partial write: field type conflict: ${conflicts[0]} dropped=${conflicts.length}`, { retryable: false });
     }

@@ -6,7 +6,7 @@ import { Spool } from '../../services/spool/index.ts';
 import type { HistoryPoint, HistoryStore } from '../../services/store/history-store.ts';
 import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
 import { encodeRecord } from '../../services/store/line-protocol.ts';
-import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
+import { SqliteHistoryStore, nodeSync } from '../../services/store/sqlite-store.ts';
 import { countPositions, startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { eventually } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
@@ -60,6 +60,48 @@ describe('HistoryWriter', () => {
     expect(points.map((p) => [p.ts, p.fields.lat])).toEqual([[1000, 48.5], [2000, 48.6], [3000, 48.7]]);
     expect(points[0]!.tags).toEqual({ device: 'd1', vehicle: 'V1' });
     await store.close();
+  });
+
+  it('keeps a batch in the spool until the embedded store has synced it to disk', async () => {
+    const dir = makeTempDir('writer-sync');
+    dirs.push(dir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const syncing = new Promise<void>((r) => (entered = r));
+    let gated = false;
+    const store = new SqliteHistoryStore({
+      dataDir: dir.path,
+      sync: {
+        async file(path) {
+          if (gated && path.endsWith('-wal')) {
+            entered();
+            await gate;
+          }
+          await nodeSync.file(path);
+        },
+        dir: (path) => nodeSync.dir(path),
+      },
+    });
+    await store.init();
+    gated = true;
+    const spool = await Spool.open({ dir: `${dir.path}/spool` });
+    const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: () => undefined });
+    try {
+      await spool.append([position(1000, 48.5), position(2000, 48.6)].map((p) => encodeRecord(p)));
+      writer.start();
+      await syncing;
+      // The points are committed to SQLite, but the WAL is not synced: the spool must still hold them.
+      expect(await store.count('position')).toBe(2);
+      expect(spool.stats.backlogRecords).toBe(2);
+      release();
+      await eventually(async () => spool.stats.backlogRecords === 0, 15_000, 'the spool to drain');
+    } finally {
+      release();
+      await writer.stop();
+      await spool.close();
+      await store.close();
+    }
   });
 
   describe('on InfluxDB', () => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
+import { SqliteHistoryStore, nodeSync, type StoreSync } from '../../services/store/sqlite-store.ts';
 import { createHistoryStore } from '../../services/store/create-store.ts';
 import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
 import { parseSettings } from '../../services/config/settings.ts';
@@ -48,6 +48,57 @@ describe('SqliteHistoryStore', () => {
       expect(await again.count('position')).toBe(1);
       await again.close();
     } finally {
+      dir.remove();
+    }
+  });
+
+  it('resolves a write only after the WAL it committed to is synced, off the event loop', async () => {
+    const dir = makeTempDir('sqlite-store');
+    // The real fsyncs, with a gate in front of the WAL's: the way the spool's datasync test holds its fsync.
+    let gate: Promise<void> | null = null;
+    let entered!: () => void;
+    const syncing = new Promise<void>((r) => (entered = r));
+    const synced: string[] = [];
+    const sync: StoreSync = {
+      async file(path) {
+        if (gate !== null && path.endsWith('-wal')) {
+          entered();
+          await gate;
+        }
+        await nodeSync.file(path);
+        synced.push(path);
+      },
+      dir: (path) => nodeSync.dir(path),
+    };
+    const store = new SqliteHistoryStore({ dataDir: dir.path, sync });
+    try {
+      await store.init();
+      expect(synced).toEqual([store.file, `${store.file}-wal`]);
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      let confirmed = false;
+      const write = store.write([{ measurement: 'position', tags: { device: 'trk-1' }, fields: { lat: 1 }, ts: 1_700_000_000_000 }]).then(() => (confirmed = true));
+      await syncing;
+      // Committed (readable) but not yet on disk: the write must not be confirmed.
+      expect(await store.count('position')).toBe(1);
+      expect(confirmed).toBe(false);
+      release();
+      await write;
+      expect(synced.at(-1)).toBe(`${store.file}-wal`);
+
+      // A failed sync fails the write as retryable: the spool keeps the batch.
+      gate = null;
+      let fail = false;
+      const failing = new SqliteHistoryStore({
+        dataDir: dir.path, fileName: 'other.sqlite',
+        sync: { ...sync, file: async (p) => (fail && p.endsWith('-wal') ? Promise.reject(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })) : nodeSync.file(p)) },
+      });
+      await failing.init();
+      fail = true;
+      await expect(failing.write([{ measurement: 'position', tags: { device: 'trk-1' }, fields: { lat: 1 }, ts: 1 }])).rejects.toMatchObject({ name: 'HistoryStoreError', retryable: true, message: expect.stringMatching(/not synced.*EIO/) });
+      await failing.close();
+    } finally {
+      await store.close();
       dir.remove();
     }
   });
