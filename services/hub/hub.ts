@@ -151,9 +151,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
       // `point` is the record's raw text when it does not even parse.
-      onUnstorable: (point, reason) =>
+      onUnstorable: (point, detail, reason) =>
         pipeline.reject({
-          source: 'history-writer', reason: 'store-refused', detail: reason,
+          source: 'history-writer', reason, detail,
           deviceId: typeof point === 'string' ? '' : point.tags.device ?? '', payload: typeof point === 'string' ? point : JSON.stringify(point),
         }),
     });

@@ -28,7 +28,7 @@ describe('HistoryWriter', () => {
   }
 
   /** Appends `records` to a fresh spool in `dir`, runs a writer until the spool is empty, and stops it. */
-  async function drain(dir: string, store: HistoryStore, records: Uint8Array[], onUnstorable: (point: HistoryPoint | string, reason: string) => void = () => undefined): Promise<void> {
+  async function drain(dir: string, store: HistoryStore, records: Uint8Array[], onUnstorable: (point: HistoryPoint | string, detail: string, reason: string) => void = () => undefined): Promise<void> {
     const spool = await Spool.open({ dir: `${dir}/spool` });
     const writer = new HistoryWriter(spool, store, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable });
     await spool.append(records);
@@ -43,12 +43,24 @@ describe('HistoryWriter', () => {
     const unstorable: { point: HistoryPoint | string; reason: string }[] = [];
     // The second point gives `lat` another type than the first: a field type conflict, as InfluxDB refuses it.
     const records = [position(1000, 48.5), position(2000, 'north'), position(3000, 48.6)].map((p) => encodeRecord(p));
-    await drain(dir, store, records, (point, reason) => unstorable.push({ point, reason }));
+    await drain(dir, store, records, (point, detail, reason) => unstorable.push({ point, reason: `${reason}: ${detail}` }));
 
     expect(await store.count('position')).toBe(2);
     expect(unstorable).toHaveLength(1);
     expect(unstorable[0]!.point).toMatchObject({ ts: 2000, fields: { lat: 'north' } });
-    expect(unstorable[0]!.reason).toMatch(/lat/);
+    expect(unstorable[0]!.reason).toMatch(/^store-refused: .*lat/);
+    await store.close();
+  });
+
+  it('writes the first record of an instant and sets a later, different one aside; the same record again stays a silent duplicate', async () => {
+    const { dir, store } = await sqliteStore('writer-same-instant');
+    const set: { point: HistoryPoint | string; detail: string; reason: string }[] = [];
+    const first = position(1000, 48.5);
+    // The same record again (a resend) stays a silent duplicate; the different one is refused.
+    const records = [first, position(2000, 48.6), first, { ...first, fields: { lat: 99, lon: 1 } }, position(3000, 48.7)].map((p) => encodeRecord(p));
+    await drain(dir, store, records, (point, detail, reason) => set.push({ point, detail, reason }));
+    expect(await store.range({ measurement: 'position', tags: {}, from: 0, to: 10_000 })).toEqual([first, position(2000, 48.6), position(3000, 48.7)]);
+    expect(set).toEqual([{ point: { ...first, fields: { lat: 99, lon: 1 } }, reason: 'same-timestamp', detail: expect.stringMatching(/1970-01-01T00:00:01.000Z came first/) }]);
     await store.close();
   });
 
