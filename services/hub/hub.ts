@@ -13,7 +13,7 @@ import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { LiveMeters } from '../energy/live-meters.ts';
 import { buildApp } from '../http/app.ts';
-import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
+import { Backpressure, DEFAULT_LIMITS, withSpoolLimit, type BackpressureLimits } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
@@ -109,14 +109,14 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       logger.warn({ err: err.message }, 'history store not reachable at start; the spool keeps data until it is');
     });
 
-    const spool = await Spool.open({ dir: join(dataDir, 'spool'), logger: logger.child({ part: 'spool' }) });
+    const spool = await Spool.open({ dir: join(dataDir, 'spool'), maxBacklogBytes: settings.SPOOL_MAX_BYTES, logger: logger.child({ part: 'spool' }) });
     closers.push(() => spool.close());
 
     const vehicles = new LiveVehicles(now);
     const controllers = new LiveControllers(now);
     const meters = new LiveMeters(now);
 
-    const backpressure = new Backpressure(now, options.backpressure ?? DEFAULT_LIMITS, (state) => {
+    const backpressure = new Backpressure(now, withSpoolLimit(options.backpressure ?? DEFAULT_LIMITS, settings.SPOOL_MAX_BYTES), (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
       else logger.info('intake back to full speed');
@@ -208,7 +208,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
-        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` }
+          : s.full ? { status: 'down', detail: `full (SPOOL_MAX_BYTES), nothing is acknowledged until the store takes the backlog: ${s.lastError ?? ''}` }
+          : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
       const statuses = Object.values(components).map((c) => c.status);
       const status = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
@@ -258,7 +260,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       metrics.backlogBytes.set(s.backlogBytes);
       const waitingAcks = broker.pendingAcks();
       metrics.acksWaiting.set(waitingAcks);
-      backpressure.update({ backlogRecords: s.backlogRecords, lagMs, waitingAcks });
+      backpressure.update({ backlogRecords: s.backlogRecords, backlogBytes: s.backlogBytes, lagMs, waitingAcks });
     }, 250);
     loadTimer.unref();
     closers.push(() => {
