@@ -191,6 +191,8 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly taggedSeries = new Set<number>();
   private readonly registry = new MeasurementRegistry();
   private readonly sync: StoreSync;
+  private syncRunning: Promise<void> | undefined;
+  private syncNext: Promise<void> | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = join(opts.dataDir, opts.fileName ?? 'history.sqlite');
@@ -242,12 +244,29 @@ export class SqliteHistoryStore implements HistoryStore {
     return `${this.file}-wal`;
   }
 
-  /** Resolves once what was committed so far is on disk (the WAL synced). */
-  private async durable(): Promise<void> {
+  /**
+   * Resolves once what was committed so far is on disk (the WAL synced). Writes in flight share
+   * fsyncs: a commit made while one runs waits for the next, which covers every commit made in
+   * the meantime (fewer fsyncs competing with the spool's for the libuv pool).
+   */
+  private durable(): Promise<void> {
+    if (this.syncRunning === undefined) return (this.syncRunning = this.syncWal());
+    this.syncNext ??= this.syncRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.syncNext = undefined;
+        return (this.syncRunning = this.syncWal());
+      });
+    return this.syncNext;
+  }
+
+  private async syncWal(): Promise<void> {
     try {
       await this.sync.file(this.walFile);
     } catch (err) {
       throw new HistoryStoreError(`SQLite history write not synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    } finally {
+      this.syncRunning = undefined;
     }
   }
 

@@ -103,6 +103,46 @@ describe('SqliteHistoryStore', () => {
     }
   });
 
+  it('shares a WAL sync among the writes committed while another sync runs', async () => {
+    const dir = makeTempDir('sqlite-store');
+    let release!: () => void;
+    let gate: Promise<void> | null = null;
+    let entered!: () => void;
+    const syncing = new Promise<void>((r) => (entered = r));
+    let walSyncs = 0;
+    const store = new SqliteHistoryStore({
+      dataDir: dir.path,
+      sync: {
+        async file(path) {
+          if (path.endsWith('-wal') && gate !== null) {
+            walSyncs++;
+            entered();
+            await gate;
+          }
+          await nodeSync.file(path);
+        },
+        dir: (path) => nodeSync.dir(path),
+      },
+    });
+    try {
+      await store.init();
+      gate = new Promise((r) => (release = r));
+      const point = (ts: number) => ({ measurement: 'position', tags: { device: 'trk-1' }, fields: { lat: 1 }, ts });
+      const first = store.write([point(1)]);
+      await syncing;
+      // Committed while the first sync runs: they need a sync that starts after them, one for both.
+      const later = [store.write([point(2)]), store.write([point(3)])];
+      expect(walSyncs).toBe(1);
+      release();
+      await Promise.all([first, ...later]);
+      expect(walSyncs).toBe(2);
+      expect(await store.count('position')).toBe(3);
+    } finally {
+      await store.close();
+      dir.remove();
+    }
+  });
+
   it('refuses a file made by a newer schema', async () => {
     const dir = makeTempDir('sqlite-store');
     try {
