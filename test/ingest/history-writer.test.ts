@@ -64,6 +64,35 @@ describe('HistoryWriter', () => {
     await store.close();
   });
 
+  it('gives the same answer for an instant after a restart: the spool is replayed in the same order', async () => {
+    const dir = makeTempDir('writer-same-instant-restart');
+    dirs.push(dir);
+    const first = position(1000, 48.5);
+    const second = { ...first, fields: { lat: 99, lon: 1 } };
+    // A hub whose store never confirms (its disk fails the sync): both records stay in the spool.
+    const broken = new SqliteHistoryStore({ dataDir: dir.path, fileName: 'broken.sqlite', sync: { file: async (p) => { if (p.endsWith('-wal') && armed) throw Object.assign(new Error('EIO: simulated'), { code: 'EIO' }); await nodeSync.file(p); }, dir: (p) => nodeSync.dir(p) } });
+    let armed = false;
+    await broken.init();
+    armed = true;
+    const spool = await Spool.open({ dir: `${dir.path}/spool` });
+    const set: string[] = [];
+    const writer = new HistoryWriter(spool, broken, { metrics: createMetrics(), logger: createLogger('silent', false), now: Date.now, onUnstorable: (_p, _d, reason) => set.push(reason) });
+    await spool.append([first, second].map((p) => encodeRecord(p)));
+    writer.start();
+    await eventually(async () => writer.status().ok === false, 15_000, 'the write to fail');
+    await writer.stop();
+    await spool.close();
+    await broken.close();
+    expect(set).toEqual(['same-timestamp']);
+
+    // The next start: a new writer, its memory of instants empty, the same spool from its cursor.
+    const { store } = await sqliteStore('writer-same-instant-restart-store');
+    await drain(dir.path, store, [], (_p, _d, reason) => set.push(reason));
+    expect(await store.range({ measurement: 'position', tags: {}, from: 0, to: 10_000 })).toEqual([first]);
+    expect(set).toEqual(['same-timestamp', 'same-timestamp']);
+    await store.close();
+  });
+
   it('drains a spool an older hub wrote (points as JSON) like one of line protocol', async () => {
     const { dir, store } = await sqliteStore('writer-json');
     const legacy = [position(1000, 48.5), position(2000, 48.6)].map((p) => Buffer.from(JSON.stringify(p)));
