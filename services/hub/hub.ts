@@ -9,6 +9,7 @@ import { buildDashboards } from '../../dashboards/build.ts';
 import { startGt06Gateway, startTeltonikaGateway, startWialonGateway, type TrackerLookup } from '../../gateways/index.ts';
 import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
+import { prepareDataDir } from '../config/data-dir.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { LiveMeters } from '../energy/live-meters.ts';
@@ -92,6 +93,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
   };
 
   try {
+    const dataDirReport = prepareDataDir(dataDir);
+    if (dataDirReport.tightenedFrom) logger.warn({ dataDir, was: dataDirReport.tightenedFrom }, 'data folder was open to other users; now 700');
     const db = openRegistryDb(dataDir);
     closers.push(() => {
       db.close();
@@ -165,6 +168,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       // While admissions are delayed, not during the hold after it (which health shows): a
       // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
       throttled: () => backpressure.state.delayMs > 0,
+      trustProxy: settings.TRUST_PROXY,
     });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
@@ -220,6 +224,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       corsOrigins: settings.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
       devices, accounts, audit, deadLetters, store, vehicles, controllers, meters,
       loginThrottle: new AuthThrottle(now),
+      trustProxy: settings.TRUST_PROXY,
+      metricsToken: settings.METRICS_TOKEN,
       health,
       onDeviceCredentialsChanged: (id) => broker.disconnectDevice(id),
       onDeviceRemoved: (device) => {
