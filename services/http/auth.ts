@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { tokenDigest } from '../registry/secrets.ts';
 import type { Role } from '../contracts/index.ts';
+import type { AuthPolicy } from '../platform/domain-module.ts';
 import type { Accounts, Principal } from '../registry/accounts.ts';
 
 declare module 'fastify' {
@@ -45,5 +46,13 @@ export function requireBearer(expected: string, setting: string) {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new HttpError(401, `an Authorization: Bearer token is required (the ${setting} setting)`);
     if (!timingSafeEqual(Buffer.from(tokenDigest(token)), want)) throw new HttpError(401, 'the bearer token is wrong');
+  };
+}
+
+/** The auth policy domain modules get: token checks and role preHandlers over the accounts. */
+export function authPolicy(accounts: Accounts): AuthPolicy {
+  return {
+    authenticate: (token) => accounts.authenticateToken(token),
+    requireRole: (...roles) => requireRole(accounts, ...roles),
   };
 }
