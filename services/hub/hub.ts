@@ -20,6 +20,7 @@ import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { watchSessions } from '../realtime/session-watch.ts';
 import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
@@ -256,6 +257,13 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
     closers.push(() => realtime.close());
+    // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.
+    const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token) });
+    const unwatchTokens = accounts.onTokensChanged(() => sessions.recheck());
+    closers.push(() => {
+      unwatchTokens();
+      sessions.close();
+    });
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
 
