@@ -9,6 +9,7 @@ import { buildDashboards } from '../../dashboards/build.ts';
 import { startGt06Gateway, startTeltonikaGateway, startWialonGateway, type TrackerLookup } from '../../gateways/index.ts';
 import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
+import { prepareDataDir } from '../config/data-dir.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { buildApp } from '../http/app.ts';
@@ -19,6 +20,7 @@ import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { watchSessions } from '../realtime/session-watch.ts';
 import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
@@ -94,6 +96,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
   };
 
   try {
+    const dataDirReport = prepareDataDir(dataDir);
+    if (dataDirReport.tightenedFrom) logger.warn({ dataDir, was: dataDirReport.tightenedFrom }, 'data folder was open to other users; now 700');
     const db = openRegistryDb(dataDir);
     closers.push(() => {
       db.close();
@@ -148,6 +152,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       // While admissions are delayed, not during the hold after it (which health shows): a
       // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
       throttled: () => backpressure.state.delayMs > 0,
+      trustProxy: settings.TRUST_PROXY,
     });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
@@ -233,6 +238,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       devices, accounts, audit, deadLetters,
       domainRoutes: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
       loginThrottle: new AuthThrottle(now),
+      trustProxy: settings.TRUST_PROXY,
+      metricsToken: settings.METRICS_TOKEN,
       health,
       onDeviceCredentialsChanged: (id) => broker.disconnectDevice(id),
       onDeviceRemoved: (device) => {
@@ -253,6 +260,13 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
     closers.push(() => realtime.close());
+    // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.
+    const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token) });
+    const unwatchTokens = accounts.onTokensChanged(() => sessions.recheck());
+    closers.push(() => {
+      unwatchTokens();
+      sessions.close();
+    });
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
 
