@@ -207,9 +207,12 @@ function start(): void {
     // Whatever changed while the connection was down.
     void loadBoard(token);
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     connected = false;
     draw();
+    // The server ended the session (token revoked or expired): socket.io does not come back by
+    // itself; try again later (the REST round says whether the token is still good).
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), REFRESH_MS);
   });
   socket.on('connect_error', () => {
     connected = false;
