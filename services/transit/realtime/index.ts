@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { GtfsFeed } from '../gtfs/model.ts';
-import type { AuditSink, AuthPolicy, RealtimeChannel } from '../../platform/domain-module.ts';
+import type { AuditSink, AuthPolicy, Principal, RealtimeChannel } from '../../platform/domain-module.ts';
 import type { Db } from '../../registry/database.ts';
 import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
 import { realtimeRoutes } from '../realtime-routes.ts';
@@ -34,6 +34,12 @@ export interface TransitRealtime {
   engine: RealtimeEngine;
   routes: FastifyPluginAsync;
   channel: RealtimeChannel;
+  /**
+   * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
+   * own (REST checks this; the `/stops` namespace should too when a display joins `stop:{id}` —
+   * the seam has no per-room check yet).
+   */
+  mayReadStop(principal: Principal, stopId: string): boolean;
   start(): void;
   close(): void;
 }
@@ -52,6 +58,7 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     engine,
     routes,
     channel: stopsChannel(publisher),
+    mayReadStop: (p, stopId) => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId),
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
