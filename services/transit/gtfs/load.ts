@@ -52,6 +52,12 @@ export const GTFS_FILES = [
   'shapes.txt',
   'frequencies.txt',
 ] as const;
+/** Files of the GTFS reference the hub does not read: kept and served without a warning. */
+const OTHER_GTFS_FILES = new Set([
+  'feed_info.txt', 'translations.txt', 'attributions.txt', 'transfers.txt', 'pathways.txt', 'levels.txt', 'fare_attributes.txt', 'fare_rules.txt',
+  'fare_media.txt', 'fare_products.txt', 'fare_leg_rules.txt', 'fare_transfer_rules.txt', 'areas.txt', 'stop_areas.txt', 'networks.txt', 'route_networks.txt',
+  'timeframes.txt', 'booking_rules.txt', 'location_groups.txt', 'location_group_stops.txt', 'locations.geojson',
+]);
 const REQUIRED_FILES = ['agency.txt', 'routes.txt', 'stops.txt', 'trips.txt', 'stop_times.txt'] as const;
 
 /** A GTFS time `H:MM:SS` / `HH:MM:SS` (hours may pass 24) as seconds, or undefined. */
@@ -506,7 +512,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
     }
   }
 
-  const extra = [...files.keys()].filter((f) => !(GTFS_FILES as readonly string[]).includes(f) && f.endsWith('.txt'));
+  const extra = [...files.keys()].filter((f) => !(GTFS_FILES as readonly string[]).includes(f) && !OTHER_GTFS_FILES.has(f));
   for (const f of extra) issues.warn(f, undefined, undefined, 'is not read by the hub (kept and served as it is)');
 
   if (issues.errorCount > MAX_ISSUES) issues.errors.push({ file: '(feed)', reason: `and ${issues.errorCount - MAX_ISSUES} more errors` });
