@@ -461,10 +461,16 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       }
       if (arr !== undefined && dep !== undefined && dep < arr) issues.error('stop_times.txt', r.line, 'departure_time', 'is before arrival_time');
       if (tripId === undefined || stopId === undefined || stopSequence === undefined) continue;
-      const st: GtfsStopTime = { tripId, stopSequence, stopId, arrivalS: arr ?? dep ?? NaN, departureS: dep ?? arr ?? NaN, ...(dist !== undefined ? { shapeDistTraveled: dist } : {}), ...(timepoint !== undefined ? { timepoint } : {}) };
+      // Built without spreads: a national feed has millions of these.
+      const st: GtfsStopTime = { tripId, stopSequence, stopId, arrivalS: arr ?? dep ?? NaN, departureS: dep ?? arr ?? NaN };
+      if (dist !== undefined) st.shapeDistTraveled = dist;
+      if (timepoint !== undefined) st.timepoint = timepoint;
       let list = byTrip.get(tripId);
       if (!list) byTrip.set(tripId, (list = []));
-      list.push({ st, line: r.line, ...(arr !== undefined ? { arr } : {}), ...(dep !== undefined ? { dep } : {}) });
+      const p: Pending = { st, line: r.line };
+      if (arr !== undefined) p.arr = arr;
+      if (dep !== undefined) p.dep = dep;
+      list.push(p);
     }
     for (const [tripId, list] of byTrip) {
       list.sort((a, b) => a.st.stopSequence - b.st.stopSequence);
