@@ -140,3 +140,10 @@ export const GtfsImportResult = z.object({
   warnings: z.array(z.string()),
 });
 export type GtfsImportResult = z.infer<typeof GtfsImportResult>;
+
+/** `GET /api/v1/transit/map`: what the dispatch map draws under the routes. */
+export const TransitMapConfig = z.object({
+  /** a tile URL template on the hub (`/map/tiles/{z}/{x}/{y}`), or null: lines and stops only */
+  tileUrl: z.string().nullable(),
+});
+export type TransitMapConfig = z.infer<typeof TransitMapConfig>;

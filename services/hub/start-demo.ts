@@ -6,11 +6,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
+import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { settingsOrExit } from '../config/settings.ts';
 
-const settings = settingsOrExit(process.env);
+// The demo city's timetable (DEMO data, simulators/city/demo-gtfs/) unless GTFS_PATH names another feed.
+const settings = settingsOrExit({ GTFS_PATH: DEMO_GTFS_DIR, ...process.env });
 
 const { startHub, readAdminToken } = await import('./hub.ts');
 const hub = await startHub(settings);

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { GtfsImportResult, TransitRoute, TransitStop, toIsoUtc, type Role } from '../contracts/index.ts';
+import { GtfsImportResult, TransitMapConfig, TransitRoute, TransitStop, toIsoUtc, type Role } from '../contracts/index.ts';
 import { HttpError } from '../http/auth.ts';
 import type { GtfsHolder } from './gtfs/holder.ts';
 import { formatIssue, loadGtfs, type GtfsIssue } from './gtfs/load.ts';
@@ -22,7 +22,14 @@ export interface GtfsRouteDeps {
   saveUpload?: (zip: Uint8Array) => void;
   /** Largest upload, bytes (default 100 MB). */
   maxUploadBytes?: number;
+  /** MAP_TILE_URL: a street-map tile server the hub relays under `/map/tiles/{z}/{x}/{y}` */
+  mapTileUrl?: string;
+  /** how tiles are fetched (tests pass their own) */
+  fetchTile?: (url: string) => Promise<Response>;
 }
+
+/** Tiles kept in memory: a dispatch screen of the city at a few zoom levels. */
+const TILE_CACHE = 400;
 
 /** A GTFS problem as a REST issue: the field is `file:line:column`. */
 const toIssue = (i: GtfsIssue) => ({ field: [i.file, i.line, i.field].filter((x) => x !== undefined).join(':'), reason: i.reason });
@@ -79,6 +86,52 @@ export const gtfsRoutes =
       },
     );
 
+    app.get(
+      '/api/v1/transit/map',
+      {
+        preHandler: deps.requireRole('dispatcher', 'display'),
+        schema: { tags: ['transit'], summary: 'How the dispatch map draws: a street-map tile URL template when MAP_TILE_URL is set', response: { 200: TransitMapConfig } },
+      },
+      async () => ({ tileUrl: deps.mapTileUrl ? '/map/tiles/{z}/{x}/{y}' : null }),
+    );
+
+    // The street map is relayed rather than linked: the page's content policy stays 'self',
+    // and a tile server inside the city's network serves browsers that cannot reach it.
+    const tiles = new Map<string, { type: string; body: Buffer }>();
+    app.get(
+      '/map/tiles/:z/:x/:y',
+      {
+        schema: {
+          hide: true,
+          params: z.object({ z: z.coerce.number().int().min(0).max(22), x: z.coerce.number().int().min(0), y: z.coerce.number().int().min(0) }),
+        },
+      },
+      async (req, reply) => {
+        const { z: zoom, x, y } = req.params;
+        if (!deps.mapTileUrl) throw new HttpError(404, 'no street map: MAP_TILE_URL is not set');
+        if (x >= 2 ** zoom || y >= 2 ** zoom) throw new HttpError(400, `x, y: must be below 2^z = ${2 ** zoom}`, [{ field: 'x', reason: 'out of range for z' }]);
+        const key = `${zoom}/${x}/${y}`;
+        let tile = tiles.get(key);
+        if (tile) {
+          tiles.delete(key);
+          tiles.set(key, tile);
+        } else {
+          const url = deps.mapTileUrl.replace(/\{z\}|%7Bz%7D/gi, String(zoom)).replace(/\{x\}|%7Bx%7D/gi, String(x)).replace(/\{y\}|%7By%7D/gi, String(y));
+          let res: Response;
+          try {
+            res = await (deps.fetchTile ?? ((u) => fetch(u, { signal: AbortSignal.timeout(5_000), headers: { 'user-agent': 'mistohub' } })))(url);
+          } catch (err) {
+            throw new HttpError(503, `the tile server did not answer: ${(err as Error).message}`);
+          }
+          if (!res.ok) throw new HttpError(res.status === 404 ? 404 : 503, `the tile server answered ${res.status}`);
+          tile = { type: res.headers.get('content-type') ?? 'image/png', body: Buffer.from(await res.arrayBuffer()) };
+          tiles.set(key, tile);
+          if (tiles.size > TILE_CACHE) tiles.delete(tiles.keys().next().value!);
+        }
+        return reply.type(tile.type).header('cache-control', 'public, max-age=86400').send(tile.body);
+      },
+    );
+
     app.post(
       '/api/v1/transit/gtfs',
       {
@@ -111,7 +164,7 @@ export const gtfsRoutes =
         deps.saveUpload?.(body);
         const info = deps.gtfs.info;
         deps.audit.record(actor, 'gtfs.replace', 'gtfs', { bytes: body.length, routes: info.routes, stops: info.stops, trips: info.trips, warnings: result.warnings.length });
-        req.log.warn({ routes: info.routes, stops: info.stops, trips: info.trips, by: actor }, 'GTFS feed replaced');
+        req.log.info({ routes: info.routes, stops: info.stops, trips: info.trips, by: actor }, 'GTFS feed replaced');
         return { loadedAt: toIsoUtc(info.loadedMs), routes: info.routes, stops: info.stops, trips: info.trips, warnings: result.warnings.map(formatIssue) };
       },
     );

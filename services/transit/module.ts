@@ -2,6 +2,8 @@ import { namespaces, LIVE_MIN_INTERVAL_MS, type Position, type VehicleState } fr
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { LiveVehicles } from './live-vehicles.ts';
+import { openGtfs } from './gtfs/startup.ts';
+import { gtfsRoutes } from './gtfs-routes.ts';
 import { transitRoutes } from './routes.ts';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -9,13 +11,19 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 /** Public transport: live vehicles, their tracks; what a dispatcher and a stop display read. */
 export function createTransitModule(ctx: DomainContext): DomainModule {
   const vehicles = new LiveVehicles(ctx.now);
+  // The GTFS feed (GTFS_PATH, or the last upload): routes, stops, timetables; swapped on upload.
+  const gtfs = openGtfs({ path: ctx.settings.GTFS_PATH, dataDir: ctx.dataDir, now: ctx.now, log: (msg, detail) => ctx.logger.info(detail ?? {}, msg) });
+  const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
   return {
     name: 'transit',
     measurements: [{ name: 'position', tags: ['vehicle'] }],
     onAccepted(message, device, receivedMs) {
       if (message.channel === 'position') vehicles.apply(device, message.payload, receivedMs);
     },
-    routes: transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }),
+    routes: async (app) => {
+      await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }));
+      await app.register(gtfsApi);
+    },
     realtime: [
       {
         namespace: namespaces.transit,
@@ -43,7 +51,11 @@ export function createTransitModule(ctx: DomainContext): DomainModule {
     onDeviceRemoved(device) {
       if (device.vehicleId) vehicles.delete(device.vehicleId);
     },
-    health: () => ({ transit: { status: 'ok', detail: `${vehicles.size} vehicles live` } }),
+    health: () => {
+      const g = gtfs.holder.info;
+      const feed = g.source === 'none' ? 'no GTFS feed (GTFS_PATH unset)' : `GTFS ${g.routes} routes, ${g.stops} stops, ${g.trips} trips`;
+      return { transit: { status: 'ok', detail: `${vehicles.size} vehicles live; ${feed}` } };
+    },
   };
 }
 
