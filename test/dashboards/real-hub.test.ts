@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../services/contracts/index.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/hub.ts';
 
 /** The dashboards served by the real hub, fed by a device over real MQTT, in a real Chromium. */
@@ -31,7 +32,7 @@ describe('dashboards on the real hub', () => {
   };
 
   beforeAll(async () => {
-    [browser, t] = await Promise.all([launchBrowser(), startTestHub({}, { dashboards: true })]);
+    [browser, t] = await Promise.all([launchBrowser(), startTestHub({ GTFS_PATH: DEMO_GTFS_DIR }, { dashboards: true })]);
     await t.api('/api/v1/users', { method: 'POST', json: { username: 'dispatcher1', password: 'long enough password', roles: ['dispatcher'] } });
     tracker = await device('trk-ui', { kind: 'tracker', imei: '356307042449001', vehicleId: 'TB-777', routeId: 'T7' });
     cabinet = await device('cab-ui', { kind: 'lighting-controller', name: 'Шафа 12', groupId: 'centre', lat: 48.51, lon: 32.26 });
@@ -57,6 +58,17 @@ describe('dashboards on the real hub', () => {
     await page.waitForURL(`${t.httpUrl}/transit/`);
     await page.waitForSelector('#vehicles tr[data-id="TB-777"]', { timeout: 10_000 });
     expect(await page.locator('#vehicles tr[data-id="TB-777"]').innerText()).toContain('21 км/год');
+
+    // The demo feed's network: 10 routes (both directions) and 44 stops, drawn with no tile server.
+    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#map')?.dataset.lines === '20', null, { timeout: 10_000 });
+    expect(await page.locator('#map').getAttribute('data-stops')).toBe('44');
+    expect(await page.locator('#route-legend button').count()).toBe(10);
+    expect(await page.locator('#no-feed').isHidden()).toBe(true);
+    await page.selectOption('#route-filter', 'T7');
+    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#map')?.dataset.lines === '2', null, { timeout: 10_000 });
+    expect(await page.locator('#vehicles tr[data-id="TB-777"]').count()).toBe(1);
+    await page.screenshot({ path: '/tmp/mistohub-real-transit-T7.png' });
+    await page.selectOption('#route-filter', '');
 
     await tracker.publishAsync(topics.position('trk-ui'), JSON.stringify({ ts: Date.now(), lat: 48.512, lon: 32.262, speedKmh: 38 }), { qos: 1 });
     await page.waitForFunction(() => document.querySelector('#vehicles tr[data-id="TB-777"]')?.textContent?.includes('38 км/год'), null, { timeout: 10_000 });
