@@ -1,40 +1,97 @@
+export interface ThrottleOptions {
+  /** failures of a key that cost nothing */
+  freeFailures: number;
+  /** the hold after the first failure past the free ones; it doubles with each further one */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** a key quiet for this long starts afresh */
+  forgetAfterMs: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000 };
+
+/** One login attempt that was let through: say how it ended. */
+export interface AttemptTicket {
+  readonly ok: true;
+  /** The credentials were right: the account starts afresh, the address's count is given back. */
+  succeeded(): void;
+  /** Nothing was checked (the hashing line was full, the store failed): the attempt is given back. */
+  abandoned(): void;
+}
+
+export type Attempt = AttemptTicket | { readonly ok: false; readonly retryAfterMs: number };
+
+interface Entry {
+  failures: number;
+  lastMs: number;
+}
+
 /**
- * Slows down repeated failed logins from one address: the first few failures cost nothing,
- * then each answer waits twice as long as the one before, up to a cap. A device behind the
- * same NAT as an attacker is delayed, not locked out. Pure: the clock comes in.
+ * Slows down repeated failed logins, per address and per account: the first few failures cost
+ * nothing, then each one holds the key back twice as long as the one before, up to a cap, and an
+ * attempt while held back is refused without checking anything (no hash).
+ *
+ * An attempt counts as a failure *before* its credentials are checked and is given back once they
+ * prove right, so attempts sent in parallel cannot all pass before the first one fails. A device
+ * behind the same NAT as an attacker is delayed, never locked out for good. Pure: the clock comes in.
  */
 export class AuthThrottle {
-  private readonly failures = new Map<string, { count: number; lastMs: number }>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly now: () => number,
-    private readonly opts = { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000 },
+    private readonly opts: ThrottleOptions = DEFAULT_THROTTLE,
   ) {}
 
-  /** How long to hold the answer to a login attempt from `key`. */
-  delayFor(key: string): number {
-    const f = this.failures.get(key);
-    if (!f) return 0;
-    if (this.now() - f.lastMs > this.opts.forgetAfterMs) {
-      this.failures.delete(key);
+  /** Asks to check credentials from `address` for `account` (when the attempt names one). */
+  attempt(address: string, account?: string): Attempt {
+    const keys = account === undefined ? [`addr:${address}`] : [`addr:${address}`, `acct:${account}`];
+    const wait = Math.max(...keys.map((k) => this.heldFor(k)));
+    if (wait > 0) return { ok: false, retryAfterMs: wait };
+    const at = this.now();
+    for (const k of keys) {
+      const e = this.entries.get(k);
+      this.entries.set(k, { failures: (e?.failures ?? 0) + 1, lastMs: at });
+    }
+    if (this.entries.size > 100_000) this.prune();
+    let settled = false;
+    const giveBack = (k: string) => {
+      const e = this.entries.get(k);
+      if (e && --e.failures <= 0) this.entries.delete(k);
+    };
+    return {
+      ok: true,
+      succeeded: () => {
+        if (settled) return;
+        settled = true;
+        giveBack(keys[0]!);
+        if (keys[1]) this.entries.delete(keys[1]);
+      },
+      abandoned: () => {
+        if (settled) return;
+        settled = true;
+        keys.forEach(giveBack);
+      },
+    };
+  }
+
+  /** How long `key` is still held back; 0 when an attempt may go ahead. */
+  private heldFor(key: string): number {
+    const e = this.entries.get(key);
+    if (!e) return 0;
+    const since = this.now() - e.lastMs;
+    if (since > this.opts.forgetAfterMs) {
+      this.entries.delete(key);
       return 0;
     }
-    const over = f.count - this.opts.freeFailures;
-    return over < 0 ? 0 : Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** over);
-  }
-
-  failed(key: string): void {
-    const f = this.failures.get(key);
-    this.failures.set(key, { count: (f?.count ?? 0) + 1, lastMs: this.now() });
-    if (this.failures.size > 100_000) this.prune();
-  }
-
-  succeeded(key: string): void {
-    this.failures.delete(key);
+    const over = e.failures - this.opts.freeFailures;
+    if (over < 0) return 0;
+    const hold = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** over);
+    return Math.max(0, hold - since);
   }
 
   private prune(): void {
     const cutoff = this.now() - this.opts.forgetAfterMs;
-    for (const [k, f] of this.failures) if (f.lastMs < cutoff) this.failures.delete(k);
+    for (const [k, e] of this.entries) if (e.lastMs < cutoff) this.entries.delete(k);
   }
 }
