@@ -16,9 +16,12 @@ export class CsvError extends Error {
   }
 }
 
-/** Parses the whole text; throws CsvError on an unterminated quote or a stray quote. */
-export function parseCsv(text: string): CsvRecord[] {
-  const out: CsvRecord[] = [];
+/**
+ * Calls `onRecord` for each record in order, without keeping them (a national feed's
+ * stop_times.txt has millions); `onRecord` returns false to stop. Throws CsvError on an
+ * unterminated quote or a stray quote.
+ */
+export function scanCsv(text: string, onRecord: (fields: string[], line: number) => boolean | void): void {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
   let line = 1;
@@ -69,8 +72,16 @@ export function parseCsv(text: string): CsvRecord[] {
       break;
     }
     // A blank line (one empty field) is skipped, as GTFS consumers do.
-    if (!(fields.length === 1 && fields[0] === '')) out.push({ line: start, fields });
+    if (!(fields.length === 1 && fields[0] === '') && onRecord(fields, start) === false) return;
   }
+}
+
+/** Every record of the text. */
+export function parseCsv(text: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  scanCsv(text, (fields, line) => {
+    out.push({ line, fields });
+  });
   return out;
 }
 

@@ -8,7 +8,7 @@
  * service and shape, stop_time → trip and stop, stop → parent station, frequency → trip). Times
  * of intermediate stops left empty are interpolated between the timepoints around them.
  */
-import { CsvError, parseCsv } from './csv.ts';
+import { CsvError, scanCsv } from './csv.ts';
 import type {
   GtfsAgency,
   GtfsCalendar,
@@ -98,13 +98,11 @@ class Issues {
   }
 }
 
-/** One row of a table: read values by column name, checking them as it goes. */
+/** The current row of a table: read values by column name, checking them as it goes. One per table, moved along the rows. */
 class Row {
-  constructor(
-    private readonly table: Table,
-    readonly line: number,
-    private readonly fields: string[],
-  ) {}
+  line = 0;
+  fields: string[] = [];
+  constructor(private readonly table: Table) {}
 
   private raw(col: string): string {
     const i = this.table.columns.get(col);
@@ -185,11 +183,49 @@ class Row {
 
 class Table {
   columns = new Map<string, number>();
-  rows: Row[] = [];
+  width = 0;
   constructor(
     readonly file: string,
     readonly issues: Issues,
+    private readonly text: string,
   ) {}
+
+  /** How many data rows (records after the header), without checking them. */
+  count(): number {
+    let n = -1;
+    try {
+      scanCsv(this.text, () => {
+        n++;
+      });
+    } catch {
+      // reported by each()
+    }
+    return Math.max(0, n);
+  }
+
+  /** Calls fn for each data row (rows of the wrong width are reported and skipped); the row object is reused. */
+  each(fn: (r: Row) => void): void {
+    const row = new Row(this);
+    let header = true;
+    try {
+      scanCsv(this.text, (fields, line) => {
+        if (header) {
+          header = false;
+          return;
+        }
+        if (fields.length !== this.width) {
+          this.issues.error(this.file, line, undefined, `has ${fields.length} fields; the header has ${this.width}`);
+          return;
+        }
+        row.line = line;
+        row.fields = fields;
+        fn(row);
+      });
+    } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
+      this.issues.error(this.file, err.line, undefined, err.message);
+    }
+  }
 }
 
 function decode(file: string, bytes: Uint8Array, issues: Issues): string | undefined {
@@ -207,21 +243,23 @@ function readTable(files: ReadonlyMap<string, Uint8Array>, file: string, require
   if (!bytes) return undefined;
   const text = decode(file, bytes, issues);
   if (text === undefined) return undefined;
-  let records;
+  let header: string[] | undefined;
   try {
-    records = parseCsv(text);
+    scanCsv(text, (fields) => {
+      header = fields;
+      return false;
+    });
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     issues.error(file, err.line, undefined, err.message);
     return undefined;
   }
-  const table = new Table(file, issues);
-  const header = records[0];
+  const table = new Table(file, issues, text);
   if (!header) {
     issues.error(file, undefined, undefined, 'is empty (a header line is required)');
     return undefined;
   }
-  header.fields.forEach((name, i) => {
+  header.forEach((name, i) => {
     const col = name.trim();
     if (col === '') return;
     if (table.columns.has(col)) issues.error(file, 1, col, 'the column appears twice in the header');
@@ -235,15 +273,7 @@ function readTable(files: ReadonlyMap<string, Uint8Array>, file: string, require
     }
   }
   if (missing) return undefined;
-  const width = header.fields.length;
-  for (let r = 1; r < records.length; r++) {
-    const rec = records[r]!;
-    if (rec.fields.length !== width) {
-      issues.error(file, rec.line, undefined, `has ${rec.fields.length} fields; the header has ${width}`);
-      continue;
-    }
-    table.rows.push(new Row(table, rec.line, rec.fields));
-  }
+  table.width = header.length;
   return table;
 }
 
@@ -280,9 +310,10 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   const agencyT = readTable(files, 'agency.txt', ['agency_name', 'agency_url', 'agency_timezone'], issues);
   const agencyIds = new Set<string>();
   if (agencyT) {
-    if (agencyT.rows.length === 0) issues.error('agency.txt', undefined, undefined, 'has no agency');
-    const many = agencyT.rows.length > 1;
-    for (const r of agencyT.rows) {
+    const count = agencyT.count();
+    if (count === 0) issues.error('agency.txt', undefined, undefined, 'has no agency');
+    const many = count > 1;
+    agencyT.each((r) => {
       const agencyId = many ? r.id('agency_id', agencyIds) : r.str('agency_id');
       if (agencyId !== undefined) agencyIds.add(agencyId);
       const name = r.str('agency_name', true);
@@ -292,7 +323,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       if (timezone !== undefined && !validZone(timezone)) issues.error('agency.txt', r.line, 'agency_timezone', `${JSON.stringify(timezone)} is not a time zone such as Europe/Kyiv`);
       const lang = r.str('agency_lang');
       if (name !== undefined && url !== undefined && timezone !== undefined) feed.agencies.push({ agencyId: agencyId ?? '', name, url, timezone, ...(lang ? { lang } : {}) } satisfies GtfsAgency);
-    }
+    });
     const zones = new Set(feed.agencies.map((a) => a.timezone));
     if (zones.size > 1) issues.error('agency.txt', undefined, 'agency_timezone', `every agency must have the same time zone (found ${[...zones].join(', ')})`);
   }
@@ -300,9 +331,9 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   // stops.txt: parents are checked after all stops are read
   const stopsT = readTable(files, 'stops.txt', ['stop_id'], issues);
   const stopIds = new Set<string>();
-  const parents: Array<[Row, string]> = [];
+  const parents: Array<[number, string]> = [];
   if (stopsT) {
-    for (const r of stopsT.rows) {
+    stopsT.each((r) => {
       const stopId = r.id('stop_id', stopIds);
       const locationType = r.oneOf('location_type', [0, 1, 2, 3, 4] as const, 0);
       const located = locationType === undefined || locationType <= 2;
@@ -311,17 +342,17 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       const lon = r.num('stop_lon', { required: located, min: -180, max: 180 });
       if (lat === 0 && lon === 0) issues.error('stops.txt', r.line, 'stop_lat', 'the stop is at 0, 0 (a missing position?)');
       const parent = r.str('parent_station');
-      if (parent !== undefined) parents.push([r, parent]);
+      if (parent !== undefined) parents.push([r.line, parent]);
       if (locationType === 1 && parent !== undefined) issues.error('stops.txt', r.line, 'parent_station', 'a station (location_type 1) cannot have a parent station');
       const code = r.str('stop_code');
       if (stopId !== undefined && locationType !== undefined) {
         feed.stops.set(stopId, { stopId, name: name ?? '', lat: lat ?? 0, lon: lon ?? 0, locationType, ...(code ? { code } : {}), ...(parent ? { parentStation: parent } : {}) } satisfies GtfsStop);
       }
-    }
-    for (const [r, parent] of parents) {
+    });
+    for (const [line, parent] of parents) {
       const p = feed.stops.get(parent);
-      if (!p) issues.error('stops.txt', r.line, 'parent_station', `${JSON.stringify(parent)} is not in stops.txt`);
-      else if (p.locationType !== 1) issues.error('stops.txt', r.line, 'parent_station', `${JSON.stringify(parent)} is not a station (location_type 1)`);
+      if (!p) issues.error('stops.txt', line, 'parent_station', `${JSON.stringify(parent)} is not in stops.txt`);
+      else if (p.locationType !== 1) issues.error('stops.txt', line, 'parent_station', `${JSON.stringify(parent)} is not a station (location_type 1)`);
     }
   }
 
@@ -329,7 +360,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   const routesT = readTable(files, 'routes.txt', ['route_id', 'route_type'], issues);
   const routeIds = new Set<string>();
   if (routesT) {
-    for (const r of routesT.rows) {
+    routesT.each((r) => {
       const routeId = r.id('route_id', routeIds);
       const agencyId = agencyIds.size > 0 ? r.ref('agency_id', agencyIds, 'agency.txt', agencyIds.size > 1) : r.str('agency_id');
       const shortName = r.str('route_short_name') ?? '';
@@ -342,7 +373,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       if (routeId !== undefined && type !== undefined) {
         feed.routes.set(routeId, { routeId, shortName, longName, type, ...(agencyId ? { agencyId } : {}), ...(color ? { color } : {}), ...(textColor ? { textColor } : {}) } satisfies GtfsRoute);
       }
-    }
+    });
   }
 
   // calendar.txt and calendar_dates.txt
@@ -350,7 +381,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   const serviceIds = new Set<string>();
   if (calT) {
     const seen = new Set<string>();
-    for (const r of calT.rows) {
+    calT.each((r) => {
       const serviceId = r.id('service_id', seen);
       const days = (['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const).map((d) => r.oneOf(d, [0, 1] as const, undefined, true));
       const startDate = r.date('start_date');
@@ -360,12 +391,12 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       if (serviceId !== undefined && startDate && endDate && days.every((d) => d !== undefined)) {
         feed.calendars.set(serviceId, { serviceId, days: days.map((d) => d === 1) as GtfsCalendar['days'], startDate, endDate });
       }
-    }
+    });
   }
   const calDT = readTable(files, 'calendar_dates.txt', ['service_id', 'date', 'exception_type'], issues);
   if (calDT) {
     const seen = new Set<string>();
-    for (const r of calDT.rows) {
+    calDT.each((r) => {
       const serviceId = r.str('service_id', true);
       const date = r.date('date');
       const exceptionType = r.oneOf('exception_type', [1, 2] as const, undefined, true);
@@ -376,20 +407,20 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       }
       if (serviceId !== undefined) serviceIds.add(serviceId);
       if (serviceId !== undefined && date !== undefined && exceptionType !== undefined) feed.calendarDates.push({ serviceId, date, exceptionType } satisfies GtfsCalendarDate);
-    }
+    });
   }
 
   // shapes.txt
   const shapesT = readTable(files, 'shapes.txt', ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'], issues);
   const shapeLines = new Map<string, number[]>();
   if (shapesT) {
-    for (const r of shapesT.rows) {
+    shapesT.each((r) => {
       const shapeId = r.str('shape_id', true);
       const lat = r.num('shape_pt_lat', { required: true, min: -90, max: 90 });
       const lon = r.num('shape_pt_lon', { required: true, min: -180, max: 180 });
       const sequence = r.num('shape_pt_sequence', { required: true, integer: true, min: 0 });
       const dist = r.num('shape_dist_traveled', { min: 0 });
-      if (shapeId === undefined || lat === undefined || lon === undefined || sequence === undefined) continue;
+      if (shapeId === undefined || lat === undefined || lon === undefined || sequence === undefined) return;
       let pts = feed.shapes.get(shapeId);
       if (!pts) {
         pts = [];
@@ -398,7 +429,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       }
       pts.push({ lat, lon, sequence, ...(dist !== undefined ? { distTraveled: dist } : {}) } satisfies GtfsShapePoint);
       shapeLines.get(shapeId)!.push(r.line);
-    }
+    });
     for (const [shapeId, pts] of feed.shapes) {
       const lines = shapeLines.get(shapeId)!;
       const order = pts.map((_, i) => i).sort((a, b) => pts[a]!.sequence - pts[b]!.sequence);
@@ -419,7 +450,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   const tripsT = readTable(files, 'trips.txt', ['route_id', 'service_id', 'trip_id'], issues);
   const tripIds = new Set<string>();
   if (tripsT) {
-    for (const r of tripsT.rows) {
+    tripsT.each((r) => {
       const tripId = r.id('trip_id', tripIds);
       const routeId = r.ref('route_id', routeIds, 'routes.txt', true);
       const serviceId = r.ref('service_id', serviceIds, 'calendar.txt or calendar_dates.txt', true);
@@ -438,7 +469,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
           ...(shapeId ? { shapeId } : {}),
         } satisfies GtfsTrip);
       }
-    }
+    });
   }
 
   // stop_times.txt
@@ -447,7 +478,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
     if (!stT.columns.has('arrival_time') && !stT.columns.has('departure_time')) issues.error('stop_times.txt', 1, 'arrival_time', 'required column is missing from the header');
     type Pending = { st: GtfsStopTime; line: number; arr?: number; dep?: number };
     const byTrip = new Map<string, Pending[]>();
-    for (const r of stT.rows) {
+    stT.each((r) => {
       const tripId = r.ref('trip_id', tripIds, 'trips.txt', true);
       const stopId = r.ref('stop_id', stopIds, 'stops.txt', true);
       const stopSequence = r.num('stop_sequence', { required: true, integer: true, min: 0 });
@@ -460,7 +491,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
         if (s && s.locationType !== 0) issues.error('stop_times.txt', r.line, 'stop_id', `${JSON.stringify(stopId)} is a station or entrance, not a stop (location_type ${s.locationType})`);
       }
       if (arr !== undefined && dep !== undefined && dep < arr) issues.error('stop_times.txt', r.line, 'departure_time', 'is before arrival_time');
-      if (tripId === undefined || stopId === undefined || stopSequence === undefined) continue;
+      if (tripId === undefined || stopId === undefined || stopSequence === undefined) return;
       // Built without spreads: a national feed has millions of these.
       const st: GtfsStopTime = { tripId, stopSequence, stopId, arrivalS: arr ?? dep ?? NaN, departureS: dep ?? arr ?? NaN };
       if (dist !== undefined) st.shapeDistTraveled = dist;
@@ -471,7 +502,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       if (arr !== undefined) p.arr = arr;
       if (dep !== undefined) p.dep = dep;
       list.push(p);
-    }
+    });
     for (const [tripId, list] of byTrip) {
       list.sort((a, b) => a.st.stopSequence - b.st.stopSequence);
       for (let k = 1; k < list.length; k++) {
@@ -505,7 +536,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
   // frequencies.txt
   const freqT = readTable(files, 'frequencies.txt', ['trip_id', 'start_time', 'end_time', 'headway_secs'], issues);
   if (freqT) {
-    for (const r of freqT.rows) {
+    freqT.each((r) => {
       const tripId = r.ref('trip_id', tripIds, 'trips.txt', true);
       const startS = r.time('start_time');
       const endS = r.time('end_time');
@@ -515,7 +546,7 @@ export function loadGtfs(input: ReadonlyMap<string, Uint8Array> | Record<string,
       const exactTimes = r.oneOf('exact_times', [0, 1] as const, 0);
       if (startS !== undefined && endS !== undefined && endS <= startS) issues.error('frequencies.txt', r.line, 'end_time', 'is not after start_time');
       if (tripId !== undefined && startS !== undefined && endS !== undefined && headwayS !== undefined && exactTimes !== undefined) feed.frequencies.push({ tripId, startS, endS, headwayS, exactTimes } satisfies GtfsFrequency);
-    }
+    });
   }
 
   const extra = [...files.keys()].filter((f) => !(GTFS_FILES as readonly string[]).includes(f) && !OTHER_GTFS_FILES.has(f));
