@@ -8,7 +8,7 @@ import { apiGet } from '../shared/auth.ts';
 import { namespaces } from '../../services/contracts/socket-events.ts';
 import { routeColor, STALE_COLOR } from '../shared/colors.ts';
 import { fmtAgo, fmtDateTime, fmtNumber } from '../shared/format.ts';
-import { onLangChange, t } from '../shared/i18n.ts';
+import { getLang, onLangChange, t } from '../shared/i18n.ts';
 import { LiveStore } from '../shared/live.ts';
 import { SchematicMap, type MapLine, type MapPoint, type MapStop } from '../shared/map.ts';
 import { bindLiveStatus, bindToggle, fillSelect, initPage, must, setDemo, startRedrawLoop } from '../shared/page.ts';
@@ -107,7 +107,7 @@ function renderLegend(): void {
       b.type = 'button';
       b.dataset.route = r.routeId;
       b.setAttribute('aria-pressed', String(routeFilter.value === r.routeId));
-      b.title = r.longName;
+      b.title = r.longNames?.[getLang()] ?? r.longName;
       const sw = document.createElement('span');
       sw.className = 'swatch';
       sw.style.background = colorOf(r.routeId);
@@ -133,7 +133,7 @@ function drawNetwork(): void {
     for (const st of r.stops) {
       const known = stops.get(st.stopId);
       if (known && !known.dim) continue;
-      stops.set(st.stopId, { id: st.stopId, lat: st.lat, lon: st.lon, name: st.name, color: colorOf(r.routeId), dim: !on, showName: on && route !== ALL });
+      stops.set(st.stopId, { id: st.stopId, lat: st.lat, lon: st.lon, name: st.names?.[getLang()] ?? st.name, color: colorOf(r.routeId), dim: !on, showName: on && route !== ALL });
     }
   }
   map.setLines(lines);
@@ -149,6 +149,7 @@ routeFilter.addEventListener('change', () => {
 search.addEventListener('input', () => kick());
 must('vehicles').addEventListener('sortchange', () => kick());
 onLangChange(() => {
+  renderLegend();
   table.renderHead();
   map.invalidate();
   kick();
@@ -166,7 +167,8 @@ function routeOptions(): void {
     { value: ALL, label: t('transit.allRoutes') },
     ...sorted.map((r) => {
       const feed = network.find((n) => n.routeId === r);
-      return { value: r, label: feed?.longName ? `${r} — ${feed.longName}` : r };
+      const long = feed?.longNames?.[getLang()] ?? feed?.longName;
+      return { value: r, label: long ? `${r} — ${long}` : r };
     }),
     ...(noRoute ? [{ value: NO_ROUTE, label: t('transit.noRoute') }] : []),
   ]);

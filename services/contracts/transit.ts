@@ -101,6 +101,8 @@ export const TransitStop = z.object({
   lat: z.number(),
   lon: z.number(),
   code: z.string().optional(),
+  /** the name in other languages, from the feed's translations.txt: `{en: "Railway Station"}` */
+  names: z.record(z.string(), z.string()).optional(),
   routeIds: z.array(z.string()),
 });
 export type TransitStop = z.infer<typeof TransitStop>;
@@ -120,13 +122,15 @@ export const TransitRoute = z.object({
   routeId: z.string(),
   shortName: z.string(),
   longName: z.string(),
+  /** the long name in other languages, from translations.txt */
+  longNames: z.record(z.string(), z.string()).optional(),
   /** GTFS route_type: 3 bus, 11 trolleybus, 0 tram, … */
   type: z.number(),
   /** `#RRGGBB`, or null when the feed gives none */
   color: z.string().nullable(),
   textColor: z.string().nullable(),
   directions: z.array(TransitRouteDirection),
-  stops: z.array(z.object({ stopId: z.string(), name: z.string(), lat: z.number(), lon: z.number() })),
+  stops: z.array(z.object({ stopId: z.string(), name: z.string(), names: z.record(z.string(), z.string()).optional(), lat: z.number(), lon: z.number() })),
 });
 export type TransitRoute = z.infer<typeof TransitRoute>;
 

@@ -68,6 +68,12 @@ describe('dashboards on the real hub', () => {
     await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#map')?.dataset.lines === '2', null, { timeout: 10_000 });
     expect(await page.locator('#vehicles tr[data-id="TB-777"]').count()).toBe(1);
     await page.screenshot({ path: '/tmp/mistohub-real-transit-T7.png' });
+    // Route names in English from the feed's translations.txt.
+    expect(await page.locator('#route-filter option[value="T7"]').innerText()).toBe('T7 — Ковалівка — Жовтневе');
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.querySelector('#route-filter option[value="T7"]')?.textContent === 'T7 — Kovalivka — Zhovtneve', null, { timeout: 10_000 });
+    await page.click('#lang-toggle');
+    await page.waitForFunction(() => document.documentElement.lang === 'uk');
     await page.selectOption('#route-filter', '');
 
     await tracker.publishAsync(topics.position('trk-ui'), JSON.stringify({ ts: Date.now(), lat: 48.512, lon: 32.262, speedKmh: 38 }), { qos: 1 });

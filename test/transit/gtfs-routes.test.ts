@@ -86,7 +86,7 @@ describe('GTFS static endpoints', () => {
     const stops = (await res.json()) as TransitStop[];
     expect(stops.length).toBe(holder.feed.stops.size);
     const vokzal = stops.find((s) => s.stopId === 'st-vokzal')!;
-    expect(vokzal).toMatchObject({ name: 'Залізничний вокзал', routeIds: ['A112', 'T1', 'T5'] });
+    expect(vokzal).toMatchObject({ name: 'Залізничний вокзал', names: { en: 'Railway Station' }, routeIds: ['A112', 'T1', 'T5'] });
     expect(vokzal.lat).toBeCloseTo(48.523, 4);
   });
 
@@ -94,7 +94,7 @@ describe('GTFS static endpoints', () => {
     const routes = (await (await get('/api/v1/transit/routes', dispatcher)).json()) as TransitRoute[];
     expect(routes.map((r) => r.routeId)).toContain('T1');
     const t1 = routes.find((r) => r.routeId === 'T1')!;
-    expect(t1).toMatchObject({ type: 11, color: '#E53935' });
+    expect(t1).toMatchObject({ type: 11, color: '#E53935', longName: 'Залізничний вокзал — Ковалівка', longNames: { en: 'Railway Station — Kovalivka' } });
     expect(t1.directions.map((d) => d.directionId)).toEqual([0, 1]);
     const out = t1.directions[0]!;
     expect(out.shape.length).toBeGreaterThan(80);
