@@ -160,7 +160,7 @@ export const gtfsRoutes =
           const n = result.errors.length;
           throw new HttpError(400, `the GTFS feed has ${n === 201 ? 'more than 200' : n} error${n === 1 ? '' : 's'}; first: ${formatIssue(result.errors[0]!)}`, result.errors.map(toIssue));
         }
-        deps.gtfs.replace(result.feed, 'upload');
+        for (const err of deps.gtfs.replace(result.feed, 'upload')) req.log.error({ err }, 'a GTFS feed listener failed on the new feed');
         deps.saveUpload?.(body);
         const info = deps.gtfs.info;
         deps.audit.record(actor, 'gtfs.replace', 'gtfs', { bytes: body.length, routes: info.routes, stops: info.stops, trips: info.trips, warnings: result.warnings.length });

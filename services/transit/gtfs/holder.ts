@@ -41,8 +41,11 @@ export class GtfsHolder {
     return this.currentInfo;
   }
 
-  /** Swaps the feed in and tells every listener (a listener that throws does not stop the others). */
-  replace(feed: GtfsFeed, source = 'upload'): void {
+  /**
+   * Swaps the feed in and tells every listener; a listener that throws does not stop the others
+   * nor undo the swap: its error is returned, for the caller to log.
+   */
+  replace(feed: GtfsFeed, source = 'upload'): unknown[] {
     this.current = feed;
     this.currentInfo = this.describe(feed, source);
     this.version++;
@@ -54,7 +57,7 @@ export class GtfsHolder {
         errors.push(err);
       }
     }
-    if (errors.length) throw new AggregateError(errors, 'a GTFS feed listener failed');
+    return errors;
   }
 
   /** Called after each replace; returns a function that unsubscribes. */
