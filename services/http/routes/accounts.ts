@@ -37,7 +37,10 @@ export const accountRoutes =
           void reply.header('retry-after', '1');
           throw new HttpError(503, 'the hub is checking too many logins at once; try again in a second');
         }
-        if (!session) throw new HttpError(401, 'wrong username or password');
+        if (!session) {
+          attempt.failed();
+          throw new HttpError(401, 'wrong username or password');
+        }
         attempt.succeeded();
         return session;
       },
