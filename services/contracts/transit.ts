@@ -187,3 +187,61 @@ export const TrackQuery = z.strictObject({
 });
 
 export const STALE_AFTER_MS = 120_000;
+
+/** `GET /api/v1/transit/stops`: every stop of the GTFS feed the hub runs on, with the routes that serve it. */
+export const TransitStop = z.object({
+  stopId: z.string(),
+  name: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  code: z.string().optional(),
+  /** the name in other languages, from the feed's translations.txt: `{en: "Railway Station"}` */
+  names: z.record(z.string(), z.string()).optional(),
+  routeIds: z.array(z.string()),
+});
+export type TransitStop = z.infer<typeof TransitStop>;
+
+/** One direction of a route: its line and its stops in order (from the direction's longest trip). */
+export const TransitRouteDirection = z.object({
+  directionId: z.union([z.literal(0), z.literal(1)]).nullable(),
+  headsign: z.string().nullable(),
+  shapeId: z.string().nullable(),
+  /** [lat, lon] pairs from the feed's shape (or the stops joined when the feed has none) */
+  shape: z.array(z.tuple([z.number(), z.number()])),
+  stopIds: z.array(z.string()),
+});
+
+/** `GET /api/v1/transit/routes`: the routes of the feed, for the map. */
+export const TransitRoute = z.object({
+  routeId: z.string(),
+  shortName: z.string(),
+  longName: z.string(),
+  /** the long name in other languages, from translations.txt */
+  longNames: z.record(z.string(), z.string()).optional(),
+  /** GTFS route_type: 3 bus, 11 trolleybus, 0 tram, … */
+  type: z.number(),
+  /** `#RRGGBB`, or null when the feed gives none */
+  color: z.string().nullable(),
+  textColor: z.string().nullable(),
+  directions: z.array(TransitRouteDirection),
+  stops: z.array(z.object({ stopId: z.string(), name: z.string(), names: z.record(z.string(), z.string()).optional(), lat: z.number(), lon: z.number() })),
+});
+export type TransitRoute = z.infer<typeof TransitRoute>;
+
+/** `POST /api/v1/transit/gtfs` (a zip) answers this when the feed was valid and is now in use. */
+export const GtfsImportResult = z.object({
+  loadedAt: IsoUtc,
+  routes: z.number().int(),
+  stops: z.number().int(),
+  trips: z.number().int(),
+  /** problems that did not stop the import, e.g. `trips.txt: trip "x" has no stop_times` */
+  warnings: z.array(z.string()),
+});
+export type GtfsImportResult = z.infer<typeof GtfsImportResult>;
+
+/** `GET /api/v1/transit/map`: what the dispatch map draws under the routes. */
+export const TransitMapConfig = z.object({
+  /** a tile URL template on the hub (`/map/tiles/{z}/{x}/{y}`), or null: lines and stops only */
+  tileUrl: z.string().nullable(),
+});
+export type TransitMapConfig = z.infer<typeof TransitMapConfig>;

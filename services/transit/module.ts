@@ -4,6 +4,8 @@ import type { HistoryStore } from '../store/history-store.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
 import { LiveVehicles } from './live-vehicles.ts';
 import { REALTIME_MIGRATIONS, createTransitRealtime } from './realtime/index.ts';
+import { openGtfs } from './gtfs/startup.ts';
+import { gtfsRoutes } from './gtfs-routes.ts';
 import { transitRoutes } from './routes.ts';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -11,8 +13,12 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 /** Public transport: live vehicles, their tracks; what a dispatcher and a stop display read. */
 export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | undefined = () => undefined): DomainModule {
   const vehicles = new LiveVehicles(ctx.now);
+  // The GTFS feed (GTFS_PATH, or the last upload): routes, stops, timetables; swapped on upload.
+  const gtfs = openGtfs({ path: ctx.settings.GTFS_PATH, dataDir: ctx.dataDir, now: ctx.now, log: (msg, detail) => ctx.logger.info(detail ?? {}, msg) });
+  const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
+  const current = () => feed() ?? (gtfs.holder.info.source === 'none' ? undefined : gtfs.holder.feed);
   // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
-  const rt = createTransitRealtime({ feed, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
+  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
   let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',
@@ -34,6 +40,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
     routes: async (app) => {
       await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }));
       await app.register(rt.routes);
+      await app.register(gtfsApi);
     },
     realtime: [
       {
@@ -71,7 +78,11 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
     async close() {
       rt.close();
     },
-    health: () => ({ transit: { status: 'ok', detail: `${vehicles.size} vehicles live` } }),
+    health: () => {
+      const g = gtfs.holder.info;
+      const feed = g.source === 'none' ? 'no GTFS feed (GTFS_PATH unset)' : `GTFS ${g.routes} routes, ${g.stops} stops, ${g.trips} trips`;
+      return { transit: { status: 'ok', detail: `${vehicles.size} vehicles live; ${feed}` } };
+    },
   };
 }
 
