@@ -24,9 +24,11 @@ export const accountRoutes =
         // parallel guesses must not all pass before the first one fails.
         const attempt = deps.loginThrottle.attempt(req.ip, req.body.username);
         if (!attempt.ok) {
-          const s = Math.ceil(attempt.retryAfterMs / 1000);
-          void reply.header('retry-after', String(s));
-          throw new HttpError(429, `too many failed logins from this address or for this user; try again in ${s} s`);
+          // Refused without a hash, but only once the hold is over: a client that retries at once
+          // gets its answers no faster than the throttle allows, and costs nothing meanwhile.
+          await new Promise((r) => setTimeout(r, attempt.retryAfterMs));
+          void reply.header('retry-after', '1');
+          throw new HttpError(429, 'too many failed logins from this address or for this user; try again later');
         }
         let session: Awaited<ReturnType<typeof deps.accounts.login>>;
         try {
