@@ -27,6 +27,8 @@ export const SettingsSchema = z.object({
   INFLUX_PASSWORD: optionalString,
   INFLUX_TOKEN: optionalString,
   HUB_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** bytes the spool may hold for the store; past 80 % intake slows, at the limit it is refused */
+  SPOOL_MAX_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1_048_576, 'must be at least 1048576 (1 MiB)').default(2 * 1024 ** 3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** comma-separated origins allowed by CORS; empty means same-origin only */
   CORS_ORIGINS: z.string().default(''),

@@ -14,7 +14,7 @@ import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
-import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
+import { Backpressure, DEFAULT_LIMITS, withSpoolLimit, type BackpressureLimits } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
@@ -115,10 +115,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       logger.warn({ err: err.message }, 'history store not reachable at start; the spool keeps data until it is');
     });
 
-    const spool = await Spool.open({ dir: join(dataDir, 'spool'), logger: logger.child({ part: 'spool' }) });
+    const spool = await Spool.open({ dir: join(dataDir, 'spool'), maxBacklogBytes: settings.SPOOL_MAX_BYTES, logger: logger.child({ part: 'spool' }) });
     closers.push(() => spool.close());
 
-    const backpressure = new Backpressure(now, options.backpressure ?? DEFAULT_LIMITS, (state) => {
+    const backpressure = new Backpressure(now, withSpoolLimit(options.backpressure ?? DEFAULT_LIMITS, settings.SPOOL_MAX_BYTES), (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
       else logger.info('intake back to full speed');
@@ -138,9 +138,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
       // `point` is the record's raw text when it does not even parse.
-      onUnstorable: (point, reason) =>
+      onUnstorable: (point, detail, reason) =>
         pipeline.reject({
-          source: 'history-writer', reason: 'store-refused', detail: reason,
+          source: 'history-writer', reason, detail,
           deviceId: typeof point === 'string' ? '' : point.tags.device ?? '', payload: typeof point === 'string' ? point : JSON.stringify(point),
         }),
     });
@@ -169,6 +169,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       applyDomainMigrations(db, domain.migrations ?? [], now);
       const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }) });
       modules.push(module);
+      for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
       closers.push(() => module.close?.());
     }
     const listeners = modules.flatMap((m) => (m.onAccepted ? [m.onAccepted.bind(m)] : []));
@@ -183,8 +184,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     }
 
     // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
-    const lookupTracker: TrackerLookup = (protocol, imei) => {
-      const device = devices.findByImei(protocol, imei);
+    const lookupTracker: TrackerLookup = (protocol, loginId) => {
+      const device = devices.findByLoginId(protocol, loginId);
       return device && device.enabled && device.kind === 'tracker' ? { deviceId: device.id } : null;
     };
     const gatewayOptions = { host: settings.HTTP_HOST, ingest: pipeline, lookupTracker, logger: logger.child({ part: 'gateway' }), registry: metrics.registry, now };
@@ -221,7 +222,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
-        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` }
+          : s.full ? { status: 'down', detail: `full (SPOOL_MAX_BYTES), nothing is acknowledged until the store takes the backlog: ${s.lastError ?? ''}` }
+          : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
       for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);
@@ -280,7 +283,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       metrics.backlogBytes.set(s.backlogBytes);
       const waitingAcks = broker.pendingAcks();
       metrics.acksWaiting.set(waitingAcks);
-      backpressure.update({ backlogRecords: s.backlogRecords, lagMs, waitingAcks });
+      backpressure.update({ backlogRecords: s.backlogRecords, backlogBytes: s.backlogBytes, lagMs, waitingAcks });
     }, 250);
     loadTimer.unref();
     closers.push(() => {

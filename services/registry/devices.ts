@@ -66,11 +66,6 @@ export class DeviceRegistry {
     return id ? this.get(id) : undefined;
   }
 
-  /** @deprecated the older name of `findByLoginId`, kept while callers move over */
-  findByImei(protocol: DeviceProtocol, imei: string): Device | undefined {
-    return this.findByLoginId(protocol, imei);
-  }
-
   private loginIdTaken(protocol: DeviceProtocol, loginId: string, field: 'loginId' | 'imei'): DeviceConflictError {
     const what = field === 'imei' ? 'IMEI' : 'login id';
     return new DeviceConflictError(field, `${what} ${loginId} is already registered for ${protocol} (device "${this.findByLoginId(protocol, loginId)?.id}")`);
