@@ -49,15 +49,22 @@ export class AuthThrottle {
     const wait = Math.max(...keys.map((k) => this.heldFor(k)));
     if (wait > 0) return { ok: false, retryAfterMs: wait };
     const at = this.now();
+    const before = new Map<string, number | undefined>();
     for (const k of keys) {
       const e = this.entries.get(k);
+      before.set(k, e?.lastMs);
       this.entries.set(k, { failures: (e?.failures ?? 0) + 1, lastMs: at });
     }
     if (this.entries.size > 100_000) this.prune();
     let settled = false;
+    // Given back whole: the count, and the time the hold runs from (unless a later attempt has
+    // stamped it since), so a success does not start a new hold for the key's old failures.
     const giveBack = (k: string) => {
       const e = this.entries.get(k);
-      if (e && --e.failures <= 0) this.entries.delete(k);
+      if (!e) return;
+      if (--e.failures <= 0) return void this.entries.delete(k);
+      const prev = before.get(k);
+      if (e.lastMs === at && prev !== undefined) e.lastMs = prev;
     };
     return {
       ok: true,
@@ -94,4 +101,18 @@ export class AuthThrottle {
     const cutoff = this.now() - this.opts.forgetAfterMs;
     for (const [k, e] of this.entries) if (e.lastMs < cutoff) this.entries.delete(k);
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/**
+ * An attempt that is held back waits its hold out once and asks again. A client behind the same
+ * address as a guesser is delayed, not refused; of a burst sent at once, one more is checked per
+ * hold and the rest are refused unhashed, answered no sooner than the hold allows.
+ */
+export async function attemptAfterHold(throttle: AuthThrottle, address: string, account?: string, wait: (ms: number) => Promise<void> = sleep): Promise<Attempt> {
+  const first = throttle.attempt(address, account);
+  if (first.ok) return first;
+  await wait(first.retryAfterMs);
+  return throttle.attempt(address, account);
 }

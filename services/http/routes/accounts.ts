@@ -6,6 +6,7 @@ import { SERVICE_PREFIX } from '../../broker/acl.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
 import { HashBusyError } from '../../registry/secrets.ts';
+import { attemptAfterHold } from '../../broker/auth-throttle.ts';
 
 const SESSION_MS = 12 * 3600_000;
 
@@ -34,12 +35,9 @@ export const accountRoutes =
       async (req, reply) => {
         // Counted before the hash, per address and per account: passwords are guessable, and
         // parallel guesses must not all pass before the first one fails.
-        const attempt = deps.loginThrottle.attempt(req.ip, req.body.username);
+        const attempt = await attemptAfterHold(deps.loginThrottle, req.ip, req.body.username);
         if (!attempt.ok) {
-          // Refused without a hash, but only once the hold is over: a client that retries at once
-          // gets its answers no faster than the throttle allows, and costs nothing meanwhile.
-          await new Promise((r) => setTimeout(r, attempt.retryAfterMs));
-          void reply.header('retry-after', '1');
+          void reply.header('retry-after', String(Math.ceil(attempt.retryAfterMs / 1000)));
           throw new HttpError(429, 'too many failed logins from this address or for this user; try again later');
         }
         let session: Awaited<ReturnType<typeof deps.accounts.login>>;
