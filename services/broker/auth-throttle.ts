@@ -6,9 +6,24 @@ export interface ThrottleOptions {
   maxDelayMs: number;
   /** a key quiet for this long starts afresh */
   forgetAfterMs: number;
+  /**
+   * Whether an attempt is charged to its address before its credentials are checked (true), or
+   * only once they prove wrong (false). The account is always charged before. Devices of a fleet
+   * share a carrier's NAT address and log in all at once after an outage: charging their address
+   * up front would hold the fourth one back. Their parallel guesses are still bounded per account,
+   * by `maxPendingPerAddress` and by the hashing line.
+   */
+  chargeAddressUpFront: boolean;
+  /** attempts from one address whose check is still running; past this an attempt is refused */
+  maxPendingPerAddress: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000 };
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000, chargeAddressUpFront: true, maxPendingPerAddress: 64,
+};
+
+/** For device logins over MQTT: a fleet behind one NAT address logs in at once. */
+export const DEVICE_THROTTLE: ThrottleOptions = { ...DEFAULT_THROTTLE, chargeAddressUpFront: false, maxPendingPerAddress: 2048 };
 
 /** One login attempt that was let through: say how it ended. */
 export interface AttemptTicket {
@@ -17,6 +32,8 @@ export interface AttemptTicket {
   succeeded(): void;
   /** Nothing was checked (the hashing line was full, the store failed): the attempt is given back. */
   abandoned(): void;
+  /** The credentials were wrong (charges the address when it was not charged up front). */
+  failed(): void;
 }
 
 export type Attempt = AttemptTicket | { readonly ok: false; readonly retryAfterMs: number };
@@ -37,6 +54,7 @@ interface Entry {
  */
 export class AuthThrottle {
   private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, number>();
 
   constructor(
     private readonly now: () => number,
@@ -45,18 +63,32 @@ export class AuthThrottle {
 
   /** Asks to check credentials from `address` for `account` (when the attempt names one). */
   attempt(address: string, account?: string): Attempt {
-    const keys = account === undefined ? [`addr:${address}`] : [`addr:${address}`, `acct:${account}`];
+    const addrKey = `addr:${address}`;
+    const acctKey = account === undefined ? undefined : `acct:${account}`;
+    const keys = acctKey ? [addrKey, acctKey] : [addrKey];
     const wait = Math.max(...keys.map((k) => this.heldFor(k)));
     if (wait > 0) return { ok: false, retryAfterMs: wait };
+    const inFlight = this.pending.get(address) ?? 0;
+    if (inFlight >= this.opts.maxPendingPerAddress) return { ok: false, retryAfterMs: this.opts.baseDelayMs };
+    this.pending.set(address, inFlight + 1);
+    // An anonymous attempt has no account to charge: its address is charged up front.
+    const upFront = this.opts.chargeAddressUpFront || !acctKey ? keys : [acctKey];
     const at = this.now();
     const before = new Map<string, number | undefined>();
-    for (const k of keys) {
-      const e = this.entries.get(k);
-      before.set(k, e?.lastMs);
-      this.entries.set(k, { failures: (e?.failures ?? 0) + 1, lastMs: at });
+    for (const k of upFront) {
+      before.set(k, this.entries.get(k)?.lastMs);
+      this.charge(k, at);
     }
     if (this.entries.size > 100_000) this.prune();
     let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      const left = (this.pending.get(address) ?? 1) - 1;
+      if (left > 0) this.pending.set(address, left);
+      else this.pending.delete(address);
+      return true;
+    };
     // Given back whole: the count, and the time the hold runs from (unless a later attempt has
     // stamped it since), so a success does not start a new hold for the key's old failures.
     const giveBack = (k: string) => {
@@ -69,17 +101,22 @@ export class AuthThrottle {
     return {
       ok: true,
       succeeded: () => {
-        if (settled) return;
-        settled = true;
-        giveBack(keys[0]!);
-        if (keys[1]) this.entries.delete(keys[1]);
+        if (!settle()) return;
+        if (upFront.includes(addrKey)) giveBack(addrKey);
+        if (acctKey) this.entries.delete(acctKey);
       },
       abandoned: () => {
-        if (settled) return;
-        settled = true;
-        keys.forEach(giveBack);
+        if (settle()) upFront.forEach(giveBack);
+      },
+      failed: () => {
+        if (settle() && !upFront.includes(addrKey)) this.charge(addrKey);
       },
     };
+  }
+
+  private charge(key: string, at = this.now()): void {
+    const e = this.entries.get(key);
+    this.entries.set(key, { failures: (e?.failures ?? 0) + 1, lastMs: at });
   }
 
   /** How long `key` is still held back; 0 when an attempt may go ahead. */

@@ -11,7 +11,7 @@ import type { Ingest } from '../ingest/ingest.ts';
 import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
 import { clientAddress, type TrustProxy } from '../http/client-address.ts';
 import { HashBusyError } from '../registry/secrets.ts';
-import { AuthThrottle, attemptAfterHold, type AttemptTicket } from './auth-throttle.ts';
+import { AuthThrottle, DEVICE_THROTTLE, attemptAfterHold, type AttemptTicket } from './auth-throttle.ts';
 import { LogSummary } from '../observability/log-summary.ts';
 import { COMPLETION_BUDGET_MS, COMPLETION_BUDGET_THROTTLED_MS, COMPLETIONS_PER_TURN, CompletionQueue, FLOOD_ACKS } from './completion-queue.ts';
 
@@ -52,7 +52,7 @@ const authError = (message: string, returnCode: number): AuthenticateError => Ob
 export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const { devices, accounts, ingest, metrics, logger, now } = deps;
   const identities = new WeakMap<Client, MqttIdentity>();
-  const throttle = new AuthThrottle(now);
+  const throttle = new AuthThrottle(now, DEVICE_THROTTLE);
   // MQTT over WebSocket comes with its HTTP request, and through a reverse proxy when TRUST_PROXY says so.
   const forwardedAddress = clientAddress(deps.trustProxy ?? false);
   const remoteAddress = (client: Client): string => {
@@ -94,6 +94,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         check().then(
           (who) => {
             if (!who) {
+              attempt.failed();
               metrics.authFailures.inc();
               // Never log the password; the username is an id, not a secret.
               refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'bad credentials' });

@@ -71,8 +71,102 @@ export const VehicleState = z.object({
   /** true when no position has arrived for STALE_AFTER_MS */
   stale: z.boolean(),
   demo: z.boolean(),
+  /** the GTFS trip the vehicle runs (assigned by the hub or a dispatcher), null when none */
+  tripId: z.string().nullable().optional(),
+  /** seconds behind the timetable (negative: early) */
+  delayS: z.number().nullable().optional(),
+  /** metres along the trip's shape */
+  progressM: z.number().nullable().optional(),
+  /** more than 100 m from the trip's shape for more than 60 s */
+  offRoute: z.boolean().optional(),
+  /** Skate's rating of the gap to the vehicle ahead on the route and direction */
+  headway: z.enum(['very-bunched', 'bunched', 'ok', 'gapped', 'very-gapped']).nullable().optional(),
 });
 export type VehicleState = z.infer<typeof VehicleState>;
+
+export const HeadwayRating = z.enum(['very-bunched', 'bunched', 'ok', 'gapped', 'very-gapped']);
+export type HeadwayRating = z.infer<typeof HeadwayRating>;
+
+/** The gap to the vehicle ahead, measured when the vehicle passed a stop. */
+export const Headway = z.object({
+  actualS: z.number(),
+  scheduledS: z.number(),
+  /** actual ÷ scheduled */
+  ratio: z.number(),
+  rating: HeadwayRating,
+  leaderVehicleId: z.string(),
+  stopId: z.string(),
+  at: IsoUtc,
+});
+export type Headway = z.infer<typeof Headway>;
+
+/** A GTFS id as it appears in a URL or a body. */
+const GtfsId = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+/** One arrival on a stop's board (`GET /api/v1/transit/stops/:stopId/arrivals`, `/stops` event `arrivals`). */
+export const StopArrival = z.object({
+  routeId: z.string(),
+  routeShortName: z.string(),
+  headsign: z.string(),
+  tripId: z.string(),
+  /** null when no vehicle runs the trip (yet): the time is the timetable's */
+  vehicleId: z.string().nullable(),
+  arrivalTime: IsoUtc,
+  /** whole minutes from generatedAt, rounded down: 0 means arriving */
+  minutes: z.number().int().min(0),
+  realtime: z.boolean(),
+});
+export type StopArrival = z.infer<typeof StopArrival>;
+
+export const StopBoard = z.object({
+  stopId: z.string(),
+  generatedAt: IsoUtc,
+  arrivals: z.array(StopArrival),
+});
+export type StopBoard = z.infer<typeof StopBoard>;
+
+export const StopIdParams = z.object({ stopId: GtfsId });
+export const VehicleIdParams = z.object({ vehicleId: z.string().min(1).max(120) });
+
+/** `PUT /api/v1/transit/vehicles/:vehicleId/assignment` */
+export const AssignmentBody = z.strictObject({ tripId: GtfsId });
+
+/** A vehicle's trip, as the hub follows it. */
+export const VehicleTrip = z.object({
+  vehicleId: z.string(),
+  tripId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  directionId: z.union([z.literal(0), z.literal(1)]).nullable(),
+  /** YYYYMMDD, the trip's service date */
+  startDate: z.string().nullable(),
+  /** HH:MM:SS, the trip's scheduled start (may pass 24:00:00) */
+  startTime: z.string().nullable(),
+  /** assigned by a dispatcher */
+  manual: z.boolean(),
+  delayS: z.number().nullable(),
+  progressM: z.number().nullable(),
+  /** metres from the trip's shape */
+  offRouteM: z.number().nullable(),
+  offRoute: z.boolean(),
+  /** no position for 150 s */
+  stale: z.boolean(),
+  headway: Headway.nullable(),
+  lastPositionAt: IsoUtc.nullable(),
+  nextStops: z.array(z.object({ stopId: z.string(), name: z.string(), stopSequence: z.number(), arrivalTime: IsoUtc, scheduledArrivalTime: IsoUtc })),
+});
+export type VehicleTrip = z.infer<typeof VehicleTrip>;
+
+/** `GET /api/v1/transit/headways`: per route and direction, the vehicles in order of their last passage. */
+export const RouteHeadways = z.object({
+  routeId: z.string(),
+  directionId: z.union([z.literal(0), z.literal(1)]),
+  vehicles: z.array(z.object({ vehicleId: z.string(), tripId: z.string(), progressM: z.number(), delayS: z.number(), headway: Headway.nullable() })),
+});
+export type RouteHeadways = z.infer<typeof RouteHeadways>;
+
+/** `PUT /api/v1/transit/displays/:principal/stops`: the stops a `display` token may read. */
+export const DisplayStopsBody = z.strictObject({ stopIds: z.array(GtfsId).max(500, 'at most 500 stops') });
+export const DisplayStops = z.object({ principal: z.string(), stopIds: z.array(z.string()) });
 
 /** One stored position of a vehicle's track. */
 export const TrackPoint = z.object({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AuthThrottle, attemptAfterHold } from '../../services/broker/auth-throttle.ts';
+import { AuthThrottle, DEFAULT_THROTTLE, DEVICE_THROTTLE, attemptAfterHold } from '../../services/broker/auth-throttle.ts';
 
-const opts = { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 2000, forgetAfterMs: 60_000 };
+const opts = { ...DEFAULT_THROTTLE, freeFailures: 3, baseDelayMs: 250, maxDelayMs: 2000, forgetAfterMs: 60_000 };
 
 describe('AuthThrottle', () => {
   it('lets the first failures pass, then holds the address back twice as long each time, up to a cap', () => {
@@ -90,5 +90,32 @@ describe('AuthThrottle', () => {
     expect(t.attempt('b').ok).toBe(false);
     now = 61_000;
     expect(t.attempt('b').ok).toBe(true);
+  });
+
+  it('devices: a fleet behind one NAT address logs in at once, while its parallel guesses at one device are still held back', () => {
+    const t = new AuthThrottle(() => 0, { ...DEVICE_THROTTLE, freeFailures: 3 });
+    // 500 trackers reconnecting through one carrier address after an outage, none answered yet.
+    const fleet = Array.from({ length: 500 }, (_, i) => t.attempt('100.64.0.1', `trk-${i}`));
+    expect(fleet.every((a) => a.ok)).toBe(true);
+    fleet.forEach((a) => a.ok && a.succeeded());
+    // Sixteen parallel guesses at one device: the free three are checked, the rest held back.
+    const guesses = Array.from({ length: 16 }, () => t.attempt('100.64.0.1', 'trk-7'));
+    expect(guesses.filter((a) => a.ok)).toHaveLength(3);
+    // Wrong secrets charge the address once they fail: guessing at many devices is held back too.
+    guesses.forEach((a) => a.ok && a.failed());
+    for (const i of [1, 2, 3]) {
+      const a = t.attempt('100.64.0.1', `other-${i}`);
+      if (a.ok) a.failed();
+    }
+    expect(t.attempt('100.64.0.1', 'trk-new').ok).toBe(false);
+  });
+
+  it('refuses past the pending attempts an address may have', () => {
+    const t = new AuthThrottle(() => 0, { ...DEVICE_THROTTLE, maxPendingPerAddress: 4 });
+    const first = Array.from({ length: 4 }, (_, i) => t.attempt('10.1.1.1', `d-${i}`));
+    expect(first.every((a) => a.ok)).toBe(true);
+    expect(t.attempt('10.1.1.1', 'd-9').ok).toBe(false);
+    if (first[0]!.ok) first[0]!.succeeded();
+    expect(t.attempt('10.1.1.1', 'd-9').ok).toBe(true);
   });
 });

@@ -47,7 +47,10 @@ export const accountRoutes =
           attempt.abandoned();
           throw err;
         }
-        if (!session) throw new HttpError(401, 'wrong username or password');
+        if (!session) {
+          attempt.failed();
+          throw new HttpError(401, 'wrong username or password');
+        }
         attempt.succeeded();
         return session;
       },
