@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
@@ -35,6 +36,18 @@ export const SettingsSchema = z.object({
   /** the place of sunset and sunrise (Kropyvnytskyi by default) */
   CITY_LAT: z.coerce.number().min(-90, 'must be −90…90 degrees').max(90, 'must be −90…90 degrees').default(48.5079),
   CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
+  /** scale-out (docs/scale-out.md): Redis shared by every hub instance (broker pub/sub and sessions, Socket.IO, leases) */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL such as redis://localhost:6379' }).optional(),
+  /** an external MQTT 5 broker: the hub then embeds none and takes device topics through a shared subscription */
+  MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL such as mqtt://localhost:1883' }).optional(),
+  /** the hub's own login to the external broker */
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  /** this instance's name in a cluster (lease holder, broker id, MQTT client id) */
+  HUB_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . -')
+    .default(() => `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 50)}-${process.pid}`),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -44,13 +57,23 @@ export class SettingsError extends Error {
   }
 }
 
+/** Variables whose values are never printed; URLs are printed without the password they may carry. */
+const SECRETS = new Set(['MQTT_PASSWORD', 'INFLUX_PASSWORD', 'INFLUX_TOKEN', 'HUB_ADMIN_TOKEN']);
+const URLS = new Set(['REDIS_URL', 'MQTT_URL', 'INFLUX_URL']);
+
+function shown(name: string, value: string): string {
+  if (SECRETS.has(name)) return '(hidden)';
+  if (URLS.has(name)) return value.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  return value;
+}
+
 /** Parses the environment once; throws SettingsError naming every bad variable. */
 export function parseSettings(env: Record<string, string | undefined>): Settings {
   // An empty variable counts as unset, as in most shells' and compose files' habits.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = SettingsSchema.safeParse(present);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`);
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(shown(String(i.path[0]), env[String(i.path[0])] ?? ''))}: ${i.message}`);
   throw new SettingsError(problems);
 }
 

@@ -10,6 +10,7 @@ import { startGt06Gateway, startTeltonikaGateway, startWialonGateway, type Track
 import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
+import { aedesBackends } from '../broker/backends.ts';
 import { createBroker } from '../broker/broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
@@ -143,7 +144,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     writer.start();
     closers.push(() => writer.stop());
 
+    const backends = aedesBackends(settings, logger.child({ part: 'mqtt' }));
+    closers.push(() => backends.close());
     const broker = await createBroker({
+      backends,
       devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
       // While admissions are delayed, not during the hold after it (which health shows): a
       // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
