@@ -252,7 +252,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     });
     closers.push(() => new Promise<void>((r) => wss.close(() => r())));
 
-    const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
+    const realtime = startRealtime(app.server, {
+      auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []),
+      redisUrl: settings.REDIS_URL, onRedisError: (err) => logger.warn({ err: err.message }, 'redis (Socket.IO adapter) unreachable; retrying'),
+    });
     closers.push(() => realtime.close());
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
