@@ -30,6 +30,8 @@ import { Spool } from '../spool/index.ts';
 import { createHistoryStore } from '../store/create-store.ts';
 import type { StoreStatus } from '../store/history-store.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
+import { Leases, MemoryLeaseStore } from '../platform/lease.ts';
+import { RedisLeaseStore } from '../platform/lease-redis.ts';
 import { DOMAINS } from './domains.ts';
 
 export const VERSION = '0.1.0';
@@ -158,15 +160,20 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     // The domains: each gets narrow ports and hands back what it contributes.
     const auth = authPolicy(accounts);
-    const context: DomainContext = {
+    const context: Omit<DomainContext, 'lease'> = {
       logger, metrics, now, auth, store, devices, audit, db, ingest: pipeline, dataDir,
       publish: (topic, payload) => broker.publish(topic, payload),
       city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
     };
+    const leaseStore = settings.REDIS_URL
+      ? new RedisLeaseStore(settings.REDIS_URL, (err) => logger.warn({ err: err.message }, 'redis (leases) unreachable; retrying'))
+      : new MemoryLeaseStore(now);
+    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }) });
+    closers.push(() => leases.close());
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {
       applyDomainMigrations(db, domain.migrations ?? [], now);
-      const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }) });
+      const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }), lease: (name) => leases.lease(`${domain.name}:${name}`) });
       modules.push(module);
       closers.push(() => module.close?.());
     }
@@ -221,6 +228,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+        cluster: { status: 'ok', detail: `instance ${settings.HUB_INSTANCE_ID}, ${settings.REDIS_URL ? 'shared through Redis' : 'alone'}; holds ${leases.held().join(', ') || 'no lease'}` },
       };
       for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);
