@@ -12,6 +12,7 @@ import type { Settings } from '../config/settings.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { aedesBackends } from '../broker/backends.ts';
 import { createBroker } from '../broker/broker.ts';
+import { connectExternalBroker } from '../uplink/external-broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
 import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
@@ -146,15 +147,21 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     writer.start();
     closers.push(() => writer.stop());
 
-    const backends = aedesBackends(settings, logger.child({ part: 'mqtt' }));
+    const backends = aedesBackends(settings.MQTT_URL ? { HUB_INSTANCE_ID: settings.HUB_INSTANCE_ID } : settings, logger.child({ part: 'mqtt' }));
     closers.push(() => backends.close());
-    const broker = await createBroker({
-      backends,
-      devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
-      // While admissions are delayed, not during the hold after it (which health shows): a
-      // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
-      throttled: () => backpressure.state.delayMs > 0,
-    });
+    // MQTT_URL: devices connect to an external broker and no broker is embedded (docs/scale-out.md).
+    const broker = settings.MQTT_URL
+      ? await connectExternalBroker({
+          url: settings.MQTT_URL, username: settings.MQTT_USERNAME, password: settings.MQTT_PASSWORD, instanceId: settings.HUB_INSTANCE_ID,
+          devices, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
+        })
+      : await createBroker({
+          backends,
+          devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
+          // While admissions are delayed, not during the hold after it (which health shows): a
+          // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
+          throttled: () => backpressure.state.delayMs > 0,
+        });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
@@ -223,7 +230,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       const components: Health['components'] = {
         registry: { status: 'ok' },
         ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
-        mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
+        mqtt: { status: 'ok', detail: settings.MQTT_URL ? 'external broker (MQTT_URL)' : `listening on ${mqttPort}` },
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
