@@ -12,6 +12,7 @@ import type { Settings } from '../config/settings.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { aedesBackends } from '../broker/backends.ts';
 import { createBroker } from '../broker/broker.ts';
+import { startDeviceLoginSync } from '../uplink/dynsec.ts';
 import { connectExternalBroker } from '../uplink/external-broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
@@ -163,6 +164,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
           throttled: () => backpressure.state.delayMs > 0,
         });
     closers.push(() => broker.close());
+    if (settings.MQTT_URL) {
+      const dynsec = await startDeviceLoginSync({ url: settings.MQTT_URL, username: settings.MQTT_USERNAME, password: settings.MQTT_PASSWORD, instanceId: settings.HUB_INSTANCE_ID, logger: logger.child({ part: 'mqtt' }), devices });
+      if (dynsec) closers.push(() => dynsec.close());
+    }
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
     // The domains: each gets narrow ports and hands back what it contributes.

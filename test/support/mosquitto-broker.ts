@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir } from './temp-dir.ts';
 import { freePort } from './free-port.ts';
@@ -33,6 +34,8 @@ export async function startMosquitto(opts: { config?: string[]; files?: Record<s
   const port = await freePort();
   for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(temp.path, name), text, { mode: 0o600 });
   const config = [
+    // Run as root, mosquitto would drop to the `mosquitto` user, which cannot read the temp folder.
+    `user ${userInfo().username}`,
     'per_listener_settings false',
     'persistence false',
     'max_queued_messages 1000000',
@@ -40,6 +43,7 @@ export async function startMosquitto(opts: { config?: string[]; files?: Record<s
     'log_dest stderr',
     'log_type error',
     'log_type warning',
+    ...(process.env.MOSQ_DEBUG ? ['log_type all'] : []),
     `listener ${port} 127.0.0.1`,
     ...(opts.config ?? ['allow_anonymous true']),
   ].map((l) => l.replaceAll('{dir}', temp.path));
@@ -47,7 +51,11 @@ export async function startMosquitto(opts: { config?: string[]; files?: Record<s
   writeFileSync(file, `${config.join('\n')}\n`);
   const child: ChildProcess = spawn(MOSQUITTO, ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+    // MOSQ_DEBUG=1 shows the broker's log while a test runs.
+    if (process.env.MOSQ_DEBUG) process.stderr.write(d);
+  });
   let gone = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => ((gone = true), resolve())));
   const reap = () => child.kill('SIGKILL');
