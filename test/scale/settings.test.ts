@@ -28,11 +28,10 @@ describe('scale-out settings', () => {
 
   it('names bad values and never prints a password', () => {
     const problems = problemsOf({ REDIS_URL: 'http://user:s3cret-pw@redis:6379', MQTT_URL: 'ws://u:other-secret@broker', HUB_INSTANCE_ID: 'has space', HUB_ADMIN_TOKEN: 'short-secret' });
-    expect(problems).toMatch(/REDIS_URL=.*must be a redis:\/\/ or rediss:\/\/ URL/);
-    expect(problems).toMatch(/MQTT_URL=.*must be an mqtt:\/\/ or mqtts:\/\/ URL/);
+    expect(problems).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(problems).toMatch(/MQTT_URL: must be an mqtt:\/\/ or mqtts:\/\/ URL/);
     expect(problems).toMatch(/HUB_INSTANCE_ID="has space": must be 1–64 characters/);
-    expect(problems).toMatch(/HUB_ADMIN_TOKEN="\(hidden\)"/);
-    expect(problems).toContain('redis://user:***@'.replace('redis', 'http'));
+    expect(problems).toMatch(/HUB_ADMIN_TOKEN: must be at least 24/);
     for (const secret of ['s3cret-pw', 'other-secret', 'short-secret']) expect(problems).not.toContain(secret);
   });
 });
