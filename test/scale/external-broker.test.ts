@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../services/contracts/index.ts';
 import { DOMAINS } from '../../services/hub/domains.ts';
 import type { Domain, DomainContext } from '../../services/platform/domain-module.ts';
-import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { startHubProcess, type HubProcess } from '../support/hub-process.ts';
 import { startMosquitto, type RunningMosquitto } from '../support/mosquitto-broker.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
@@ -123,5 +124,69 @@ describe('external broker mode (MQTT_URL, mosquitto 2, shared subscription)', ()
     // Both instances took a share.
     expect(storedKeys(dirA.path).length).toBeGreaterThan(0);
     expect(storedKeys(dirB.path).length).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+/** The same with hub processes, one of which is SIGKILLed mid-run: nothing acknowledged is lost. */
+describe('external broker mode: an instance SIGKILLed mid-run', () => {
+  let broker: RunningMosquitto;
+  const dirA = makeTempDir('hubp-ext-a');
+  const dirB = makeTempDir('hubp-ext-b');
+  const procs: HubProcess[] = [];
+  const start = async (dir: string, id: string) => {
+    const p = await startHubProcess({ MQTT_URL: broker.url, HUB_INSTANCE_ID: id, HUB_DATA_DIR: dir });
+    procs.push(p);
+    return p;
+  };
+  const api = (p: HubProcess, path: string, init: RequestInit = {}) => fetch(`${p.httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } });
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => {
+    for (const p of procs) await p.stop();
+    await broker?.stop();
+    dirA.remove();
+    dirB.remove();
+  });
+
+  it('every position is stored once; what the killed instance had not acknowledged comes back to it', async () => {
+    let a = await start(dirA.path, 'kx-a');
+    for (let i = 0; i < TRACKERS; i++) {
+      const res = await api(a, '/api/v1/devices', { method: 'POST', body: JSON.stringify({ id: `trk-k${i}`, kind: 'tracker', protocol: 'mqtt', vehicleId: `TB-K${i}`, routeId: 'T1' }) });
+      expect(res.status).toBe(201);
+    }
+    copyRegistry(dirA.path, dirB.path);
+    await start(dirB.path, 'kx-b');
+
+    const publishers = await Promise.all(Array.from({ length: TRACKERS }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `trk-k${i}`, reconnectPeriod: 0 })));
+    let published = 0;
+    const publishing = (async () => {
+      for (let n = 0; n < PER_TRACKER; n += 10) {
+        await Promise.all(
+          publishers.flatMap((p, i) =>
+            Array.from({ length: 10 }, (_, k) =>
+              p.publishAsync(topics.position(`trk-k${i}`), JSON.stringify({ ts: new Date(BASE_MS + (n + k) * 1000).toISOString(), lat: 48.5 + i / 100, lon: 32.26 }), { qos: 1 }),
+            ),
+          ),
+        );
+        published += 10 * TRACKERS;
+      }
+    })();
+    await eventually(async () => {
+      const text = await (await api(a, '/metrics')).text();
+      const m = /mistohub_messages_accepted_total\{source="mqtt",channel="position"\} (\d+)/.exec(text);
+      return m && Number(m[1]) >= 100;
+    }, 30_000, 'A to take in some');
+    await a.kill();
+    const killedAt = published;
+    await publishing;
+    expect(killedAt).toBeLessThan(TOTAL);
+    await Promise.all(publishers.map((p) => p.endAsync()));
+
+    a = await start(dirA.path, 'kx-a');
+    await eventually(async () => new Set([...storedKeys(dirA.path), ...storedKeys(dirB.path)]).size === TOTAL, 60_000, `all ${TOTAL} positions in the stores`);
+    // Each once: no position is in both stores.
+    expect(storedKeys(dirA.path).length + storedKeys(dirB.path).length).toBe(TOTAL);
   }, 180_000);
 });
