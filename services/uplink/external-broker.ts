@@ -153,7 +153,9 @@ export async function connectExternalBroker(deps: ExternalBrokerDeps): Promise<M
       // Stop taking messages; what is taken in already is acknowledged before the connections
       // close. Messages the broker sends meanwhile stay in this instance's session.
       closing = true;
-      while (pending > 0) await new Promise((r) => setTimeout(r, 20));
+      // Bounded: a spool that does not answer leaves the rest unacknowledged, with the broker.
+      const until = Date.now() + 10_000;
+      while (pending > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       await Promise.all(clients.map((c) => c.endAsync()));
     },
   };
