@@ -77,11 +77,15 @@ describe('device logins kept in mosquitto by the registry (dynamic-security plug
     await device.endAsync();
   });
 
-  it('rotating the secret refuses the old one; deleting the device refuses it altogether', async () => {
+  it('rotating the secret refuses the old one; disabling refuses it until enabled; deleting refuses it altogether', async () => {
     const { id, secret } = await hub.register({ id: 'mtr-d1', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'b-1' });
     (await login(id, secret)).end(true);
     const rotated = (await (await hub.api(`/api/v1/devices/${id}`, { method: 'PATCH', json: { rotateSecret: true } })).json()) as { secret: string };
     await expect(login(id, secret)).rejects.toThrow(/not authori[sz]ed|bad user/i);
+    (await login(id, rotated.secret)).end(true);
+    expect((await hub.api(`/api/v1/devices/${id}`, { method: 'PATCH', json: { enabled: false } })).status).toBe(200);
+    await expect(login(id, rotated.secret)).rejects.toThrow(/not authori[sz]ed|bad user/i);
+    expect((await hub.api(`/api/v1/devices/${id}`, { method: 'PATCH', json: { enabled: true } })).status).toBe(200);
     (await login(id, rotated.secret)).end(true);
     expect((await hub.api(`/api/v1/devices/${id}`, { method: 'DELETE' })).status).toBeLessThan(300);
     await eventually(async () => {
