@@ -70,6 +70,13 @@ export const SettingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . -')
     .default(() => `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 50)}-${process.pid}`),
+  /** the GTFS static feed the transit domain runs on: a .zip file or a folder of .txt files */
+  GTFS_PATH: optionalString,
+  /** a street-map tile server under the dispatch map, e.g. https://tiles.example.org/{z}/{x}/{y}.png */
+  MAP_TILE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL with {z}, {x} and {y}' })
+    .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p) || u.includes(encodeURI(p))), 'must contain {z}, {x} and {y}')
+    .optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
