@@ -12,6 +12,7 @@ import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './a
 import { clientAddress, type TrustProxy } from '../http/client-address.ts';
 import { HashBusyError } from '../registry/secrets.ts';
 import { AuthThrottle, DEVICE_THROTTLE, attemptAfterHold, type AttemptTicket } from './auth-throttle.ts';
+import type { AedesBackends } from './backends.ts';
 import { LogSummary } from '../observability/log-summary.ts';
 import { COMPLETION_BUDGET_MS, COMPLETION_BUDGET_THROTTLED_MS, COMPLETIONS_PER_TURN, CompletionQueue, FLOOD_ACKS } from './completion-queue.ts';
 
@@ -26,6 +27,8 @@ export interface BrokerDeps {
   trustProxy?: TrustProxy;
   /** true while admissions are being delayed: acknowledgements then get a short turn (see completion-queue.ts) */
   throttled?: () => boolean;
+  /** What aedes runs on (services/broker/backends.ts): in memory by default, Redis when shared. */
+  backends?: Pick<AedesBackends, 'options' | 'shared'>;
 }
 
 export interface MqttBroker {
@@ -73,9 +76,11 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const flooded = (): boolean => completions.length > FLOOD_ACKS || deps.throttled?.() === true;
   const completions: CompletionQueue = new CompletionQueue(COMPLETIONS_PER_TURN, () => (flooded() ? COMPLETION_BUDGET_THROTTLED_MS : COMPLETION_BUDGET_MS));
   /** Set once an observer subscribes: only observers may subscribe to what devices send. */
-  let uplinkSubscribed = false;
+  // With shared backends an observer may have subscribed on another instance: always forward.
+  let uplinkSubscribed = deps.backends?.shared === true;
 
   const broker = await Aedes.createBroker({
+    ...deps.backends?.options,
     // Client ids are the device's id (≤ 64) or a service's `svc:` name, with room to spare.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
