@@ -70,3 +70,109 @@ export const ControllerState = z.object({
   demo: z.boolean(),
 });
 export type ControllerState = z.infer<typeof ControllerState>;
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch: schedules, plans, groups, overrides, commands (docs/lighting.md)
+
+/** A local wall time in the city's zone, `HH:MM`. */
+export const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 00:00–23:59');
+/** A local date in the city's zone, `YYYY-MM-DD`. */
+export const LocalDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'is not a calendar date');
+
+const OffsetMin = z.number().int('must be whole minutes').min(-240, 'must be ≥ -240 minutes').max(240, 'must be ≤ 240 minutes');
+
+function needsTimeForFixedEvent(e: { event: string; time?: string | undefined; offsetMin?: number | undefined }, ctx: z.RefinementCtx): void {
+  if (e.event === 'time' && e.time === undefined) ctx.addIssue({ code: 'custom', path: ['time'], message: 'is required when event is "time"' });
+  if (e.event !== 'time' && e.time !== undefined) ctx.addIssue({ code: 'custom', path: ['time'], message: `is only for event "time" (the ${e.event} moves with the season)` });
+}
+
+/** When lamps switch on: at sunset plus an offset, or at a fixed local time. */
+export const SwitchOn = z
+  .strictObject({ event: z.enum(['sunset', 'time']), offsetMin: OffsetMin.optional(), time: LocalTime.optional() })
+  .superRefine(needsTimeForFixedEvent);
+/** When lamps switch off: at sunrise plus an offset, or at a fixed local time. */
+export const SwitchOff = z
+  .strictObject({ event: z.enum(['sunrise', 'time']), offsetMin: OffsetMin.optional(), time: LocalTime.optional() })
+  .superRefine(needsTimeForFixedEvent);
+export type SwitchOn = z.infer<typeof SwitchOn>;
+export type SwitchOff = z.infer<typeof SwitchOff>;
+
+/** From this local time on, the lamps burn at `level` (until the next step or switch-off). */
+export const DimStep = z.strictObject({ from: LocalTime, level: Percent });
+export type DimStep = z.infer<typeof DimStep>;
+
+const MinOnMin = z.number().int('must be whole minutes').min(0, 'must be ≥ 0').max(720, 'must be ≤ 720 minutes');
+
+function stepsDistinct(steps: readonly { from: string }[] | undefined, ctx: z.RefinementCtx, path: (string | number)[]): void {
+  const seen = new Set<string>();
+  steps?.forEach((s, i) => {
+    if (seen.has(s.from)) ctx.addIssue({ code: 'custom', path: [...path, i, 'from'], message: `${s.from} appears twice` });
+    seen.add(s.from);
+  });
+}
+
+/** What a weekday set or a calendar exception changes for its evenings; unset fields keep the schedule's. */
+const NightVariant = {
+  on: SwitchOn.optional(),
+  off: SwitchOff.optional(),
+  steps: z.array(DimStep).max(48).optional(),
+  minOnMin: MinOnMin.optional(),
+  /** the lamps stay off that night */
+  unlit: z.boolean().optional(),
+};
+
+/** ISO weekday of the evening: 1 Monday … 7 Sunday. */
+export const Weekday = z.number().int().min(1, 'must be 1 (Monday) … 7 (Sunday)').max(7, 'must be 1 (Monday) … 7 (Sunday)');
+
+export const WeekdaySet = z.strictObject({ days: z.array(Weekday).min(1, 'give at least one day').max(7), ...NightVariant });
+export const ScheduleException = z.strictObject({ date: LocalDate, name: z.string().trim().max(120).optional(), ...NightVariant });
+export type ScheduleException = z.infer<typeof ScheduleException>;
+
+/** `PUT /api/v1/lighting/groups/:groupId/schedule` */
+export const LightingSchedule = z
+  .strictObject({
+    on: SwitchOn,
+    off: SwitchOff,
+    steps: z.array(DimStep).max(48).default([]),
+    minOnMin: MinOnMin.optional(),
+    weekdays: z.array(WeekdaySet).max(7).optional(),
+    exceptions: z.array(ScheduleException).max(400).optional(),
+  })
+  .superRefine((s, ctx) => {
+    stepsDistinct(s.steps, ctx, ['steps']);
+    const days = new Map<number, number>();
+    s.weekdays?.forEach((w, i) => {
+      stepsDistinct(w.steps, ctx, ['weekdays', i, 'steps']);
+      w.days.forEach((d, j) => {
+        if (days.has(d)) ctx.addIssue({ code: 'custom', path: ['weekdays', i, 'days', j], message: `day ${d} is already in weekday set ${days.get(d)}` });
+        days.set(d, i);
+      });
+    });
+    const dates = new Set<string>();
+    s.exceptions?.forEach((e, i) => {
+      stepsDistinct(e.steps, ctx, ['exceptions', i, 'steps']);
+      if (dates.has(e.date)) ctx.addIssue({ code: 'custom', path: ['exceptions', i, 'date'], message: `${e.date} has another exception` });
+      dates.add(e.date);
+    });
+  });
+export type LightingScheduleInput = z.input<typeof LightingSchedule>;
+export type LightingSchedule = z.output<typeof LightingSchedule>;
+
+/** One local evening of a plan: instants in ISO 8601 UTC; `on`/`off` null when the lamps stay off. */
+export const PlanEntry = z.object({
+  date: z.string().describe('the local date of the evening, YYYY-MM-DD'),
+  on: IsoUtc.nullable(),
+  off: IsoUtc.nullable(),
+  steps: z.array(z.object({ at: IsoUtc, level: z.number() })),
+  source: z.enum(['schedule', 'weekday', 'exception']).describe('what decided the night'),
+  exception: z.string().optional().describe('the exception\'s name, when one decided it'),
+  sunset: IsoUtc.nullable(),
+  sunrise: IsoUtc.nullable().describe('of the next morning'),
+});
+export type PlanEntry = z.infer<typeof PlanEntry>;
