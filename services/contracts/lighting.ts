@@ -176,3 +176,79 @@ export const PlanEntry = z.object({
   sunrise: IsoUtc.nullable().describe('of the next morning'),
 });
 export type PlanEntry = z.infer<typeof PlanEntry>;
+
+/** `PUT /api/v1/lighting/groups/:groupId` — a group's cabinets; a cabinet belongs to one group at most. */
+export const LightingGroupPut = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(120),
+  controllerIds: z.array(DeviceId).max(10_000).refine((ids) => new Set(ids).size === ids.length, 'must not name a cabinet twice'),
+});
+export type LightingGroupPut = z.infer<typeof LightingGroupPut>;
+export const GroupId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
+export const LightingGroup = z.object({
+  groupId: z.string(),
+  name: z.string(),
+  controllerIds: z.array(z.string()),
+  hasSchedule: z.boolean(),
+  updatedAt: IsoUtc,
+});
+export type LightingGroup = z.infer<typeof LightingGroup>;
+
+export const OverridePriority = z.enum(['emergency', 'operator']);
+export type OverridePriority = z.infer<typeof OverridePriority>;
+
+/** `POST /api/v1/lighting/overrides` — a level for a group or one cabinet until `expiresAt`. */
+export const OverrideCreate = z
+  .strictObject({
+    groupId: GroupId.optional(),
+    controllerId: DeviceId.optional(),
+    level: Percent,
+    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2026-11-26T23:00:00Z' }),
+    priority: OverridePriority.default('operator'),
+    note: z.string().trim().max(500).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if ((o.groupId === undefined) === (o.controllerId === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [o.groupId === undefined ? 'groupId' : 'controllerId'], message: 'give either groupId or controllerId, not both or neither' });
+    }
+  });
+export type OverrideCreate = z.infer<typeof OverrideCreate>;
+export const LightingOverride = z.object({
+  id: z.string(),
+  groupId: z.string().nullable(),
+  controllerId: z.string().nullable(),
+  level: z.number(),
+  priority: OverridePriority,
+  note: z.string().nullable(),
+  createdAt: IsoUtc,
+  createdBy: z.string(),
+  expiresAt: IsoUtc,
+  endedAt: IsoUtc.nullable().describe('set when it was deleted (or expired); null while active'),
+  endedBy: z.string().nullable(),
+  active: z.boolean(),
+});
+export type LightingOverride = z.infer<typeof LightingOverride>;
+
+/**
+ * A command's life: `pending` (made, waiting to be sent or for its cabinet to come back),
+ * `sent` (published, waiting for `cmd/ack`), `acknowledged` (applied), `rejected` (the cabinet
+ * said no), `expired` (its expiry passed, or a newer command took its place, before it was
+ * applied), `failed` (no acknowledgement after every retry).
+ */
+export const CommandState = z.enum(['pending', 'sent', 'acknowledged', 'rejected', 'expired', 'failed']);
+export type CommandState = z.infer<typeof CommandState>;
+export const LightingCommandRecord = z.object({
+  cmdId: z.string(),
+  controllerId: z.string(),
+  action: z.enum(['set-level', 'on', 'off', 'resume-schedule']),
+  level: z.number().nullable(),
+  source: z.string().describe('`schedule`, or `override:{id}`'),
+  state: CommandState,
+  createdAt: IsoUtc,
+  expiresAt: IsoUtc,
+  attempts: z.number(),
+  lastSentAt: IsoUtc.nullable(),
+  nextAttemptAt: IsoUtc.nullable(),
+  finishedAt: IsoUtc.nullable(),
+  detail: z.string().nullable(),
+});
+export type LightingCommandRecord = z.infer<typeof LightingCommandRecord>;
