@@ -1,0 +1,114 @@
+import { topics, type Device, type DeviceMessage } from '../../contracts/index.ts';
+import type { DomainContext } from '../../platform/domain-module.ts';
+import type { CommandAcks } from '../command-acks.ts';
+import { CommandTable } from '../commands/command-table.ts';
+import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
+import { zoneOf } from '../schedule/local-time.ts';
+import { Groups } from './groups.ts';
+import { Overrides } from './overrides.ts';
+import { dispatchRoutes } from './routes.ts';
+
+export interface DispatchOptions {
+  /** how often the scheduler compares desired and commanded state */
+  tickMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+/** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
+export const DISPATCH_TICK_MS = 2_000;
+
+/**
+ * Groups, schedules, overrides and command delivery: the dispatch half of the lighting module,
+ * on the registry's tables (migration `lighting:2`).
+ */
+export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: DispatchOptions = {}) {
+  const zone = zoneOf(ctx.city.tz);
+  const place = { lat: ctx.city.lat, lon: ctx.city.lon };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const groups = new Groups(ctx.db);
+  const overrides = new Overrides(ctx.db);
+  const commands = new CommandTable(ctx.db);
+  const lastHeard = new Map<string, number>();
+  let membership = groups.membership();
+  const log = ctx.logger;
+
+  const dispatcher = new Dispatcher({
+    commands, place, zone, retry,
+    cabinets: () =>
+      ctx.devices.list({ kind: 'lighting-controller' })
+        .filter((d) => d.enabled && d.protocol === 'mqtt')
+        .map((d) => ({ id: d.id, groupId: membership.get(d.id) ?? d.groupId })),
+    schedules: () => groups.schedules(),
+    overrides: (now) => overrides.active(now),
+    lastHeard: (id) => lastHeard.get(id),
+    deliver: (cmd, payload) => ctx.publish(topics.lightingCommand(cmd.controller_id), JSON.stringify(payload)),
+    onError: (err, cmd) => log.warn({ err: err.message, cmdId: cmd.id, controllerId: cmd.controller_id }, 'command not handed to the broker; retried'),
+  });
+
+  // One pass at a time; a kick during a pass asks for another right after it.
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+  const tick = (): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          const r = await dispatcher.tick(ctx.now());
+          if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
+        } catch (err) {
+          log.error({ err }, 'lighting dispatch pass failed');
+        }
+      } while (again && !closed);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  let timer: NodeJS.Timeout | undefined;
+
+  const keepAck = ctx.db.transaction((deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) => {
+    acks.keep(deviceId, ack, receivedMs);
+    return commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
+  });
+
+  return {
+    groups, overrides, commands, dispatcher, tick,
+    /** controllerId → groupId as the dispatch groups say (else the device's own `groupId`) */
+    groupOf: (device: Device): string | null => membership.get(device.id) ?? device.groupId,
+    routes: dispatchRoutes({
+      auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, groups, overrides, commands, now: ctx.now, place, zone,
+      changed: () => {
+        membership = groups.membership();
+        void tick();
+      },
+    }),
+    /** Any message from a cabinet says it is reachable; one back from silence gets its waiting commands at once. */
+    heard(message: DeviceMessage, device: Device, receivedMs: number): void {
+      if (device.kind !== 'lighting-controller') return;
+      const before = lastHeard.get(device.id);
+      lastHeard.set(device.id, receivedMs);
+      if (before === undefined || receivedMs - before > retry.ackTimeoutMs) void tick();
+      void message;
+    },
+    /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
+    keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {
+      return keepAck(deviceId, ack, receivedMs);
+    },
+    start(): void {
+      timer = setInterval(() => void tick(), options.tickMs ?? DISPATCH_TICK_MS);
+      timer.unref();
+      void tick();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
