@@ -262,3 +262,35 @@ export const LightingCommandRecord = z.object({
   detail: z.string().nullable(),
 });
 export type LightingCommandRecord = z.infer<typeof LightingCommandRecord>;
+
+/** A fault of a cabinet (or of one of its lamps): raised, acknowledged by an operator, cleared when resolved. */
+export const FaultCode = z.enum([...LampFault.options, 'door-open']);
+export type FaultCode = z.infer<typeof FaultCode>;
+export const LightingFault = z.object({
+  id: z.number(),
+  controllerId: z.string(),
+  code: FaultCode,
+  lampId: z.string().nullable().describe('the lamp, for a fault a cabinet reports per lamp'),
+  detail: z.string().nullable(),
+  raisedAt: IsoUtc,
+  ackedAt: IsoUtc.nullable(),
+  ackedBy: z.string().nullable(),
+  clearedAt: IsoUtc.nullable().describe('null while the fault lasts'),
+});
+export type LightingFault = z.infer<typeof LightingFault>;
+
+/** `PUT /api/v1/lighting/fault-settings` — thresholds of the faults the hub works out itself. */
+export const FaultSettings = z.strictObject({
+  /** power may differ this much (percent) from rated power × level before `power-mismatch` */
+  powerTolerancePct: finite().min(1, 'must be ≥ 1').max(100, 'must be ≤ 100'),
+  voltageMinV: finite().min(0, 'must be ≥ 0').max(1000, 'must be ≤ 1000'),
+  voltageMaxV: finite().min(0, 'must be ≥ 0').max(1000, 'must be ≤ 1000'),
+  /** silence longer than this is `no-communication` */
+  noCommunicationMin: z.number().int().min(1, 'must be ≥ 1').max(1440, 'must be ≤ 1440'),
+}).refine((s) => s.voltageMinV < s.voltageMaxV, { path: ['voltageMaxV'], message: 'must be above voltageMinV' });
+export type FaultSettings = z.infer<typeof FaultSettings>;
+export const DEFAULT_FAULT_SETTINGS: FaultSettings = { powerTolerancePct: 20, voltageMinV: 207, voltageMaxV: 253, noCommunicationMin: 20 };
+
+/** `PUT /api/v1/lighting/controllers/:controllerId/rating` — a cabinet's power at full level, for `power-mismatch`. */
+export const CabinetRating = z.strictObject({ ratedW: finite().min(1, 'must be ≥ 1 W').max(1_000_000, 'must be ≤ 1,000,000 W') });
+export type CabinetRating = z.infer<typeof CabinetRating>;

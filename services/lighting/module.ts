@@ -77,6 +77,7 @@ export function createLightingModule(ctx: DomainContext, options: LightingOption
     },
     onDeviceRemoved(device) {
       controllers.delete(device.id);
+      dispatch.forget(device.id);
     },
     health: () => ({ lighting: { status: 'ok', detail: `${controllers.size} cabinets live` } }),
     async start() {

@@ -48,6 +48,8 @@ export interface DispatcherDeps {
  */
 export class Dispatcher {
   private readonly retry: RetryPolicy;
+  /** each cabinet's desired level at the last pass (absent: nothing governs it) */
+  readonly desired = new Map<string, number>();
   constructor(private readonly deps: DispatcherDeps) {
     this.retry = deps.retry ?? DEFAULT_RETRY;
   }
@@ -74,8 +76,10 @@ export class Dispatcher {
     for (const [groupId, schedule] of schedules) byGroup.set(groupId, scheduleDesire(schedule, nowMs, place, zone));
     const latest = commands.latestAll();
     let created = 0;
+    this.desired.clear();
     for (const cab of this.deps.cabinets()) {
       const desired = desiredFor(cab.id, cab.groupId, overrides, cab.groupId ? byGroup.get(cab.groupId) : undefined, nowMs);
+      if (desired) this.desired.set(cab.id, desired.level);
       const last = latest.get(cab.id);
       const next = this.nextCommand(desired, last, nowMs);
       if (!next) continue;

@@ -3,6 +3,9 @@ import type { DomainContext } from '../../platform/domain-module.ts';
 import type { CommandAcks } from '../command-acks.ts';
 import { CommandTable } from '../commands/command-table.ts';
 import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
+import { FaultTable } from '../faults/fault-table.ts';
+import { FaultMonitor } from '../faults/monitor.ts';
+import { faultRoutes } from '../faults/routes.ts';
 import { zoneOf } from '../schedule/local-time.ts';
 import { Groups } from './groups.ts';
 import { Overrides } from './overrides.ts';
@@ -29,6 +32,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const overrides = new Overrides(ctx.db);
   const commands = new CommandTable(ctx.db);
   const lastHeard = new Map<string, number>();
+  const faults = new FaultTable(ctx.db);
+  const monitor = new FaultMonitor(faults, place);
   let membership = groups.membership();
   const log = ctx.logger;
 
@@ -61,6 +66,9 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         try {
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
+          const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
+          const f = monitor.sweep(cabinets, (id) => dispatcher.desired.get(id), ctx.now());
+          if (f.raised || f.cleared) log.info(f, 'lighting faults changed');
         } catch (err) {
           log.error({ err }, 'lighting dispatch pass failed');
         }
@@ -78,27 +86,41 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   });
 
   return {
-    groups, overrides, commands, dispatcher, tick,
+    groups, overrides, commands, dispatcher, faults, tick,
     /** controllerId → groupId as the dispatch groups say (else the device's own `groupId`) */
     groupOf: (device: Device): string | null => membership.get(device.id) ?? device.groupId,
-    routes: dispatchRoutes({
-      auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, groups, overrides, commands, now: ctx.now, place, zone,
-      changed: () => {
-        membership = groups.membership();
-        void tick();
-      },
-    }),
+    routes: async (app: Parameters<ReturnType<typeof dispatchRoutes>>[0]) => {
+      await app.register(dispatchRoutes({
+        auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, groups, overrides, commands, now: ctx.now, place, zone,
+        changed: () => {
+          membership = groups.membership();
+          void tick();
+        },
+      }));
+      await app.register(faultRoutes({
+        auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
+        changed: () => {
+          monitor.reload();
+          void tick();
+        },
+      }));
+    },
     /** Any message from a cabinet says it is reachable; one back from silence gets its waiting commands at once. */
     heard(message: DeviceMessage, device: Device, receivedMs: number): void {
       if (device.kind !== 'lighting-controller') return;
+      if (message.channel === 'lighting-state') monitor.observe(device, message.payload, receivedMs);
       const before = lastHeard.get(device.id);
       lastHeard.set(device.id, receivedMs);
       if (before === undefined || receivedMs - before > retry.ackTimeoutMs) void tick();
-      void message;
     },
     /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
     keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {
       return keepAck(deviceId, ack, receivedMs);
+    },
+    /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
+    forget(controllerId: string): void {
+      lastHeard.delete(controllerId);
+      monitor.forget(controllerId, ctx.now());
     },
     start(): void {
       timer = setInterval(() => void tick(), options.tickMs ?? DISPATCH_TICK_MS);

@@ -55,4 +55,28 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
           CREATE INDEX lighting_commands_controller ON lighting_commands(controller_id, created_at);
           CREATE INDEX lighting_commands_open ON lighting_commands(state) WHERE state IN ('pending', 'sent');`,
   },
+  {
+    id: 'lighting:3',
+    sql: `CREATE TABLE lighting_faults (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            controller_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            lamp_id TEXT NOT NULL DEFAULT '',
+            detail TEXT,
+            raised_at INTEGER NOT NULL,
+            acked_at INTEGER,
+            acked_by TEXT,
+            cleared_at INTEGER
+          );
+          CREATE UNIQUE INDEX lighting_faults_active ON lighting_faults(controller_id, code, lamp_id) WHERE cleared_at IS NULL;
+          CREATE INDEX lighting_faults_raised ON lighting_faults(raised_at);
+          CREATE TABLE lighting_ratings (
+            controller_id TEXT PRIMARY KEY,
+            rated_w REAL NOT NULL
+          );
+          CREATE TABLE lighting_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+          );`,
+  },
 ];
