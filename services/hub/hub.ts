@@ -178,8 +178,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     }
 
     // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
-    const lookupTracker: TrackerLookup = (protocol, imei) => {
-      const device = devices.findByImei(protocol, imei);
+    const lookupTracker: TrackerLookup = (protocol, loginId) => {
+      const device = devices.findByLoginId(protocol, loginId);
       return device && device.enabled && device.kind === 'tracker' ? { deviceId: device.id } : null;
     };
     const gatewayOptions = { host: settings.HTTP_HOST, ingest: pipeline, lookupTracker, logger: logger.child({ part: 'gateway' }), registry: metrics.registry, now };
