@@ -24,9 +24,18 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export class CommandTable {
   private readonly latestStmt;
   private readonly openStmt;
+  private readonly byIdStmt;
+  /** controllerId → its newest command's id: the scheduler asks every pass, the table only grows */
+  private readonly latestIds = new Map<string, string>();
   constructor(private readonly db: Db) {
     this.latestStmt = db.prepare('SELECT * FROM lighting_commands WHERE controller_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
     this.openStmt = db.prepare(`SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') ORDER BY created_at, rowid`);
+    this.byIdStmt = db.prepare('SELECT * FROM lighting_commands WHERE id = ?');
+    const rows = db.prepare(
+      `SELECT c.id, c.controller_id FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
+         ON m.controller_id = c.controller_id AND m.at = c.created_at ORDER BY c.rowid`,
+    ).all() as { id: string; controller_id: string }[];
+    for (const r of rows) this.latestIds.set(r.controller_id, r.id);
   }
 
   /** A new command; older open commands of the cabinet are superseded (state `expired`). */
@@ -38,24 +47,22 @@ export class CommandTable {
       this.db.prepare(`INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`)
         .run(id, c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
     })();
+    this.latestIds.set(c.controllerId, id);
     return this.get(id)!;
   }
 
   get(id: string): CommandRow | undefined {
-    return this.db.prepare('SELECT * FROM lighting_commands WHERE id = ?').get(id) as CommandRow | undefined;
+    return this.byIdStmt.get(id) as CommandRow | undefined;
   }
 
   latest(controllerId: string): CommandRow | undefined {
     return this.latestStmt.get(controllerId) as CommandRow | undefined;
   }
 
-  /** The newest command of every cabinet. */
-  latestAll(): Map<string, CommandRow> {
-    const rows = this.db.prepare(
-      `SELECT c.* FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
-         ON m.controller_id = c.controller_id AND m.at = c.created_at ORDER BY c.rowid`,
-    ).all() as CommandRow[];
-    return new Map(rows.map((r) => [r.controller_id, r]));
+  /** The newest command of a cabinet, by its id kept in memory (a primary-key read). */
+  newest(controllerId: string): CommandRow | undefined {
+    const id = this.latestIds.get(controllerId);
+    return id === undefined ? undefined : this.get(id);
   }
 
   open(): CommandRow[] {

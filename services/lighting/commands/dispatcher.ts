@@ -74,13 +74,12 @@ export class Dispatcher {
     const overrides = this.deps.overrides(nowMs);
     const byGroup = new Map<string, Desired>();
     for (const [groupId, schedule] of schedules) byGroup.set(groupId, scheduleDesire(schedule, nowMs, place, zone));
-    const latest = commands.latestAll();
     let created = 0;
     this.desired.clear();
     for (const cab of this.deps.cabinets()) {
       const desired = desiredFor(cab.id, cab.groupId, overrides, cab.groupId ? byGroup.get(cab.groupId) : undefined, nowMs);
       if (desired) this.desired.set(cab.id, desired.level);
-      const last = latest.get(cab.id);
+      const last = commands.newest(cab.id);
       const next = this.nextCommand(desired, last, nowMs);
       if (!next) continue;
       commands.create({ controllerId: cab.id, ...next }, nowMs);
