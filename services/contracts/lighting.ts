@@ -294,3 +294,30 @@ export const DEFAULT_FAULT_SETTINGS: FaultSettings = { powerTolerancePct: 20, vo
 /** `PUT /api/v1/lighting/controllers/:controllerId/rating` — a cabinet's power at full level, for `power-mismatch`. */
 export const CabinetRating = z.strictObject({ ratedW: finite().min(1, 'must be ≥ 1 W').max(1_000_000, 'must be ≤ 1,000,000 W') });
 export type CabinetRating = z.infer<typeof CabinetRating>;
+
+/** An OPC UA node id in its string form: `ns=2;s=Cabinet1.Level`, `i=2258`, `ns=3;g=…`, `ns=1;b=…`. */
+export const OpcuaNodeId = z.string().max(500).regex(/^(ns=\d{1,5};)?(i=\d+|s=.+|g=[0-9a-fA-F-]{36}|b=[A-Za-z0-9+/=]+)$/, 'must be an OPC UA node id such as ns=2;s=Cabinet1.Level');
+/** A node, and the factor that turns its value into the hub's unit (level 0–100, W, V, A, kWh). */
+export const OpcuaNodeRef = z.union([
+  OpcuaNodeId,
+  z.strictObject({ nodeId: OpcuaNodeId, scale: finite().refine((x) => x !== 0, 'must not be 0') }),
+], { error: 'must be a node id string or {nodeId, scale}' });
+export type OpcuaNodeRef = z.infer<typeof OpcuaNodeRef>;
+
+/** `PUT /api/v1/lighting/models/:modelId` — how one model of OPC UA cabinet controller is read and driven. */
+export const OpcuaModel = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(120),
+  read: z.strictObject({
+    level: OpcuaNodeRef,
+    on: OpcuaNodeRef,
+    powerW: OpcuaNodeRef.optional(),
+    voltageV: OpcuaNodeRef.optional(),
+    currentA: OpcuaNodeRef.optional(),
+    energyKWh: OpcuaNodeRef.optional(),
+    doorOpen: OpcuaNodeRef.optional(),
+  }),
+  write: z.strictObject({ level: OpcuaNodeRef, on: OpcuaNodeRef.optional() }),
+});
+export type OpcuaModel = z.infer<typeof OpcuaModel>;
+export const OpcuaModelRecord = OpcuaModel.extend({ modelId: z.string(), updatedAt: IsoUtc });
+export type OpcuaModelRecord = z.infer<typeof OpcuaModelRecord>;

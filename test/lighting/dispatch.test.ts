@@ -61,6 +61,23 @@ describe('lighting dispatch against a real hub and real MQTT cabinets', () => {
     expect((await t.api('/api/v1/lighting/groups/centre', { method: 'PUT', token: null, json: { name: 'Centre', controllerIds: [] } })).status).toBe(401);
   });
 
+  it('keeps OPC UA controller models with node ids and scales, refusing bad node ids by field', async () => {
+    const model = {
+      name: 'Vendor X cabinet',
+      read: { level: { nodeId: 'ns=2;s=Cab.DimLevel', scale: 0.1 }, on: 'ns=2;s=Cab.Relay', powerW: { nodeId: 'ns=2;s=Cab.PowerKW', scale: 1000 }, voltageV: 'ns=2;i=1005' },
+      write: { level: { nodeId: 'ns=2;s=Cab.DimSetpoint', scale: 0.1 } },
+    };
+    const put = await t.api('/api/v1/lighting/models/vendor-x', { method: 'PUT', json: model });
+    expect(put.status).toBe(200);
+    expect(await put.json()).toMatchObject({ modelId: 'vendor-x', ...model });
+    expect(await (await t.api('/api/v1/lighting/models/vendor-x')).json()).toMatchObject(model);
+    const bad = await t.api('/api/v1/lighting/models/vendor-y', { method: 'PUT', json: { ...model, read: { ...model.read, on: 'Cab.Relay' }, write: { level: { nodeId: 'ns=2;s=X', scale: 0 } } } });
+    expect(bad.status).toBe(400);
+    const fields = ((await bad.json()) as { issues: { field: string }[] }).issues.map((i) => i.field);
+    expect(fields).toEqual(['read.on', 'write.level.scale']);
+    expect((await t.api('/api/v1/lighting/models/vendor-y')).status).toBe(404);
+  });
+
   it('keeps a schedule per group and shows its plan, one entry per local evening', async () => {
     expect((await t.api('/api/v1/lighting/groups/centre/schedule', { method: 'PUT', json: ALL_DAY })).status).toBe(404);
     expect((await t.api('/api/v1/lighting/groups/centre', { method: 'PUT', json: { name: 'Centre', controllerIds: ['cab-1', 'cab-2', 'cab-3'] } })).status).toBe(200);

@@ -6,6 +6,7 @@ import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatc
 import { FaultTable } from '../faults/fault-table.ts';
 import { FaultMonitor } from '../faults/monitor.ts';
 import { faultRoutes } from '../faults/routes.ts';
+import { modelRoutes, OpcuaModels } from '../opcua/models.ts';
 import { zoneOf } from '../schedule/local-time.ts';
 import { Groups } from './groups.ts';
 import { Overrides } from './overrides.ts';
@@ -34,6 +35,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const lastHeard = new Map<string, number>();
   const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
+  const models = new OpcuaModels(ctx.db);
   let membership = groups.membership();
   const log = ctx.logger;
 
@@ -97,6 +99,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
           void tick();
         },
       }));
+      await app.register(modelRoutes({ auth: ctx.auth, audit: ctx.audit, models, now: ctx.now }));
       await app.register(faultRoutes({
         auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
         changed: () => {

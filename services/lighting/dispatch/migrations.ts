@@ -79,4 +79,12 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             value TEXT NOT NULL
           );`,
   },
+  {
+    id: 'lighting:4',
+    sql: `CREATE TABLE lighting_models (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+          );`,
+  },
 ];
