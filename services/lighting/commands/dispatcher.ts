@@ -110,7 +110,7 @@ export class Dispatcher {
     if (cmd.state === 'sent') {
       if (cmd.next_attempt_at !== null && nowMs < cmd.next_attempt_at) return null;
       // No ack in time. Silent since the send: presumed offline, wait for it to come back.
-      if (heard === undefined || heard < (cmd.last_sent_at ?? 0)) {
+      if (heard === undefined || heard <= (cmd.last_sent_at ?? 0)) {
         commands.markWaiting(cmd.id, 'no answer from the cabinet since it was sent; sent again when it is heard from');
         return null;
       }
