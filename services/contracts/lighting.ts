@@ -321,3 +321,15 @@ export const OpcuaModel = z.strictObject({
 export type OpcuaModel = z.infer<typeof OpcuaModel>;
 export const OpcuaModelRecord = OpcuaModel.extend({ modelId: z.string(), updatedAt: IsoUtc });
 export type OpcuaModelRecord = z.infer<typeof OpcuaModelRecord>;
+
+/**
+ * `PUT /api/v1/lighting/controllers/:controllerId/opcua` — where an OPC UA cabinet is and which
+ * model reads it. Interim: PRODUCT.md puts `endpointUrl` and `model` on the device itself, and
+ * this binding goes once the device registry holds them.
+ */
+export const OpcuaBinding = z.strictObject({
+  endpointUrl: z.string().max(500).regex(/^opc\.tcp:\/\/[^\s/]+(:\d+)?(\/.*)?$/, 'must be an opc.tcp:// URL'),
+  model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a model id'),
+});
+export type OpcuaBinding = z.infer<typeof OpcuaBinding>;
+export const OpcuaCabinetStatus = OpcuaBinding.extend({ controllerId: z.string(), link: z.enum(['connecting', 'connected', 'unreachable']), detail: z.string().nullable() });

@@ -4,7 +4,9 @@ import { LightingStatePayload, OpcuaModel, type LightingState } from '../../serv
 import { OpcuaCabinet, toNodeValue, type CabinetLink } from '../../services/lighting/opcua/cabinet-client.ts';
 import { simModel, startCabinetServer, type CabinetServer } from '../../simulators/lighting/opcua-cabinets.ts';
 import { freePort } from '../support/free-port.ts';
-import { eventually } from '../support/hub.ts';
+import { eventually, startTestHub } from '../support/hub.ts';
+import { lightingDomainWith } from '../../services/lighting/module.ts';
+import type { ControllerState, LightingCommandRecord, LightingOverride } from '../../services/contracts/index.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 describe('values in the node\'s declared data type', () => {
@@ -72,4 +74,25 @@ describe('an OPC UA cabinet through its model', () => {
     expect(links).toContain('unreachable');
     expect(await cabinet.setLevel(10)).toBeCloseTo(10, 9);
   });
+
+  it('the hub drives it: states through ingest into the live view, an override written and confirmed by reading back', async () => {
+    const t = await startTestHub({}, { domains: [lightingDomainWith({ tickMs: 200, opcuaBackoff: { initialMs: 200, maxMs: 1_000 } })] });
+    try {
+      await t.register({ id: 'opc-1', kind: 'lighting-controller', protocol: 'opcua', name: 'OPC UA cabinet' });
+      expect((await t.api('/api/v1/lighting/models/sim-cabinet', { method: 'PUT', json: simModel('opc-1') })).status).toBe(200);
+      const bad = await t.api('/api/v1/lighting/controllers/opc-1/opcua', { method: 'PUT', json: { endpointUrl: 'http://x', model: 'nope' } });
+      expect(((await bad.json()) as { issues: { field: string }[] }).issues.map((i) => i.field)).toEqual(['endpointUrl']);
+      expect((await t.api('/api/v1/lighting/controllers/opc-1/opcua', { method: 'PUT', json: { endpointUrl: server.endpointUrl, model: 'sim-cabinet' } })).status).toBe(200);
+      await eventually(async () => ((await (await t.api('/api/v1/lighting/opcua')).json()) as { link: string }[])[0]?.link === 'connected', 60_000, 'the hub connected');
+      await eventually(async () => ((await (await t.api('/api/v1/lighting/controllers')).json()) as ControllerState[]).find((c) => c.controllerId === 'opc-1'), 10_000, 'opc-1 live');
+
+      const o = (await (await t.api('/api/v1/lighting/overrides', { method: 'POST', json: { controllerId: 'opc-1', level: 42, expiresAt: new Date(Date.now() + 600_000).toISOString() } })).json()) as LightingOverride;
+      const cmd = await eventually(async () => ((await (await t.api('/api/v1/lighting/commands?controllerId=opc-1')).json()) as LightingCommandRecord[]).find((c) => c.source === `override:${o.id}` && c.state === 'acknowledged'), 20_000, 'the override acknowledged');
+      expect(cmd.detail).toBe('read back 42');
+      expect(server.cabinets.get('opc-1')!.setpoint).toBe(420);
+      await eventually(async () => ((await (await t.api('/api/v1/lighting/controllers')).json()) as ControllerState[]).find((c) => c.controllerId === 'opc-1' && c.level === 42 && c.on), 10_000, 'the reported level follows');
+    } finally {
+      await t.stop();
+    }
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatc
 import { FaultTable } from '../faults/fault-table.ts';
 import { FaultMonitor } from '../faults/monitor.ts';
 import { faultRoutes } from '../faults/routes.ts';
+import { OpcuaFleet, opcuaRoutes } from '../opcua/fleet.ts';
 import { modelRoutes, OpcuaModels } from '../opcua/models.ts';
 import { zoneOf } from '../schedule/local-time.ts';
 import { Groups } from './groups.ts';
@@ -16,6 +17,8 @@ export interface DispatchOptions {
   /** how often the scheduler compares desired and commanded state */
   tickMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** OPC UA reconnect backoff (default 1 s doubling to 30 s) */
+  opcuaBackoff?: { initialMs: number; maxMs: number };
 }
 
 /** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
@@ -36,6 +39,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
   const models = new OpcuaModels(ctx.db);
+  const fleet = new OpcuaFleet(ctx, models, options.opcuaBackoff);
   let membership = groups.membership();
   const log = ctx.logger;
 
@@ -43,12 +47,30 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     commands, place, zone, retry,
     cabinets: () =>
       ctx.devices.list({ kind: 'lighting-controller' })
-        .filter((d) => d.enabled && d.protocol === 'mqtt')
+        .filter((d) => d.enabled && (d.protocol === 'mqtt' || fleet.cabinet(d.id) !== undefined))
         .map((d) => ({ id: d.id, groupId: membership.get(d.id) ?? d.groupId })),
     schedules: () => groups.schedules(),
     overrides: (now) => overrides.active(now),
     lastHeard: (id) => lastHeard.get(id),
-    deliver: (cmd, payload) => ctx.publish(topics.lightingCommand(cmd.controller_id), JSON.stringify(payload)),
+    deliver: async (cmd, payload) => {
+      const opcua = fleet.cabinet(cmd.controller_id);
+      if (!opcua) return ctx.publish(topics.lightingCommand(cmd.controller_id), JSON.stringify(payload));
+      // OPC UA: the write and the value read back are the acknowledgement.
+      if (cmd.action === 'resume-schedule') {
+        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', 'an OPC UA cabinet has no program of its own: it keeps its level', ctx.now());
+        return;
+      }
+      try {
+        const level = await opcua.setLevel(cmd.action === 'off' ? 0 : cmd.level ?? 0);
+        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', `read back ${level}`, ctx.now());
+      } catch (err) {
+        const message = (err as Error).message;
+        // A server's refusal is an answer; a lost connection is not (the command waits).
+        if (/Bad|reads back/.test(message) && !/BadConnection|BadSession|BadSecureChannel|BadCommunication|not connected/.test(message)) {
+          commands.acknowledge(cmd.controller_id, cmd.id, 'rejected', message, ctx.now());
+        } else throw err;
+      }
+    },
     onError: (err, cmd) => log.warn({ err: err.message, cmdId: cmd.id, controllerId: cmd.controller_id }, 'command not handed to the broker; retried'),
   });
 
@@ -66,6 +88,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       do {
         again = false;
         try {
+          fleet.reconcile();
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
           const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
@@ -100,6 +123,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         },
       }));
       await app.register(modelRoutes({ auth: ctx.auth, audit: ctx.audit, models, now: ctx.now }));
+      await app.register(opcuaRoutes({ ctx, fleet, models, changed: () => void tick() }));
       await app.register(faultRoutes({
         auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
         changed: () => {
@@ -134,6 +158,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       closed = true;
       if (timer) clearInterval(timer);
       await running;
+      await fleet.close();
     },
   };
 }

@@ -85,6 +85,11 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             id TEXT PRIMARY KEY,
             body TEXT NOT NULL,
             updated_at INTEGER NOT NULL
+          );
+          CREATE TABLE lighting_opcua_bindings (
+            controller_id TEXT PRIMARY KEY,
+            endpoint_url TEXT NOT NULL,
+            model_id TEXT NOT NULL
           );`,
   },
 ];
