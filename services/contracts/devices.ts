@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DeviceId, IsoUtc, Latitude, Longitude } from './common.ts';
+import { DeviceId, IsoUtc, Latitude, Longitude, finite } from './common.ts';
+import { EnergyResource, EnergyUnit, UNITS_BY_RESOURCE } from './energy.ts';
 
 export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
@@ -27,15 +28,28 @@ const DeviceFields = {
   lon: Longitude.optional(),
   /** Demo devices are labelled as such in every view. */
   demo: z.boolean().optional(),
+  /** energy meters: what they measure, in which unit, and register units to that unit */
+  resource: EnergyResource.optional(),
+  unit: EnergyUnit.optional(),
+  multiplier: finite().positive('must be > 0').max(1e6, 'must be ≤ 1000000').optional(),
 };
 
-function checkKindRules(d: { kind: DeviceKind; protocol: DeviceProtocol; imei?: string | undefined; vehicleId?: string | undefined }, ctx: z.RefinementCtx): void {
+const METER_FIELDS = ['resource', 'unit', 'multiplier'] as const;
+
+type KindFields = { kind: DeviceKind; protocol: DeviceProtocol; imei?: string | undefined; vehicleId?: string | undefined; resource?: EnergyResource | undefined; unit?: EnergyUnit | undefined; multiplier?: number | undefined };
+
+function checkKindRules(d: KindFields, ctx: z.RefinementCtx): void {
   if (!PROTOCOLS_BY_KIND[d.kind].includes(d.protocol)) {
     ctx.addIssue({ code: 'custom', path: ['protocol'], message: `a ${d.kind} speaks ${PROTOCOLS_BY_KIND[d.kind].join(', ')}` });
   }
   if (d.kind === 'tracker') {
     if (!d.imei) ctx.addIssue({ code: 'custom', path: ['imei'], message: 'a tracker needs its 15-digit IMEI' });
     if (!d.vehicleId) ctx.addIssue({ code: 'custom', path: ['vehicleId'], message: 'a tracker needs the vehicle it is fitted to' });
+  }
+  if (d.kind !== 'energy-meter') {
+    for (const f of METER_FIELDS) if (d[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'only an energy-meter has it' });
+  } else if (d.resource && d.unit && !UNITS_BY_RESOURCE[d.resource].includes(d.unit)) {
+    ctx.addIssue({ code: 'custom', path: ['unit'], message: `a ${d.resource} meter counts in ${UNITS_BY_RESOURCE[d.resource].join(', ')}` });
   }
 }
 
@@ -67,6 +81,10 @@ export const Device = z.object({
   lon: z.number().nullable(),
   demo: z.boolean(),
   enabled: z.boolean(),
+  /** energy meters only */
+  resource: EnergyResource.nullable().optional(),
+  unit: EnergyUnit.nullable().optional(),
+  multiplier: z.number().nullable().optional(),
   createdAt: IsoUtc,
   updatedAt: IsoUtc,
 });

@@ -4,6 +4,18 @@ import { DeviceId, IsoUtc, NonNegative, Timestamp } from './common.ts';
 export const EnergyUnit = z.enum(['kWh', 'm3', 'Gcal', 'GJ']);
 export type EnergyUnit = z.infer<typeof EnergyUnit>;
 
+/** What an energy meter measures. */
+export const EnergyResource = z.enum(['electricity', 'heat', 'gas', 'water']);
+export type EnergyResource = z.infer<typeof EnergyResource>;
+
+/** The units a meter of each resource may count in. */
+export const UNITS_BY_RESOURCE: Record<EnergyResource, readonly EnergyUnit[]> = {
+  electricity: ['kWh'],
+  heat: ['Gcal', 'GJ', 'kWh'],
+  gas: ['m3', 'kWh'],
+  water: ['m3'],
+};
+
 /** `v1/energy/{meterId}/reading` — `value` is the register's cumulative value. */
 export const EnergyReadingPayload = z.strictObject({
   ts: Timestamp,

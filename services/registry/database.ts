@@ -62,6 +62,10 @@ const MIGRATIONS: readonly string[] = [
      payload_preview TEXT NOT NULL,
      payload_bytes INTEGER NOT NULL
    );`,
+  // Energy meters: what they measure, their unit and multiplier.
+  `ALTER TABLE devices ADD COLUMN resource TEXT;
+   ALTER TABLE devices ADD COLUMN unit TEXT;
+   ALTER TABLE devices ADD COLUMN multiplier REAL;`,
 ];
 
 export function openRegistryDb(dataDir: string): Db {
