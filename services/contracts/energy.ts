@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DeviceId, IsoUtc, NonNegative, Timestamp } from './common.ts';
+import { DeviceId, IsoUtc, Latitude, Longitude, NonNegative, Timestamp, finite } from './common.ts';
 
 export const EnergyUnit = z.enum(['kWh', 'm3', 'Gcal', 'GJ']);
 export type EnergyUnit = z.infer<typeof EnergyUnit>;
@@ -39,3 +39,78 @@ export const MeterState = z.object({
   demo: z.boolean(),
 });
 export type MeterState = z.infer<typeof MeterState>;
+
+export const BuildingType = z.enum(['school', 'kindergarten', 'hospital', 'office', 'other']);
+export type BuildingType = z.infer<typeof BuildingType>;
+
+/** A building id: also a Socket.IO room (`building:{id}`) and a path segment. */
+export const BuildingId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$/, 'must be 1–120 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
+
+/** `PUT /api/v1/energy/buildings/:buildingId` */
+export const BuildingPut = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  type: BuildingType,
+  areaM2: finite().positive('must be > 0').max(1e7, 'must be ≤ 10000000').describe('heated area, m²'),
+  address: z.string().trim().max(300).optional(),
+  lat: Latitude.optional(),
+  lon: Longitude.optional(),
+});
+export type BuildingPut = z.infer<typeof BuildingPut>;
+
+export const Building = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  address: z.string().nullable(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  /** the energy meters registered with this buildingId */
+  meterIds: z.array(z.string()),
+  createdAt: IsoUtc,
+  updatedAt: IsoUtc,
+});
+export type Building = z.infer<typeof Building>;
+
+export const ConsumptionInterval = z.enum(['hour', 'day', 'month']);
+export type ConsumptionInterval = z.infer<typeof ConsumptionInterval>;
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD');
+
+/** `?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=hour|day|month` — local dates, `from` inclusive, `to` exclusive. */
+export const ConsumptionQuery = z.strictObject({
+  from: LocalDate,
+  to: LocalDate,
+  interval: ConsumptionInterval.default('day'),
+  /** buildings only: one resource */
+  resource: EnergyResource.optional(),
+});
+
+export const ConsumptionPoint = z.object({
+  start: IsoUtc,
+  end: IsoUtc,
+  /** null: no reading covers the interval */
+  value: z.number().nullable(),
+  unit: EnergyUnit,
+  /** part of it is interpolated over a gap, estimated across a meter replacement, or (buildings) missing from a meter */
+  estimated: z.boolean(),
+  resource: EnergyResource.nullable().optional(),
+});
+export type ConsumptionPoint = z.infer<typeof ConsumptionPoint>;
+
+/** An answer to a CSV import, row by row. */
+export const EnergyImportResult = z.object({
+  accepted: z.number(),
+  refused: z.number(),
+  rows: z.array(
+    z.object({
+      line: z.number().describe('1-based line of the CSV, the header being line 1'),
+      id: z.string().nullable(),
+      status: z.enum(['accepted', 'refused']),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type EnergyImportResult = z.infer<typeof EnergyImportResult>;

@@ -1,0 +1,62 @@
+import type { Migration } from '../platform/domain-module.ts';
+import type { Db } from '../registry/database.ts';
+
+/**
+ * The energy domain's tables in the registry database. Each is written so that applying it
+ * twice is harmless (`IF NOT EXISTS`): until the hub runs domain migrations itself,
+ * `applyEnergyMigrations` does.
+ *  - energy_buildings: the buildings meters belong to;
+ *  - energy_readings: every accepted register reading, per meter and ts (the last one wins), so a
+ *    late or out-of-order reading can recompute the hours it touches without asking the history store;
+ *  - energy_meters: the unit and multiplier the rollups of a meter were computed with;
+ *  - energy_hourly / energy_daily: consumption per local hour and per local day, kept as readings
+ *    arrive; day starts are local midnights (epoch ms).
+ */
+export const ENERGY_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'energy:1',
+    sql: `CREATE TABLE IF NOT EXISTS energy_buildings (
+       id TEXT PRIMARY KEY,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       area_m2 REAL NOT NULL,
+       address TEXT, lat REAL, lon REAL,
+       created_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS energy_readings (
+       meter_id TEXT NOT NULL,
+       ts INTEGER NOT NULL,
+       value REAL NOT NULL,
+       unit TEXT NOT NULL,
+       PRIMARY KEY (meter_id, ts)
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS energy_meters (
+       meter_id TEXT PRIMARY KEY,
+       unit TEXT NOT NULL,
+       multiplier REAL NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS energy_hourly (
+       meter_id TEXT NOT NULL,
+       hour INTEGER NOT NULL,
+       value REAL NOT NULL,
+       estimated INTEGER NOT NULL,
+       PRIMARY KEY (meter_id, hour)
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS energy_daily (
+       meter_id TEXT NOT NULL,
+       day INTEGER NOT NULL,
+       value REAL NOT NULL,
+       estimated INTEGER NOT NULL,
+       hours INTEGER NOT NULL,
+       PRIMARY KEY (meter_id, day)
+     ) WITHOUT ROWID;`,
+  },
+];
+
+/** Applies the energy migrations (idempotent); the stand-in for the hub's runner of domain migrations. */
+export function applyEnergyMigrations(db: Db): void {
+  db.transaction(() => {
+    for (const m of ENERGY_MIGRATIONS) db.exec(m.sql);
+  })();
+}
