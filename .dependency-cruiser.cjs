@@ -27,6 +27,20 @@ module.exports = {
       to: { path: '^services/(transit|lighting)/' },
     },
     {
+      name: 'infrastructure-not-domains',
+      comment: 'The hub infrastructure knows domains only through services/platform/domain-module.ts; services/hub/domains.ts is the one place that names them.',
+      severity: 'error',
+      from: { path: '^services/(http|realtime|ingest|store|spool|broker|registry|live|observability|config|platform)/' },
+      to: { path: '^services/(transit|lighting|energy)/' },
+    },
+    {
+      name: 'domains-not-simulators',
+      comment: 'The hub learns only from what devices report: nothing under services/ imports the simulators, except `npm start` (start-demo.ts), which runs both.',
+      severity: 'error',
+      from: { path: '^services/', pathNot: '^services/hub/start-demo\\.ts$' },
+      to: { path: '^simulators/' },
+    },
+    {
       name: 'dashboards-no-server-code',
       comment: 'Dashboards run in the browser: they may use the contracts, nothing else of the server.',
       severity: 'error',

@@ -2,7 +2,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decodeDeviceMessage, topics, type LightingCommand } from '../contracts/index.ts';
+import { decodeDeviceMessage } from '../contracts/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Accounts } from '../registry/accounts.ts';
@@ -27,8 +27,8 @@ export interface MqttBroker {
   /** Hands a WebSocket stream (MQTT over WebSocket at /mqtt) to the broker. */
   handle(stream: Duplex, req?: IncomingMessage): void;
   listen(port: number, host: string): Promise<number>;
-  /** Publishes a command to a lighting controller at QoS 1. */
-  sendLightingCommand(controllerId: string, command: LightingCommand): Promise<void>;
+  /** Publishes the hub's own message (a command to a device) at QoS 1. */
+  publish(topic: string, payload: string | Buffer): Promise<void>;
   /** Messages kept but not yet acknowledged: the hub is at its capacity when these pile up. */
   pendingAcks(): number;
   /** Drops every connection of a device (after it was disabled, deleted or its secret rotated). */
@@ -180,9 +180,9 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       });
     },
-    sendLightingCommand(controllerId, command) {
+    publish(topic, payload) {
       const packet = {
-        cmd: 'publish', topic: topics.lightingCommand(controllerId), payload: Buffer.from(JSON.stringify(command)),
+        cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
         qos: 1, retain: false, dup: false,
       } as PublishPacket;
       return new Promise((resolve, reject) => broker.publish(packet, (err?: Error | null) => (err ? reject(err) : resolve())));

@@ -3,6 +3,15 @@ import { z } from 'zod';
 const Port = z.coerce.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
 const optionalString = z.string().min(1).optional();
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every environment variable the hub reads, with its default. Nothing else reads process.env. */
 export const SettingsSchema = z.object({
   HTTP_PORT: Port.default(8080),
@@ -21,6 +30,11 @@ export const SettingsSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** comma-separated origins allowed by CORS; empty means same-origin only */
   CORS_ORIGINS: z.string().default(''),
+  /** the zone of every local day, month and schedule */
+  CITY_TZ: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Kyiv').default('Europe/Kyiv'),
+  /** the place of sunset and sunrise (Kropyvnytskyi by default) */
+  CITY_LAT: z.coerce.number().min(-90, 'must be −90…90 degrees').max(90, 'must be −90…90 degrees').default(48.5079),
+  CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -70,3 +70,14 @@ export const ControllerState = z.object({
   demo: z.boolean(),
 });
 export type ControllerState = z.infer<typeof ControllerState>;
+
+/** A cabinet's acknowledgement of a command, as the hub kept it (`GET /api/v1/lighting/command-acks`). */
+export const KeptCommandAck = z.object({
+  cmdId: z.string(),
+  controllerId: DeviceId,
+  ts: IsoUtc,
+  status: z.enum(['applied', 'rejected']),
+  reason: z.string().nullable(),
+  receivedAt: IsoUtc,
+});
+export type KeptCommandAck = z.infer<typeof KeptCommandAck>;

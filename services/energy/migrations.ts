@@ -1,10 +1,7 @@
 import type { Migration } from '../platform/domain-module.ts';
-import type { Db } from '../registry/database.ts';
 
 /**
- * The energy domain's tables in the registry database. Each is written so that applying it
- * twice is harmless (`IF NOT EXISTS`): until the hub runs domain migrations itself,
- * `applyEnergyMigrations` does.
+ * The energy domain's tables in the registry database (applied by the hub, once each, by id).
  *  - energy_buildings: the buildings meters belong to;
  *  - energy_readings: every accepted register reading, per meter and ts (the last one wins), so a
  *    late or out-of-order reading can recompute the hours it touches without asking the history store;
@@ -53,10 +50,3 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
      ) WITHOUT ROWID;`,
   },
 ];
-
-/** Applies the energy migrations (idempotent); the stand-in for the hub's runner of domain migrations. */
-export function applyEnergyMigrations(db: Db): void {
-  db.transaction(() => {
-    for (const m of ENERGY_MIGRATIONS) db.exec(m.sql);
-  })();
-}

@@ -1,17 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MeterState } from '../contracts/index.ts';
-import { requireRole } from '../http/auth.ts';
-import type { Accounts } from '../registry/accounts.ts';
+import type { AuthPolicy } from '../platform/domain-module.ts';
 import type { LiveMeters } from './live-meters.ts';
 
 export const energyRoutes =
-  (deps: { meters: LiveMeters; accounts: Accounts }): FastifyPluginAsyncZod =>
+  (deps: { meters: LiveMeters; auth: AuthPolicy }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/api/v1/energy/meters',
       {
-        preHandler: requireRole(deps.accounts, 'energy'),
+        preHandler: deps.auth.requireRole('energy'),
         schema: {
           tags: ['energy'],
           summary: 'Latest reading of every energy meter',

@@ -2,24 +2,17 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DashboardAsset } from '../../dashboards/build.ts';
 import type { Device, Health } from '../contracts/index.ts';
-import { energyRoutes } from '../energy/routes.ts';
-import type { LiveMeters } from '../energy/live-meters.ts';
 import type { DeadLetters } from '../ingest/dead-letters.ts';
-import { lightingRoutes } from '../lighting/routes.ts';
-import type { LiveControllers } from '../lighting/live-controllers.ts';
 import type { AuthThrottle } from '../broker/auth-throttle.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Accounts } from '../registry/accounts.ts';
 import type { AuditLog } from '../registry/audit-log.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
-import type { HistoryStore } from '../store/history-store.ts';
-import type { LiveVehicles } from '../transit/live-vehicles.ts';
-import { transitRoutes } from '../transit/routes.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -35,10 +28,8 @@ export interface AppDeps {
   accounts: Accounts;
   audit: AuditLog;
   deadLetters: DeadLetters;
-  store: HistoryStore;
-  vehicles: LiveVehicles;
-  controllers: LiveControllers;
-  meters: LiveMeters;
+  /** What the domain modules serve (their `routes`), registered after the hub's own. */
+  domainRoutes: readonly FastifyPluginAsync[];
   loginThrottle: AuthThrottle;
   health: () => Promise<Health>;
   /** A device was disabled, deleted or got a new secret: drop its connections. */
@@ -89,9 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes(deps));
   await app.register(accountRoutes(deps));
   await app.register(deviceRoutes(deps));
-  await app.register(transitRoutes({ vehicles: deps.vehicles, store: deps.store, accounts: deps.accounts, now: deps.now }));
-  await app.register(lightingRoutes({ controllers: deps.controllers, accounts: deps.accounts }));
-  await app.register(energyRoutes({ meters: deps.meters, accounts: deps.accounts }));
+  for (const routes of deps.domainRoutes) await app.register(routes);
 
   for (const [path, asset] of deps.dashboards) {
     // A page is a folder: /transit redirects to /transit/.

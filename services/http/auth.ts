@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../contracts/index.ts';
+import type { AuthPolicy } from '../platform/domain-module.ts';
 import type { Accounts, Principal } from '../registry/accounts.ts';
 
 declare module 'fastify' {
@@ -30,5 +31,13 @@ export function requireRole(accounts: Accounts, ...roles: Role[]) {
     if (!principal) throw new HttpError(401, token ? 'the bearer token is unknown or expired' : 'an Authorization: Bearer token is required');
     if (!hasRole(principal, roles)) throw new HttpError(403, `this needs one of the roles: ${['admin', ...roles].join(', ')}`);
     req.principal = principal;
+  };
+}
+
+/** The auth policy domain modules get: token checks and role preHandlers over the accounts. */
+export function authPolicy(accounts: Accounts): AuthPolicy {
+  return {
+    authenticate: (token) => accounts.authenticateToken(token),
+    requireRole: (...roles) => requireRole(accounts, ...roles),
   };
 }

@@ -11,25 +11,25 @@ import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
-import { LiveMeters } from '../energy/live-meters.ts';
 import { buildApp } from '../http/app.ts';
+import { authPolicy } from '../http/auth.ts';
 import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
-import { LiveControllers } from '../lighting/live-controllers.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
-import { openRegistryDb } from '../registry/database.ts';
+import { applyDomainMigrations, openRegistryDb } from '../registry/database.ts';
 import { DeviceRegistry } from '../registry/devices.ts';
 import { newSecret } from '../registry/secrets.ts';
 import { Spool } from '../spool/index.ts';
 import { createHistoryStore } from '../store/create-store.ts';
 import type { StoreStatus } from '../store/history-store.ts';
-import { LiveVehicles } from '../transit/live-vehicles.ts';
+import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
+import { DOMAINS } from './domains.ts';
 
 export const VERSION = '0.1.0';
 
@@ -40,6 +40,8 @@ export interface HubOptions {
   dashboards?: boolean;
   /** When intake slows down (default DEFAULT_LIMITS). */
   backpressure?: BackpressureLimits;
+  /** The domains to run (default DOMAINS: transit, lighting, energy). */
+  domains?: readonly Domain[];
 }
 
 export interface Hub {
@@ -112,10 +114,6 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const spool = await Spool.open({ dir: join(dataDir, 'spool'), logger: logger.child({ part: 'spool' }) });
     closers.push(() => spool.close());
 
-    const vehicles = new LiveVehicles(now);
-    const controllers = new LiveControllers(now);
-    const meters = new LiveMeters(now);
-
     const backpressure = new Backpressure(now, options.backpressure ?? DEFAULT_LIMITS, (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
@@ -131,21 +129,6 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         },
         done: () => backpressure.done(),
       },
-    });
-    pipeline.onAccepted((m, device, receivedMs) => {
-      switch (m.channel) {
-        case 'position':
-          vehicles.apply(device, m.payload, receivedMs);
-          break;
-        case 'lighting-state':
-          controllers.apply(device, m.payload, receivedMs);
-          break;
-        case 'energy-reading':
-          meters.apply(device, m.payload, receivedMs);
-          break;
-        case 'lighting-cmd-ack':
-          break;
-      }
     });
 
     const writer = new HistoryWriter(spool, store, {
@@ -168,6 +151,31 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
+
+    // The domains: each gets narrow ports and hands back what it contributes.
+    const auth = authPolicy(accounts);
+    const context: DomainContext = {
+      logger, metrics, now, auth, store, devices, audit, db, ingest: pipeline, dataDir,
+      publish: (topic, payload) => broker.publish(topic, payload),
+      city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
+    };
+    const modules: DomainModule[] = [];
+    for (const domain of options.domains ?? DOMAINS) {
+      applyDomainMigrations(db, domain.migrations ?? [], now);
+      const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }) });
+      modules.push(module);
+      closers.push(() => module.close?.());
+    }
+    const listeners = modules.flatMap((m) => (m.onAccepted ? [m.onAccepted.bind(m)] : []));
+    pipeline.onAccepted((message, device, receivedMs) => {
+      for (const listener of listeners) listener(message, device, receivedMs);
+    });
+    const keepers = modules.flatMap((m) => (m.keepEvent ? [m.keepEvent.bind(m)] : []));
+    pipeline.keepEventsWith((message, device, receivedMs) => keepers.some((keep) => keep(message, device, receivedMs)));
+    // Live state from the store's latest points, so a restart does not show an empty map.
+    for (const module of modules) {
+      await module.seed?.(store).catch((err: Error) => logger.warn({ err: err.message, domain: module.name }, 'could not seed live state from the store'));
+    }
 
     // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
     const lookupTracker: TrackerLookup = (protocol, imei) => {
@@ -210,6 +218,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
+      for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);
       const status = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
       return { status, version: VERSION, uptimeS: Math.round((now() - startedMs) / 1000), components };
@@ -218,15 +227,14 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const app = await buildApp({
       logger, metrics, now, version: VERSION,
       corsOrigins: settings.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
-      devices, accounts, audit, deadLetters, store, vehicles, controllers, meters,
+      devices, accounts, audit, deadLetters,
+      domainRoutes: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
       loginThrottle: new AuthThrottle(now),
       health,
       onDeviceCredentialsChanged: (id) => broker.disconnectDevice(id),
       onDeviceRemoved: (device) => {
         broker.disconnectDevice(device.id);
-        if (device.vehicleId) vehicles.delete(device.vehicleId);
-        controllers.delete(device.id);
-        meters.delete(device.id);
+        for (const module of modules) module.onDeviceRemoved?.(device);
       },
       dashboards: options.dashboards === false ? new Map() : await buildDashboards(),
     });
@@ -240,7 +248,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     });
     closers.push(() => new Promise<void>((r) => wss.close(() => r())));
 
-    const realtime = startRealtime(app.server, { accounts, metrics, vehicles, controllers, meters });
+    const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
     closers.push(() => realtime.close());
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
@@ -265,6 +273,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       clearInterval(loadTimer);
       lag.disable();
     });
+
+    for (const module of modules) await module.start?.();
 
     const httpPort = (app.server.address() as AddressInfo).port;
     const ports = { http: httpPort, mqtt: mqttPort, teltonika: teltonika.port, teltonikaUdp: teltonika.udpPort ?? teltonika.port, wialon: wialon.port, gt06: gt06.port };

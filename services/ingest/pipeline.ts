@@ -9,6 +9,12 @@ import type { Journal } from './journal.ts';
 /** Live state (and later command delivery): what sees a message once it is validated, before the fsync. */
 export type AcceptedListener = (message: DeviceMessage, device: Device, receivedMs: number) => void;
 
+/**
+ * Keeps a message that is not telemetry (no history point: a command acknowledgement) durably,
+ * synchronously, before the device is acknowledged. Returns false when it is not its kind.
+ */
+export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number) => boolean;
+
 export interface PipelineDeps {
   lookupDevice: (id: string) => Device | undefined;
   journal: Journal;
@@ -23,12 +29,18 @@ export interface PipelineDeps {
 /** The ingest pipeline: registry check → live state, and the spool (durable) before the acknowledgement. The history writer drains the spool. */
 export class IngestPipeline implements Ingest {
   private readonly listeners: AcceptedListener[] = [];
+  private eventKeeper: EventKeeper | undefined;
   /** prom-client children by label pair: looking labels up per message is measurable at 10k msg/s */
   private readonly acceptedCounters = new Map<string, { inc(): void }>();
   constructor(private readonly deps: PipelineDeps) {}
 
   onAccepted(listener: AcceptedListener): void {
     this.listeners.push(listener);
+  }
+
+  /** The one place events that are not telemetry are kept (the hub asks its domain modules). */
+  keepEventsWith(keeper: EventKeeper): void {
+    this.eventKeeper = keeper;
   }
 
   async accept(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions = {}): Promise<void> {
@@ -46,6 +58,7 @@ export class IngestPipeline implements Ingest {
     const { lookupDevice, journal, now } = this.deps;
     const receivedMs = now();
     const kept: { message: DeviceMessage; device: Device }[] = [];
+    const events: { message: DeviceMessage; device: Device }[] = [];
     const records: Uint8Array[] = [];
     for (const message of messages) {
       const device = lookupDevice(message.deviceId);
@@ -63,7 +76,15 @@ export class IngestPipeline implements Ingest {
         continue;
       }
       if (record) records.push(record);
+      else events.push({ message, device });
       kept.push({ message, device });
+    }
+    // Events are kept before anything else sees them; should that fail, the whole batch is
+    // refused unacknowledged and the device sends it again.
+    for (const { message, device } of events) {
+      if (!this.eventKeeper?.(message, device, receivedMs)) {
+        this.deps.logger.warn({ channel: message.channel, deviceId: device.id }, 'no module keeps this kind of event; it is dropped');
+      }
     }
     // Live views see a message at once, without waiting for the fsync: they are not the record.
     // Should the spool fail, the device is not acknowledged and sends the same message again,

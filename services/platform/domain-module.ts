@@ -1,31 +1,27 @@
 /**
- * The seam every domain (transit, lighting, energy) plugs into. A domain is a factory
- * `(ctx: DomainContext) => DomainModule`: the hub gives it narrow ports (auth policy, store,
+ * The seam every domain (transit, lighting, energy) plugs into. A domain is a `Domain`: its
+ * migrations and a factory `create(ctx: DomainContext) => DomainModule`. The hub gives it narrow ports (auth policy, store,
  * registry reader, clock, publish, ingest) and takes back what it contributes (listeners,
  * routes, a Socket.IO namespace, health, migrations, history measurements). The infrastructure
  * (http, realtime, ingest, store, spool, broker) knows this interface and never a domain.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentStatus, Device, DeviceMessage, Role } from '../contracts/index.ts';
+import type { Principal } from '../registry/accounts.ts';
 import type { Db } from '../registry/database.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 
-/** Who a token belongs to. */
-export interface Principal {
-  /** who, for the audit log: `user:alice`, `token:<name>`, `admin` */
-  name: string;
-  roles: Role[];
-}
+export type { Principal };
 
 /** How REST routes and sockets check a caller. */
 export interface AuthPolicy {
   /** The principal of a bearer token, or undefined when it is unknown, revoked or expired. */
   authenticate(token: string): Principal | undefined;
   /** A fastify preHandler letting through a valid bearer token with one of the roles (admin always). */
-  requireRole(...roles: Role[]): (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => Promise<void>;
+  requireRole(...roles: Role[]): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 /** Read access to the device registry. */
@@ -92,10 +88,9 @@ export interface DomainContext {
   city: { tz: string; lat: number; lon: number };
 }
 
-/** What a domain hands the hub. Every part is optional. */
+/** What a domain hands the hub once it is running. Every part is optional. */
 export interface DomainModule {
   name: string;
-  migrations?: readonly Migration[];
   measurements?: readonly MeasurementSpec[];
   /**
    * Runs for every accepted message before it is acknowledged and before the spool's fsync:
@@ -121,4 +116,12 @@ export interface DomainModule {
   close?(): Promise<void>;
 }
 
-export type DomainFactory = (ctx: DomainContext) => DomainModule | Promise<DomainModule>;
+/**
+ * A domain as the hub's composition root lists it: its registry migrations, applied before
+ * `create` runs (so it may prepare statements on its tables), and the factory of its module.
+ */
+export interface Domain {
+  name: string;
+  migrations?: readonly Migration[];
+  create(ctx: DomainContext): DomainModule | Promise<DomainModule>;
+}

@@ -1,59 +1,50 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace } from 'socket.io';
-import {
-  LIVE_MIN_INTERVAL_MS,
-  LIVE_TICK_MS,
-  namespaces,
-  type ClientToServer,
-  type EnergyServerEvents,
-  type LightingServerEvents,
-  type Role,
-  type StopsServerEvents,
-  type TransitServerEvents,
-} from '../contracts/index.ts';
-import type { LiveMeters } from '../energy/live-meters.ts';
+import { LIVE_TICK_MS, type ClientToServer } from '../contracts/index.ts';
 import { hasRole } from '../http/auth.ts';
-import type { LiveControllers } from '../lighting/live-controllers.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { Accounts } from '../registry/accounts.ts';
-import type { LiveVehicles } from '../transit/live-vehicles.ts';
+import type { AuthPolicy, RealtimeChannel } from '../platform/domain-module.ts';
 
 export interface RealtimeDeps {
-  accounts: Accounts;
+  auth: Pick<AuthPolicy, 'authenticate'>;
   metrics: Metrics;
-  vehicles: LiveVehicles;
-  controllers: LiveControllers;
-  meters: LiveMeters;
+  /** What the domain modules push, one namespace each. */
+  channels: readonly RealtimeChannel[];
 }
 
 /** Clients that joined no room get every update; the others get their rooms' only. */
 const ALL = 'all';
-const ROOM = /^(route|stop|group|building):[^\s]{1,120}$/;
+const ROOM_ID = /^[^\s]{1,120}$/;
 
 /**
  * Socket.IO on the hub's HTTP server. Every namespace checks the handshake token and the
- * role; updates are coalesced per object (see LIVE_MIN_INTERVAL_MS).
+ * role; updates are coalesced per object by the domains' live tables (LIVE_MIN_INTERVAL_MS).
  */
 export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Server; close(): Promise<void> } {
   // destroyUpgrade: false leaves other WebSocket upgrades (MQTT at /mqtt) to their own handler.
   const io = new Server(http, { serveClient: false, destroyUpgrade: false, cors: { origin: false } });
 
-  function guard(nsp: Namespace, roles: Role[]): void {
+  function open(channel: RealtimeChannel): Namespace {
+    const nsp = io.of(channel.namespace);
+    const roomHint = channel.roomPrefixes.map((p) => `${p}:{id}`).join(', ');
     nsp.use((socket, next) => {
       const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
-      const principal = token ? deps.accounts.authenticateToken(token) : undefined;
+      const principal = token ? deps.auth.authenticate(token) : undefined;
       if (!principal) return next(new Error('unauthorized: a valid token is required in auth.token'));
-      if (!hasRole(principal, roles)) return next(new Error(`forbidden: this needs one of the roles ${['admin', ...roles].join(', ')}`));
+      if (!hasRole(principal, channel.roles)) return next(new Error(`forbidden: this needs one of the roles ${['admin', ...channel.roles].join(', ')}`));
       next();
     });
     nsp.on('connection', (socket) => {
-      const name = nsp.name;
-      deps.metrics.socketClients.inc({ namespace: name });
+      deps.metrics.socketClients.inc({ namespace: channel.namespace });
       void socket.join(ALL);
+      socket.emit('snapshot', channel.snapshot());
       const s = socket as unknown as { on: <E extends keyof ClientToServer>(e: E, l: ClientToServer[E]) => void };
       s.on('join', (req, ack) => {
         const room = typeof req?.room === 'string' ? req.room : '';
-        if (!ROOM.test(room)) return ack?.({ ok: false, error: 'room must look like route:{id}, stop:{id}, group:{id} or building:{id}' });
+        const colon = room.indexOf(':');
+        if (colon < 0 || !channel.roomPrefixes.includes(room.slice(0, colon)) || !ROOM_ID.test(room.slice(colon + 1))) {
+          return ack?.({ ok: false, error: `room must look like ${roomHint}` });
+        }
         void socket.leave(ALL);
         void socket.join(room);
         ack?.({ ok: true });
@@ -62,35 +53,24 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
         if (typeof req?.room === 'string') void socket.leave(req.room);
         if (socket.rooms.size <= 1) void socket.join(ALL);
       });
-      socket.on('disconnect', () => deps.metrics.socketClients.dec({ namespace: name }));
+      socket.on('disconnect', () => deps.metrics.socketClients.dec({ namespace: channel.namespace }));
     });
+    return nsp;
   }
 
-  const transit: Namespace<ClientToServer, TransitServerEvents> = io.of(namespaces.transit);
-  const lighting: Namespace<ClientToServer, LightingServerEvents> = io.of(namespaces.lighting);
-  const energy: Namespace<ClientToServer, EnergyServerEvents> = io.of(namespaces.energy);
-  const stops: Namespace<ClientToServer, StopsServerEvents> = io.of(namespaces.stops);
-  guard(transit as Namespace, ['dispatcher', 'display']);
-  guard(lighting as Namespace, ['lighting']);
-  guard(energy as Namespace, ['energy']);
-  guard(stops as Namespace, ['display', 'dispatcher']);
-
-  transit.on('connection', (socket) => socket.emit('snapshot', deps.vehicles.byRoute()));
-  lighting.on('connection', (socket) => socket.emit('snapshot', deps.controllers.byGroup()));
-  energy.on('connection', (socket) => socket.emit('snapshot', deps.meters.byBuilding()));
+  const opened = deps.channels.map((channel) => ({ channel, nsp: open(channel) }));
 
   /**
    * Sends a batch to the namespace-wide listeners and to each room's own listeners. Socket.IO
    * encodes a batch before it looks for sockets, so rooms nobody is in are skipped here.
    */
-  function push<T>(nsp: Namespace, event: string, changes: T[], roomOf: (x: T) => string | null): void {
-    if (!changes.length) return;
+  function push(nsp: Namespace, event: string, items: unknown[], roomsOf: (x: unknown) => readonly string[]): void {
+    if (!items.length) return;
     const rooms = nsp.adapter.rooms;
-    if (rooms.has(ALL)) nsp.to(ALL).emit(event, changes);
-    const byRoom = new Map<string, T[]>();
-    for (const c of changes) {
-      const room = roomOf(c);
-      if (room && rooms.has(room)) (byRoom.get(room) ?? byRoom.set(room, []).get(room)!).push(c);
+    if (rooms.has(ALL)) nsp.to(ALL).emit(event, items);
+    const byRoom = new Map<string, unknown[]>();
+    for (const item of items) {
+      for (const room of roomsOf(item)) if (rooms.has(room)) (byRoom.get(room) ?? byRoom.set(room, []).get(room)!).push(item);
     }
     for (const [room, list] of byRoom) nsp.to(room).emit(event, list);
   }
@@ -100,9 +80,9 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
   const staleEvery = Math.round(1000 / LIVE_TICK_MS);
   const timer = setInterval(() => {
     const sweep = ++ticks % staleEvery === 0;
-    push(transit as Namespace, 'vehicles', deps.vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (v) => (v.routeId ? `route:${v.routeId}` : null));
-    push(lighting as Namespace, 'controllers', deps.controllers.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (c) => (c.groupId ? `group:${c.groupId}` : null));
-    push(energy as Namespace, 'meters', deps.meters.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (m) => (m.buildingId ? `building:${m.buildingId}` : null));
+    for (const { channel, nsp } of opened) {
+      for (const batch of channel.tick(sweep)) push(nsp, batch.event, batch.items, batch.roomsOf);
+    }
   }, LIVE_TICK_MS);
   timer.unref();
 

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Migration } from '../platform/domain-module.ts';
 
 export type Db = Database.Database;
 
@@ -62,6 +63,11 @@ const MIGRATIONS: readonly string[] = [
      payload_preview TEXT NOT NULL,
      payload_bytes INTEGER NOT NULL
    );`,
+  // Domains' own migrations (applyDomainMigrations) are recorded by id, not by user_version.
+  `CREATE TABLE domain_migrations (
+     id TEXT PRIMARY KEY,
+     applied_at TEXT NOT NULL
+   );`,
   // Energy meters: what they measure, their unit and multiplier.
   `ALTER TABLE devices ADD COLUMN resource TEXT;
    ALTER TABLE devices ADD COLUMN unit TEXT;
@@ -83,6 +89,22 @@ function migrate(db: Db): void {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/**
+ * Applies the migrations a domain module brings, each once, by id, in the order given. A
+ * domain's tables live in the one registry database so a command and its audit entry can
+ * share a transaction.
+ */
+export function applyDomainMigrations(db: Db, migrations: readonly Migration[], now: () => number): void {
+  const applied = new Set((db.prepare('SELECT id FROM domain_migrations').all() as { id: string }[]).map((r) => r.id));
+  for (const m of migrations) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO domain_migrations (id, applied_at) VALUES (?, ?)').run(m.id, new Date(now()).toISOString());
     })();
   }
 }

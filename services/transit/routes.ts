@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TrackPoint, TrackQuery, VehicleState, toIsoUtc, type TrackPoint as Track } from '../contracts/index.ts';
-import { HttpError, requireRole } from '../http/auth.ts';
-import type { Accounts } from '../registry/accounts.ts';
+import { HttpError } from '../http/auth.ts';
+import type { AuthPolicy } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { LiveVehicles } from './live-vehicles.ts';
 
@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 export interface TransitRouteDeps {
   vehicles: LiveVehicles;
   store: HistoryStore;
-  accounts: Accounts;
+  auth: AuthPolicy;
   now: () => number;
 }
 
@@ -20,7 +20,7 @@ const badRequest = (field: string, reason: string) => new HttpError(400, `${fiel
 export const transitRoutes =
   (deps: TransitRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const readers = requireRole(deps.accounts, 'dispatcher', 'display');
+    const readers = deps.auth.requireRole('dispatcher', 'display');
     app.get(
       '/api/v1/transit/vehicles',
       {

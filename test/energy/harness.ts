@@ -1,15 +1,16 @@
 /**
- * The energy module on real parts, as the hub will run it once it takes domain modules: the
- * registry database, an embedded history store, the ingest pipeline with its spool and history
- * writer, and a fastify app with the hub's error handler. Until the seam lands, the tests build
- * the context here.
+ * The energy module on real parts, wired as the hub wires a domain: the registry database with
+ * the domain's migrations, an embedded history store, the ingest pipeline with its spool and
+ * history writer, and a fastify app with the hub's error handler — without the broker,
+ * gateways and sockets, so each test starts in a fraction of a second and can flush the rollups.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DeviceCreate, Role } from '../../services/contracts/index.ts';
-import { createEnergyModule, type EnergyModule, type EnergyOptions } from '../../services/energy/domain.ts';
-import { applyEnergyMigrations } from '../../services/energy/migrations.ts';
-import { requireRole } from '../../services/http/auth.ts';
+import type { EnergyOptions } from '../../services/energy/accounting.ts';
+import { ENERGY_MIGRATIONS } from '../../services/energy/migrations.ts';
+import { createEnergyModule, type EnergyModule } from '../../services/energy/module.ts';
+import { authPolicy } from '../../services/http/auth.ts';
 import { installErrorHandler } from '../../services/http/error-handler.ts';
 import { DeadLetters } from '../../services/ingest/dead-letters.ts';
 import { HistoryWriter } from '../../services/ingest/history-writer.ts';
@@ -19,7 +20,7 @@ import { createMetrics } from '../../services/observability/metrics.ts';
 import type { DomainContext } from '../../services/platform/domain-module.ts';
 import { Accounts } from '../../services/registry/accounts.ts';
 import { AuditLog } from '../../services/registry/audit-log.ts';
-import { openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { applyDomainMigrations, openRegistryDb, type Db } from '../../services/registry/database.ts';
 import { DeviceRegistry } from '../../services/registry/devices.ts';
 import { Spool } from '../../services/spool/index.ts';
 import type { HistoryStore } from '../../services/store/history-store.ts';
@@ -52,7 +53,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
   const metrics = createMetrics();
   const db = openRegistryDb(temp.path);
-  applyEnergyMigrations(db);
+  applyDomainMigrations(db, ENERGY_MIGRATIONS, now);
   const audit = new AuditLog(db, now);
   const devices = new DeviceRegistry(db, audit, now);
   const accounts = new Accounts(db, audit, now);
@@ -65,7 +66,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
 
   const ctx: DomainContext = {
     logger, metrics, now, store, db, ingest: pipeline, dataDir: temp.path,
-    auth: { authenticate: (t) => accounts.authenticateToken(t), requireRole: (...roles) => requireRole(accounts, ...roles) },
+    auth: authPolicy(accounts),
     devices: { get: (id) => devices.get(id), list: (f) => devices.list(f) },
     audit: { record: (actor, action, target, detail) => audit.record(actor, action, target ?? null, detail) },
     publish: async () => {},

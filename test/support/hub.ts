@@ -18,7 +18,7 @@ export interface TestHub {
 }
 
 /** A real hub on free ports with its own data folder; INFLUX_URL and others may be passed in `env`. */
-export async function startTestHub(env: Record<string, string> = {}, opts: Pick<HubOptions, 'dashboards' | 'backpressure'> & { dataDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, opts: Pick<HubOptions, 'dashboards' | 'backpressure' | 'domains'> & { dataDir?: string } = {}): Promise<TestHub> {
   const temp = opts.dataDir ? undefined : makeTempDir('hub');
   const dataDir = opts.dataDir ?? temp!.path;
   const settings = parseSettings({
@@ -29,6 +29,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: Pick<
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false),
     dashboards: opts.dashboards ?? false,
     ...(opts.backpressure ? { backpressure: opts.backpressure } : {}),
+    ...(opts.domains ? { domains: opts.domains } : {}),
   });
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
   const api: TestHub['api'] = (path, init = {}) => {

@@ -1,19 +1,20 @@
 /**
- * The energy domain as a DomainModule: buildings, consumption rollups kept as readings arrive,
- * consumption by local hour, day and month, CSV imports. The live meters and
- * `GET /api/v1/energy/meters` stay where the hub has them (live-meters.ts, routes.ts).
+ * The accounting half of the energy domain: buildings, consumption rollups kept as readings
+ * arrive, consumption by local hour, day and month, CSV imports. module.ts puts it together with
+ * the live meters into the domain's module.
  */
 import type { DomainContext, DomainModule } from '../platform/domain-module.ts';
 import { BuildingRepository } from './buildings/building-repository.ts';
 import { checkZone } from './consumption/local-time.ts';
 import type { RegisterReading } from './consumption/registers.ts';
 import { energyDomainRoutes } from './http/domain-routes.ts';
-import { ENERGY_MIGRATIONS } from './migrations.ts';
 import { ConsumptionQuery } from './rollups/consumption-query.ts';
 import { ConsumptionRollups, type MeterRules } from './rollups/consumption-rollups.ts';
 import { RollupQueue } from './rollups/rollup-queue.ts';
 
-export interface EnergyModule extends DomainModule {
+export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'routes' | 'start' | 'close'> {
+  /** Readings accepted and not rolled up yet. */
+  waiting(): number;
   /** Rolls up every reading waiting (tests, imports). */
   flush(): number;
   /** Recomputes a meter's rollups from the history store's raw readings. */
@@ -27,11 +28,11 @@ export interface EnergyOptions {
   flushMs?: number;
 }
 
-export function createEnergyModule(ctx: DomainContext, options: EnergyOptions = {}): EnergyModule {
+export function createEnergyAccounting(ctx: DomainContext, options: EnergyOptions = {}): EnergyAccounting {
   const tz = ctx.city.tz;
   checkZone(tz);
   const log = ctx.logger.child({ part: 'energy' });
-  // Tables come from the migrations, which the hub applies before it builds a module.
+  // Tables come from ENERGY_MIGRATIONS, which the hub applies before it builds the module.
   const rollups = new ConsumptionRollups(ctx.db, tz);
   const buildings = new BuildingRepository(ctx.db, ctx.now);
   const consumption = new ConsumptionQuery(rollups, tz);
@@ -62,15 +63,12 @@ export function createEnergyModule(ctx: DomainContext, options: EnergyOptions = 
   const rebuilt = new Promise<void>((resolve) => (markRebuilt = resolve));
 
   return {
-    name: 'energy',
-    migrations: ENERGY_MIGRATIONS,
-    measurements: [{ name: 'energy_reading', tags: ['building'] }],
     onAccepted(message, device) {
       if (message.channel !== 'energy-reading' || device.kind !== 'energy-meter') return;
       queue.offer(device.id, { ts: message.ts, value: message.payload.value, unit: message.payload.unit });
     },
     routes: energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }),
-    health: () => ({ 'energy-rollups': { status: 'ok', detail: `${queue.waiting} readings waiting to be rolled up` } }),
+    waiting: () => queue.waiting,
     async start() {
       // Meters whose readings are in the history store but not in the rollups (first start of
       // this version, a restored store): rebuilt one after another, in the background.
