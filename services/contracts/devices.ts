@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeviceId, IsoUtc, Latitude, Longitude, finite } from './common.ts';
 import { EnergyResource, EnergyUnit, UNITS_BY_RESOURCE } from './energy.ts';
 
-export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter']);
+export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter', 'weather-station']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
 export const DeviceProtocol = z.enum(['mqtt', 'teltonika', 'wialon-ips', 'gt06', 'opcua']);
 export type DeviceProtocol = z.infer<typeof DeviceProtocol>;
@@ -12,6 +12,7 @@ export const PROTOCOLS_BY_KIND: Record<DeviceKind, readonly DeviceProtocol[]> = 
   tracker: ['mqtt', 'teltonika', 'wialon-ips', 'gt06'],
   'lighting-controller': ['mqtt', 'opcua'],
   'energy-meter': ['mqtt', 'opcua'],
+  'weather-station': ['mqtt'],
 };
 
 export const Imei = z.string().regex(/^\d{15}$/, 'must be 15 digits');

@@ -26,6 +26,18 @@ export const EnergyReadingPayload = z.strictObject({
 export type EnergyReadingPayload = z.input<typeof EnergyReadingPayload>;
 export type EnergyReading = z.output<typeof EnergyReadingPayload>;
 
+/**
+ * `v1/energy/{stationId}/weather` — outdoor temperature from a weather station (a device of kind
+ * `weather-station`), for heating degree-days.
+ */
+export const WeatherPayload = z.strictObject({
+  ts: Timestamp,
+  temperatureC: finite().min(-90, 'must be ≥ -90').max(70, 'must be ≤ 70'),
+  humidityPct: finite().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100').optional(),
+});
+export type WeatherPayload = z.input<typeof WeatherPayload>;
+export type WeatherReading = z.output<typeof WeatherPayload>;
+
 export const MeterState = z.object({
   meterId: DeviceId,
   name: z.string().nullable(),
@@ -114,3 +126,64 @@ export const EnergyImportResult = z.object({
   ),
 });
 export type EnergyImportResult = z.infer<typeof EnergyImportResult>;
+
+/** `?from&to&resource&baseC` of a building's baseline: the model is fitted on the year before `from`. */
+export const BaselineQuery = z.strictObject({
+  from: LocalDate,
+  to: LocalDate,
+  resource: EnergyResource.default('heat'),
+  baseC: z.coerce.number().refine(Number.isFinite, 'must be a number').min(0, 'must be ≥ 0').max(30, 'must be ≤ 30').default(18),
+});
+
+const PeriodFigures = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** consumption over the period (days with data), null when there is none */
+  actual: z.number().nullable(),
+  /** heating degree-days over the days with temperatures */
+  hdd: z.number(),
+  days: z.number(),
+  daysWithTemperature: z.number(),
+  estimated: z.boolean(),
+});
+
+export const BaselineReport = z.object({
+  buildingId: z.string(),
+  resource: EnergyResource,
+  unit: EnergyUnit.nullable(),
+  baseC: z.number(),
+  model: z.object({
+    from: z.string(),
+    to: z.string(),
+    baseload: z.number().describe('consumption per day at 0 HDD'),
+    perHdd: z.number().describe('consumption per heating degree-day'),
+    r2: z.number(),
+    cvRmse: z.number(),
+    days: z.number(),
+    sufficient: z.boolean(),
+    reasons: z.array(z.string()),
+  }),
+  period: PeriodFigures.extend({
+    /** what the baseline expects for the period's weather (days with temperatures) */
+    expected: z.number().nullable(),
+    deviationPct: z.number().nullable(),
+  }),
+  lastYear: PeriodFigures.extend({ changePct: z.number().nullable().describe('period against the same dates a year earlier') }),
+  perM2: z.number().nullable().describe('period consumption per m² of heated area'),
+});
+export type BaselineReport = z.infer<typeof BaselineReport>;
+
+export const RankingQuery = z.strictObject({ from: LocalDate, to: LocalDate });
+
+export const RankingEntry = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  /** electricity, heat and gas in kWh (gas m3 × GAS_KWH_PER_M3) */
+  energyKWh: z.number().nullable(),
+  kWhPerM2: z.number().nullable(),
+  waterM3: z.number().nullable(),
+  estimated: z.boolean(),
+});
+export type RankingEntry = z.infer<typeof RankingEntry>;

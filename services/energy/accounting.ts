@@ -7,12 +7,14 @@ import type { DomainContext, DomainModule } from '../platform/domain-module.ts';
 import { BuildingRepository } from './buildings/building-repository.ts';
 import { checkZone } from './consumption/local-time.ts';
 import type { RegisterReading } from './consumption/registers.ts';
+import { WeatherRepository } from './baseline/weather-repository.ts';
 import { energyDomainRoutes } from './http/domain-routes.ts';
+import { indicatorRoutes } from './http/indicator-routes.ts';
 import { ConsumptionQuery } from './rollups/consumption-query.ts';
 import { ConsumptionRollups, type MeterRules } from './rollups/consumption-rollups.ts';
 import { RollupQueue } from './rollups/rollup-queue.ts';
 
-export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'routes' | 'start' | 'close'> {
+export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'keepEvent' | 'routes' | 'start' | 'close'> {
   /** Readings accepted and not rolled up yet. */
   waiting(): number;
   /** Rolls up every reading waiting (tests, imports). */
@@ -36,6 +38,7 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   const rollups = new ConsumptionRollups(ctx.db, tz);
   const buildings = new BuildingRepository(ctx.db, ctx.now);
   const consumption = new ConsumptionQuery(rollups, tz);
+  const weather = new WeatherRepository(ctx.db);
 
   const rulesOf = (meterId: string, readings: readonly RegisterReading[]): MeterRules | undefined => {
     const device = ctx.devices.get(meterId);
@@ -67,7 +70,15 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
       if (message.channel !== 'energy-reading' || device.kind !== 'energy-meter') return;
       queue.offer(device.id, { ts: message.ts, value: message.payload.value, unit: message.payload.unit });
     },
-    routes: energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }),
+    keepEvent(message, device) {
+      if (message.channel !== 'weather' || device.kind !== 'weather-station') return false;
+      weather.keep(device.id, message.ts, message.payload.temperatureC);
+      return true;
+    },
+    routes: async (app) => {
+      await app.register(energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }));
+      await app.register(indicatorRoutes({ ctx, buildings, consumption, weather }));
+    },
     waiting: () => queue.waiting,
     async start() {
       // Meters whose readings are in the history store but not in the rollups (first start of

@@ -7,7 +7,8 @@ import type { Migration } from '../platform/domain-module.ts';
  *    late or out-of-order reading can recompute the hours it touches without asking the history store;
  *  - energy_meters: the unit and multiplier the rollups of a meter were computed with;
  *  - energy_hourly / energy_daily: consumption per local hour and per local day, kept as readings
- *    arrive; day starts are local midnights (epoch ms).
+ *    arrive; day starts are local midnights (epoch ms);
+ *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days.
  */
 export const ENERGY_MIGRATIONS: readonly Migration[] = [
   {
@@ -48,5 +49,15 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        hours INTEGER NOT NULL,
        PRIMARY KEY (meter_id, day)
      ) WITHOUT ROWID;`,
+  },
+  {
+    id: 'energy:2',
+    sql: `CREATE TABLE IF NOT EXISTS energy_weather (
+       station_id TEXT NOT NULL,
+       ts INTEGER NOT NULL,
+       temperature_c REAL NOT NULL,
+       PRIMARY KEY (station_id, ts)
+     ) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS energy_weather_ts ON energy_weather(ts);`,
   },
 ];

@@ -87,6 +87,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
     await module.start?.();
   }
   pipeline.onAccepted((m, d, r) => module.onAccepted?.(m, d, r));
+  pipeline.keepEventsWith((m, d, r) => module.keepEvent?.(m, d, r) ?? false);
   await boot();
 
   const energyToken = accounts.createToken('energy-test', ['energy'], 'test').token;

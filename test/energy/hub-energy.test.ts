@@ -36,6 +36,17 @@ describe('energy in the hub', () => {
     expect(day).toMatchObject({ start: '2026-10-24T21:00:00.000Z', end: '2026-10-25T22:00:00.000Z', unit: 'GJ', resource: 'heat', estimated: false });
     const building = (await (await t.api('/api/v1/energy/buildings/kg-12')).json()) as { meterIds: string[] };
     expect(building.meterIds).toEqual(['HM-12']);
+    // A weather station publishes on its own topic; the temperatures are kept before the PUBACK.
+    const ws = await t.register({ id: 'WS-1', kind: 'weather-station', protocol: 'mqtt' });
+    const station = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.mqttPort}`, { username: 'WS-1', password: ws.secret, reconnectPeriod: 0 });
+    try {
+      const start = Date.parse('2026-10-24T21:30:00Z');
+      for (let i = 0; i < 25; i++) await station.publishAsync(topics.weather('WS-1'), JSON.stringify({ ts: start + i * 3_600_000, temperatureC: 6 }), { qos: 1 });
+    } finally {
+      await station.endAsync();
+    }
+    const baseline = (await (await t.api('/api/v1/energy/buildings/kg-12/baseline?from=2026-10-25&to=2026-10-26')).json()) as { period: { hdd: number; daysWithTemperature: number } };
+    expect(baseline.period).toMatchObject({ hdd: 12, daysWithTemperature: 1 });
     // The live view is still there.
     const live = (await (await t.api('/api/v1/energy/meters?buildingId=kg-12')).json()) as { meterId: string }[];
     expect(live.map((m) => m.meterId)).toEqual(['HM-12']);

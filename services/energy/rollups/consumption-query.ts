@@ -35,6 +35,13 @@ export function addSeries(series: readonly IntervalValue[][]): IntervalValue[] {
   });
 }
 
+export interface SeriesGroup {
+  resource: EnergyResource | null;
+  unit: EnergyUnit;
+  meterIds: string[];
+  values: IntervalValue[];
+}
+
 export class ConsumptionQuery {
   constructor(private readonly rollups: ConsumptionRollups, private readonly tz: string) {}
 
@@ -55,22 +62,28 @@ export class ConsumptionQuery {
   /** The sum of the meters, one series per resource and unit, in that order. */
   building(meters: readonly Device[], req: ConsumptionRequest & { resource?: EnergyResource | undefined }): ConsumptionPoint[] {
     const spans = localIntervals(req.from, req.to, req.interval, this.tz);
+    const out: ConsumptionPoint[] = [];
+    for (const g of this.groups(meters, spans, req.interval, req.resource)) {
+      for (const v of g.values) out.push({ start: iso(v.start), end: iso(v.end), value: round(v.value), unit: g.unit, estimated: v.estimated, resource: g.resource });
+    }
+    return out;
+  }
+
+  /** Interval sums of meters grouped by resource and unit (sorted by resource, then unit). */
+  groups(meters: readonly Device[], spans: readonly TimeSpan[], interval: ConsumptionInterval, resource?: EnergyResource): SeriesGroup[] {
     const groups = new Map<string, { resource: EnergyResource | null; unit: EnergyUnit; meters: Device[] }>();
     for (const m of meters) {
-      if (req.resource && m.resource !== req.resource) continue;
+      if (resource && m.resource !== resource) continue;
       const unit = this.unitOf(m);
       const key = `${m.resource ?? ''}|${unit}`;
       const g = groups.get(key);
       if (g) g.meters.push(m);
       else groups.set(key, { resource: m.resource ?? null, unit, meters: [m] });
     }
-    const out: ConsumptionPoint[] = [];
-    for (const key of [...groups.keys()].sort()) {
+    return [...groups.keys()].sort().map((key) => {
       const g = groups.get(key)!;
-      const sum = addSeries(g.meters.map((m) => this.series(m.id, spans, req.interval)));
-      for (const v of sum) out.push({ start: iso(v.start), end: iso(v.end), value: round(v.value), unit: g.unit, estimated: v.estimated, resource: g.resource });
-    }
-    return out;
+      return { resource: g.resource, unit: g.unit, meterIds: g.meters.map((m) => m.id), values: addSeries(g.meters.map((m) => this.series(m.id, spans, interval))) };
+    });
   }
 
   /** The unit a meter's rollups are in: the registered one, else the one its readings came in. */

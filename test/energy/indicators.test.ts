@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceMessage } from '../../services/contracts/index.ts';
+import { localIntervals } from '../../services/energy/consumption/local-time.ts';
+import { GAS_KWH_PER_M3 } from '../../services/energy/baseline/indicators.ts';
+import { startEnergyHarness, type EnergyHarness } from './harness.ts';
+
+const TZ = 'Europe/Kyiv';
+const H = 3_600_000;
+
+/**
+ * Thirteen months of a school's heat: outdoor temperature one value a day (a seasonal curve with
+ * a little deterministic wobble), heat per day = 40 + 12.5 × HDD in the baseline year and 10 %
+ * more in January 2026 (a valve left open). Readings every hour, temperatures every hour.
+ */
+let h: EnergyHarness;
+const dayTemps = new Map<number, number>();
+beforeAll(async () => {
+  h = await startEnergyHarness();
+  await h.call('PUT', '/api/v1/energy/buildings/school-5', { name: 'Школа № 5', type: 'school', areaM2: 2000 });
+  await h.call('PUT', '/api/v1/energy/buildings/office-1', { name: 'Офіс', type: 'office', areaM2: 500 });
+  await h.meter('HM-5', { buildingId: 'school-5', resource: 'heat', unit: 'kWh' });
+  await h.meter('GM-1', { buildingId: 'office-1', resource: 'gas', unit: 'm3' });
+  await h.devices.create({ id: 'WS-1', kind: 'weather-station', protocol: 'mqtt' }, 'test');
+  const days = localIntervals('2025-01-01', '2026-02-01', 'day', TZ);
+  let register = 1000;
+  let gas = 0;
+  let batch: DeviceMessage[] = [];
+  const push = async (m: DeviceMessage) => {
+    batch.push(m);
+    if (batch.length >= 2000) {
+      await h.pipeline.accept(batch, 'mqtt');
+      h.module.flush();
+      batch = [];
+    }
+  };
+  for (const [i, d] of days.entries()) {
+    const t = 9 - 13 * Math.cos((2 * Math.PI * (i - 15)) / 365) + ((i * 7919) % 11) / 5 - 1;
+    dayTemps.set(d.start, t);
+    const hdd = Math.max(0, 18 - t);
+    const waste = d.start >= Date.parse('2025-12-31T22:00:00Z') ? 1.1 : 1;
+    const perHour = ((40 + 12.5 * hdd) * waste) / ((d.end - d.start) / H);
+    for (let ts = d.start; ts < d.end; ts += H) {
+      await push({ channel: 'energy-reading', deviceId: 'HM-5', ts, payload: { ts, value: register, unit: 'kWh' } });
+      await push({ channel: 'weather', deviceId: 'WS-1', ts: ts + H / 2, payload: { ts: ts + H / 2, temperatureC: t } });
+      if (i >= days.length - 31) await push({ channel: 'energy-reading', deviceId: 'GM-1', ts, payload: { ts, value: gas, unit: 'm3' } });
+      register += perHour;
+      gas += 1;
+    }
+  }
+  const end = days[days.length - 1]!.end;
+  await push({ channel: 'energy-reading', deviceId: 'HM-5', ts: end, payload: { ts: end, value: register, unit: 'kWh' } });
+  await push({ channel: 'energy-reading', deviceId: 'GM-1', ts: end, payload: { ts: end, value: gas, unit: 'm3' } });
+  await h.pipeline.accept(batch, 'mqtt');
+  h.module.flush();
+}, 120_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('degree-day baseline of a building', () => {
+  it('recovers the coefficients of the year before, and puts January 2026 10 % above it', async () => {
+    const res = await h.call('GET', '/api/v1/energy/buildings/school-5/baseline?from=2026-01-01&to=2026-02-01&resource=heat');
+    expect(res.status).toBe(200);
+    const r = res.json;
+    expect(r.model).toMatchObject({ from: '2025-01-01', to: '2026-01-01', days: 365, sufficient: true, reasons: [] });
+    expect(r.model.baseload).toBeCloseTo(40, 3);
+    expect(r.model.perHdd).toBeCloseTo(12.5, 4);
+    expect(r.model.r2).toBeCloseTo(1, 4);
+    expect(r.period).toMatchObject({ days: 31, daysWithTemperature: 31, estimated: false });
+    expect(r.period.deviationPct).toBeCloseTo(10, 2);
+    expect(r.period.actual).toBeCloseTo(r.period.expected * 1.1, 2);
+    expect(r.lastYear).toMatchObject({ from: '2025-01-01', to: '2025-02-01', days: 31 });
+    expect(r.lastYear.changePct).toBeCloseTo((r.period.actual / r.lastYear.actual - 1) * 100, 2);
+    expect(r.perM2).toBeCloseTo(r.period.actual / 2000, 3);
+    expect(r.unit).toBe('kWh');
+  });
+
+  it('HDD use the base asked for; a baseline on too little data says why', async () => {
+    const base15 = (await h.call('GET', '/api/v1/energy/buildings/school-5/baseline?from=2026-01-01&to=2026-01-02&baseC=15')).json;
+    const t = dayTemps.get(Date.parse('2025-12-31T22:00:00Z'))!;
+    expect(base15.period.hdd).toBeCloseTo(Math.max(0, 15 - t), 3);
+    const short = (await h.call('GET', '/api/v1/energy/buildings/school-5/baseline?from=2025-02-01&to=2025-03-01')).json;
+    expect(short.model.sufficient).toBe(false);
+    expect(short.model.reasons[0]).toMatch(/^31 days with both consumption and temperature/);
+    const bad = await h.call('GET', '/api/v1/energy/buildings/school-5/baseline?from=2026-01-01&to=2026-02-01&baseC=99');
+    expect(bad.status).toBe(400);
+    expect(bad.json.issues[0].field).toBe('baseC');
+  });
+});
+
+describe('ranking', () => {
+  it('orders buildings by energy per m², gas counted in kWh', async () => {
+    const res = await h.call('GET', '/api/v1/energy/ranking?from=2026-01-01&to=2026-02-01');
+    expect(res.status).toBe(200);
+    const [first, second] = res.json;
+    // The office burns 744 m3 of gas in January (1 m3 an hour) on 500 m².
+    expect(first).toMatchObject({ buildingId: 'office-1', waterM3: null, estimated: false });
+    expect(first.energyKWh).toBeCloseTo(744 * GAS_KWH_PER_M3, 3);
+    expect(first.kWhPerM2).toBeCloseTo((744 * GAS_KWH_PER_M3) / 500, 3);
+    expect(second.buildingId).toBe('school-5');
+    expect(second.kWhPerM2).toBeLessThan(first.kWhPerM2);
+  });
+});
