@@ -187,3 +187,32 @@ export const RankingEntry = z.object({
   estimated: z.boolean(),
 });
 export type RankingEntry = z.infer<typeof RankingEntry>;
+
+export const AnomalyKind = z.enum(['night-baseload', 'night-flow', 'spike', 'silent', 'above-baseline']);
+export const AnomalyState = z.enum(['new', 'acknowledged', 'resolved']);
+
+export const Anomaly = z.object({
+  id: z.number(),
+  meterId: z.string(),
+  buildingId: z.string().nullable(),
+  kind: AnomalyKind,
+  start: IsoUtc,
+  end: IsoUtc,
+  /** the figures that made it an anomaly */
+  evidence: z.record(z.string(), z.union([z.number(), z.string()])),
+  state: AnomalyState,
+  detectedAt: IsoUtc,
+  updatedAt: IsoUtc,
+  updatedBy: z.string().nullable(),
+});
+export type Anomaly = z.infer<typeof Anomaly>;
+
+export const AnomalyQuery = z.strictObject({
+  state: AnomalyState.optional(),
+  buildingId: z.string().max(120).optional(),
+  kind: AnomalyKind.optional(),
+});
+/** `PATCH /api/v1/energy/anomalies/:id` */
+export const AnomalyPatch = z.strictObject({ state: z.enum(['acknowledged', 'resolved']) });
+/** `POST /api/v1/energy/anomalies/scan`: complete local days [from, to) */
+export const AnomalyScan = z.strictObject({ from: LocalDate, to: LocalDate });

@@ -7,7 +7,10 @@ import type { DomainContext, DomainModule } from '../platform/domain-module.ts';
 import { BuildingRepository } from './buildings/building-repository.ts';
 import { checkZone } from './consumption/local-time.ts';
 import type { RegisterReading } from './consumption/registers.ts';
+import { AnomalyRepository } from './anomalies/anomaly-repository.ts';
+import { AnomalyScanner, SCAN_EVERY_MS } from './anomalies/anomaly-scanner.ts';
 import { WeatherRepository } from './baseline/weather-repository.ts';
+import { anomalyRoutes } from './http/anomaly-routes.ts';
 import { energyDomainRoutes } from './http/domain-routes.ts';
 import { indicatorRoutes } from './http/indicator-routes.ts';
 import { ConsumptionQuery } from './rollups/consumption-query.ts';
@@ -28,6 +31,8 @@ export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'kee
 export interface EnergyOptions {
   /** how long accepted readings wait before they are rolled up */
   flushMs?: number;
+  /** how often anomalies are looked for */
+  scanEveryMs?: number;
 }
 
 export function createEnergyAccounting(ctx: DomainContext, options: EnergyOptions = {}): EnergyAccounting {
@@ -39,6 +44,9 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   const buildings = new BuildingRepository(ctx.db, ctx.now);
   const consumption = new ConsumptionQuery(rollups, tz);
   const weather = new WeatherRepository(ctx.db);
+  const anomalies = new AnomalyRepository(ctx.db, ctx.now);
+  const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, tz, now: ctx.now });
+  let scanTimer: NodeJS.Timeout | undefined;
 
   const rulesOf = (meterId: string, readings: readonly RegisterReading[]): MeterRules | undefined => {
     const device = ctx.devices.get(meterId);
@@ -78,6 +86,7 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
     routes: async (app) => {
       await app.register(energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }));
       await app.register(indicatorRoutes({ ctx, buildings, consumption, weather }));
+      await app.register(anomalyRoutes({ ctx, repo: anomalies, scanner, flush: () => queue.flush() }));
     },
     waiting: () => queue.waiting,
     async start() {
@@ -94,8 +103,19 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
           }
         }
       })().finally(markRebuilt);
+      scanTimer = setInterval(() => {
+        try {
+          queue.flush();
+          const found = scanner.scanRecent();
+          if (found) log.info({ found }, 'energy anomalies found');
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'anomaly scan failed');
+        }
+      }, options.scanEveryMs ?? SCAN_EVERY_MS);
+      scanTimer.unref();
     },
     async close() {
+      if (scanTimer) clearInterval(scanTimer);
       queue.flush();
     },
     flush: () => queue.flush(),

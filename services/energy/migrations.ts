@@ -8,7 +8,8 @@ import type { Migration } from '../platform/domain-module.ts';
  *  - energy_meters: the unit and multiplier the rollups of a meter were computed with;
  *  - energy_hourly / energy_daily: consumption per local hour and per local day, kept as readings
  *    arrive; day starts are local midnights (epoch ms);
- *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days.
+ *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days;
+ *  - energy_anomalies: what the scans found, with its evidence and state (energy:3).
  */
 export const ENERGY_MIGRATIONS: readonly Migration[] = [
   {
@@ -59,5 +60,23 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        PRIMARY KEY (station_id, ts)
      ) WITHOUT ROWID;
      CREATE INDEX IF NOT EXISTS energy_weather_ts ON energy_weather(ts);`,
+  },
+  {
+    id: 'energy:3',
+    sql: `CREATE TABLE IF NOT EXISTS energy_anomalies (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       meter_id TEXT NOT NULL,
+       building_id TEXT,
+       kind TEXT NOT NULL,
+       start INTEGER NOT NULL,
+       end INTEGER NOT NULL,
+       evidence TEXT NOT NULL,
+       state TEXT NOT NULL,
+       detected_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL,
+       updated_by TEXT,
+       UNIQUE (meter_id, kind, start)
+     );
+     CREATE INDEX IF NOT EXISTS energy_anomalies_state ON energy_anomalies(state, start);`,
   },
 ];

@@ -38,7 +38,7 @@ export interface EnergyHarness {
   token(...roles: Role[]): string;
   /** `app.inject` with a token of role `energy` unless one is given */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field in the tests
-  call(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<{ status: number; json: any; text: string }>;
+  call(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<{ status: number; json: any; text: string }>;
   meter(id: string, fields?: Partial<DeviceCreate>): Promise<void>;
   /** Waits until the history writer has stored `n` energy readings. */
   stored(n: number): Promise<void>;

@@ -114,6 +114,11 @@ export class ConsumptionRollups {
     return this.q.rules!.get(meterId) as MeterRules | undefined;
   }
 
+  /** The time of the meter's latest kept reading. */
+  lastReading(meterId: string): number | undefined {
+    return (this.q.span!.get(meterId) as { last: number | null }).last ?? undefined;
+  }
+
   /** Whether any reading of the meter is kept (false: its rollups may need a rebuild from history). */
   hasReadings(meterId: string): boolean {
     return (this.q.span!.get(meterId) as { n: number }).n > 0;
