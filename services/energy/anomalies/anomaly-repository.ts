@@ -37,11 +37,15 @@ export class AnomalyRepository {
   list(filter: { state?: Anomaly['state'] | undefined; buildingId?: string | undefined; kind?: Anomaly['kind'] | undefined; from?: number; to?: number } = {}): Anomaly[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (filter.state) (where.push('state = ?'), args.push(filter.state));
-    if (filter.buildingId) (where.push('building_id = ?'), args.push(filter.buildingId));
-    if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
-    if (filter.from !== undefined) (where.push('start >= ?'), args.push(filter.from));
-    if (filter.to !== undefined) (where.push('start < ?'), args.push(filter.to));
+    const add = (clause: string, arg: string | number) => {
+      where.push(clause);
+      args.push(arg);
+    };
+    if (filter.state) add('state = ?', filter.state);
+    if (filter.buildingId) add('building_id = ?', filter.buildingId);
+    if (filter.kind) add('kind = ?', filter.kind);
+    if (filter.from !== undefined) add('start >= ?', filter.from);
+    if (filter.to !== undefined) add('start < ?', filter.to);
     const sql = `SELECT * FROM energy_anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start DESC, id DESC LIMIT 1000`;
     return (this.db.prepare(sql).all(...args) as Row[]).map(toAnomaly);
   }
