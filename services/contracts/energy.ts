@@ -216,3 +216,25 @@ export const AnomalyQuery = z.strictObject({
 export const AnomalyPatch = z.strictObject({ state: z.enum(['acknowledged', 'resolved']) });
 /** `POST /api/v1/energy/anomalies/scan`: complete local days [from, to) */
 export const AnomalyScan = z.strictObject({ from: LocalDate, to: LocalDate });
+
+/** `?month=YYYY-MM[&buildingId=]` of the monthly report */
+export const ReportQuery = z.strictObject({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'),
+  buildingId: BuildingId.optional(),
+});
+
+export const OpenDataQuery = z.strictObject({ year: z.coerce.number().int('must be a year').min(2000, 'must be ≥ 2000').max(2100, 'must be ≤ 2100') });
+
+/** One building's consumption of one resource in one local month: the open data set. */
+export const OpenDataRow = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  month: z.string().describe('YYYY-MM, a local month'),
+  resource: EnergyResource.nullable(),
+  unit: EnergyUnit,
+  value: z.number(),
+  estimated: z.boolean(),
+});
+export type OpenDataRow = z.infer<typeof OpenDataRow>;

@@ -13,6 +13,7 @@ import { WeatherRepository } from './baseline/weather-repository.ts';
 import { anomalyRoutes } from './http/anomaly-routes.ts';
 import { energyDomainRoutes } from './http/domain-routes.ts';
 import { indicatorRoutes } from './http/indicator-routes.ts';
+import { reportRoutes } from './http/report-routes.ts';
 import { ConsumptionQuery } from './rollups/consumption-query.ts';
 import { ConsumptionRollups, type MeterRules } from './rollups/consumption-rollups.ts';
 import { RollupQueue } from './rollups/rollup-queue.ts';
@@ -86,6 +87,7 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
     routes: async (app) => {
       await app.register(energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }));
       await app.register(indicatorRoutes({ ctx, buildings, consumption, weather }));
+      await app.register(reportRoutes({ ctx, buildings, consumption, weather, anomalies }));
       await app.register(anomalyRoutes({ ctx, repo: anomalies, scanner, flush: () => queue.flush() }));
     },
     waiting: () => queue.waiting,

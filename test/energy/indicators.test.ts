@@ -101,3 +101,45 @@ describe('ranking', () => {
     expect(second.kWhPerM2).toBeLessThan(first.kWhPerM2);
   });
 });
+
+describe('monthly report and open data', () => {
+  it('the report opens in Excel as Ukrainian offices run it: BOM, Ukrainian headers, `;`, decimal comma; buildings, then the city', async () => {
+    const res = await h.call('GET', '/api/v1/energy/reports/monthly.csv?month=2026-01');
+    expect(res.status).toBe(200);
+    const raw = await h.app.inject({ method: 'GET', url: '/api/v1/energy/reports/monthly.csv?month=2026-01', headers: { authorization: `Bearer ${h.token('energy')}` } });
+    expect(raw.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(raw.headers['content-disposition']).toBe('attachment; filename="energy-report-2026-01.csv"');
+    expect(raw.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const lines = res.text.replace(/^\ufeff/, '').trimEnd().split('\r\n').map((l: string) => l.split(';'));
+    expect(lines[0]!.slice(0, 8)).toEqual(['Код будівлі', 'Назва', 'Тип', 'Опалювана площа, м²', 'Ресурс', 'Одиниця', 'Спожито за місяць', 'Є оцінені дані']);
+    const col = (name: string) => lines[0]!.indexOf(name);
+    const num = (s: string) => Number(s.replace(',', '.'));
+    const school = lines.find((l: string[]) => l[0] === 'school-5')!;
+    expect(school.slice(1, 6)).toEqual(['Школа № 5', 'школа', '2000', 'теплова енергія', 'кВт·год']);
+    expect(school[col('Є оцінені дані')]).toBe('ні');
+    expect(num(school[col('Відхилення від базової лінії, %')]!)).toBeCloseTo(10, 1);
+    expect(school[col('Спожито за місяць')]).toMatch(/^\d+,\d+$/);
+    const office = lines.find((l: string[]) => l[0] === 'office-1')!;
+    expect(office.slice(4, 6)).toEqual(['природний газ', 'м³']);
+    expect(num(office[col('Спожито за місяць')]!)).toBe(744);
+    expect(num(office[col('Аномалій за місяць')]!)).toBe(0);
+    const city = lines.filter((l: string[]) => l[1] === 'Місто (усього)');
+    expect(city.map((l: string[]) => l[4])).toEqual(['природний газ', 'теплова енергія']);
+    const one = await h.call('GET', '/api/v1/energy/reports/monthly.csv?month=2026-01&buildingId=office-1');
+    expect(one.text.trimEnd().split('\r\n')).toHaveLength(2);
+    expect((await h.call('GET', '/api/v1/energy/reports/monthly.csv?month=2026-13')).json.issues[0].field).toBe('month');
+    expect((await h.call('GET', '/api/v1/energy/reports/monthly.csv?month=2026-01', undefined, { token: 'nope' })).status).toBe(401);
+  });
+
+  it('the monthly consumption of every building is open data, CSV and JSON, with no token', async () => {
+    const json = await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.json?year=2025' });
+    expect(json.statusCode).toBe(200);
+    const rows = json.json() as { buildingId: string; month: string; value: number; unit: string }[];
+    expect(rows.filter((r) => r.buildingId === 'school-5').map((r) => r.month)).toEqual(Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`));
+    const csv = await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.csv?year=2026' });
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('buildingId,name,type,areaM2,month,resource,unit,value,estimated');
+    expect(lines).toContain('office-1,Офіс,office,500,2026-01,gas,m3,744,false');
+    expect((await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.json?year=abc' })).statusCode).toBe(400);
+  });
+});

@@ -5,14 +5,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { BaselineQuery, BaselineReport, BuildingId, RankingEntry, RankingQuery } from '../../contracts/energy.ts';
+import type { Device } from '../../contracts/devices.ts';
+import { BaselineQuery, BaselineReport, BuildingId, RankingEntry, RankingQuery, type EnergyResource } from '../../contracts/energy.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
 import { heatingDegreeDays } from '../baseline/degree-days.ts';
 import { changePct, pairDays, toKwh, total } from '../baseline/indicators.ts';
 import { expected, fitBaseline } from '../baseline/regression.ts';
 import type { WeatherRepository } from '../baseline/weather-repository.ts';
-import type { BuildingRepository } from '../buildings/building-repository.ts';
+import type { BuildingRecord, BuildingRepository } from '../buildings/building-repository.ts';
 import { localIntervals, LocalTimeError, type TimeSpan } from '../consumption/local-time.ts';
 import type { ConsumptionQuery } from '../rollups/consumption-query.ts';
 
@@ -57,46 +58,12 @@ export const indicatorRoutes =
       async (req) => {
         const building = deps.buildings.get(req.params.buildingId);
         if (!building) throw new HttpError(404, `no building "${req.params.buildingId}"`);
-        const { from, to, resource, baseC } = req.query;
-        const period = spansOrBadRequest(from, to);
-        const baseFrom = yearBefore(from, tz);
-        const lastYearTo = yearBefore(to, tz);
-        const baseline = spansOrBadRequest(baseFrom, from);
-        const lastYear = spansOrBadRequest(baseFrom, lastYearTo);
-        // The resource's unit with the most meters (a building rarely has two units for one resource).
-        const pick = (spans: TimeSpan[]) => deps.consumption.groups(metersOf(building.buildingId), spans, 'day', resource).sort((a, b) => b.meterIds.length - a.meterIds.length)[0];
-        const periodGroup = pick(period);
-        const baselineGroup = pick(baseline);
-        const lastYearGroup = pick(lastYear);
-        const temps = deps.weather.hourlyMeans(lastYear[0]!.start, period[period.length - 1]!.end);
-        const hddBaseline = heatingDegreeDays(temps, baseline, baseC);
-        const hddPeriod = heatingDegreeDays(temps, period, baseC);
-        const hddLastYear = heatingDegreeDays(temps, lastYear, baseC);
-        const model = fitBaseline(baselineGroup ? pairDays(baselineGroup.values, hddBaseline) : []);
-        const actual = periodGroup ? total(periodGroup.values) : { value: null, estimated: false };
-        const before = lastYearGroup ? total(lastYearGroup.values) : { value: null, estimated: false };
-        const expectedValue = model.days >= 2 && hddPeriod.length ? expected(model, hddPeriod.map((d) => d.hdd)) : null;
-        const sumHdd = (days: { hdd: number }[]) => round(days.reduce((s, d) => s + d.hdd, 0), 3)!;
-        return {
-          buildingId: building.buildingId,
-          resource,
-          unit: periodGroup?.unit ?? baselineGroup?.unit ?? null,
-          baseC,
-          model: {
-            from: baseFrom, to: from,
-            baseload: round(model.baseload)!, perHdd: round(model.perHdd)!, r2: round(model.r2, 4)!, cvRmse: round(model.cvRmse, 4)!,
-            days: model.days, sufficient: model.sufficient, reasons: model.reasons,
-          },
-          period: {
-            from, to, actual: round(actual.value), hdd: sumHdd(hddPeriod), days: period.length, daysWithTemperature: hddPeriod.length, estimated: actual.estimated,
-            expected: round(expectedValue), deviationPct: round(changePct(actual.value, expectedValue), 2),
-          },
-          lastYear: {
-            from: baseFrom, to: lastYearTo, actual: round(before.value), hdd: sumHdd(hddLastYear), days: lastYear.length, daysWithTemperature: hddLastYear.length,
-            estimated: before.estimated, changePct: round(changePct(actual.value, before.value), 2),
-          },
-          perM2: actual.value === null ? null : round(actual.value / building.areaM2, 4),
-        };
+        try {
+          return buildingBaseline(deps, building, metersOf(building.buildingId), req.query);
+        } catch (err) {
+          if (err instanceof LocalTimeError) throw new HttpError(400, err.message, [{ field: err.field, reason: err.reason }]);
+          throw err;
+        }
       },
     );
 
@@ -136,3 +103,56 @@ export const indicatorRoutes =
       },
     );
   };
+
+/**
+ * A building's baseline report: the model fitted on the year before `from`, the period
+ * [from, to) against it and against the same dates a year earlier. Throws LocalTimeError for bad dates.
+ */
+export function buildingBaseline(
+  deps: Pick<IndicatorRouteDeps, 'ctx' | 'consumption' | 'weather'>,
+  building: BuildingRecord,
+  meters: readonly Device[],
+  q: { from: string; to: string; resource: EnergyResource; baseC: number },
+): BaselineReport {
+  const tz = deps.ctx.city.tz;
+  const { from, to, resource, baseC } = q;
+  const period = localIntervals(from, to, 'day', tz);
+  const baseFrom = yearBefore(from, tz);
+  const lastYearTo = yearBefore(to, tz);
+  const baseline = localIntervals(baseFrom, from, 'day', tz);
+  const lastYear = localIntervals(baseFrom, lastYearTo, 'day', tz);
+  // The resource's unit with the most meters (a building rarely has two units for one resource).
+  const pick = (spans: TimeSpan[]) => deps.consumption.groups(meters, spans, 'day', resource).sort((a, b) => b.meterIds.length - a.meterIds.length)[0];
+  const periodGroup = pick(period);
+  const baselineGroup = pick(baseline);
+  const lastYearGroup = pick(lastYear);
+  const temps = deps.weather.hourlyMeans(lastYear[0]!.start, period[period.length - 1]!.end);
+  const hddBaseline = heatingDegreeDays(temps, baseline, baseC);
+  const hddPeriod = heatingDegreeDays(temps, period, baseC);
+  const hddLastYear = heatingDegreeDays(temps, lastYear, baseC);
+  const model = fitBaseline(baselineGroup ? pairDays(baselineGroup.values, hddBaseline) : []);
+  const actual = periodGroup ? total(periodGroup.values) : { value: null, estimated: false };
+  const before = lastYearGroup ? total(lastYearGroup.values) : { value: null, estimated: false };
+  const expectedValue = model.days >= 2 && hddPeriod.length ? expected(model, hddPeriod.map((d) => d.hdd)) : null;
+  const sumHdd = (days: { hdd: number }[]) => round(days.reduce((s, d) => s + d.hdd, 0), 3)!;
+  return {
+    buildingId: building.buildingId,
+    resource,
+    unit: periodGroup?.unit ?? baselineGroup?.unit ?? null,
+    baseC,
+    model: {
+      from: baseFrom, to: from,
+      baseload: round(model.baseload)!, perHdd: round(model.perHdd)!, r2: round(model.r2, 4)!, cvRmse: round(model.cvRmse, 4)!,
+      days: model.days, sufficient: model.sufficient, reasons: model.reasons,
+    },
+    period: {
+      from, to, actual: round(actual.value), hdd: sumHdd(hddPeriod), days: period.length, daysWithTemperature: hddPeriod.length, estimated: actual.estimated,
+      expected: round(expectedValue), deviationPct: round(changePct(actual.value, expectedValue), 2),
+    },
+    lastYear: {
+      from: baseFrom, to: lastYearTo, actual: round(before.value), hdd: sumHdd(hddLastYear), days: lastYear.length, daysWithTemperature: hddLastYear.length,
+      estimated: before.estimated, changePct: round(changePct(actual.value, before.value), 2),
+    },
+    perM2: actual.value === null ? null : round(actual.value / building.areaM2, 4),
+  };
+}
