@@ -54,8 +54,8 @@ export function parseGatewaySettings(env: Record<string, string | undefined>, re
   if (!result.success) {
     for (const i of result.error.issues) {
       const name = String(i.path[0]);
-      const shown = /PASSWORD/.test(name) ? '***' : JSON.stringify(env[name] ?? '');
-      problems.push(`${name}=${shown}: ${i.message}`);
+      // The password, and MQTT_URL (which may carry user:password@), are named, never shown.
+      problems.push(/PASSWORD|MQTT_URL/.test(name) ? `${name}: ${i.message}` : `${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}`);
     }
   }
   const devices = parseDevices(env, readFile, problems);

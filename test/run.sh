@@ -4,24 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The Debian packages the tests use, by the command each provides.
-declare -A PACKAGE_OF=([influxd]=influxdb [mosquitto_pub]=mosquitto-clients [mosquitto_sub]=mosquitto-clients [chromium]=chromium)
-missing=()
-for cmd in "${!PACKAGE_OF[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "npm test: installing ${missing[*]} (apt-get)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "npm test: missing Debian packages: ${missing[*]}" >&2
-    echo "  install them with: sudo apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+# The outside programs the tests use; test/support/require-packages.sh knows their Debian
+# packages, installs the missing ones as root and otherwise says what to install.
+bash test/support/require-packages.sh "npm test" influxd mosquitto_pub mosquitto_sub chromium
 
 if [ ! -d node_modules ]; then
   echo "npm test: installing npm packages (npm ci)"

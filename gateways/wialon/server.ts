@@ -71,13 +71,14 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLi
           conn.send(`#AL#10${CRLF}`);
           return 'next';
         }
+        deps.logger.info({ remote: conn.remote, reason: p.reason }, 'wialon-ips: login refused');
         conn.closeWith(`#AL#0${CRLF}`);
         return 'close';
       }
-      const found = await opts.lookupTracker(PROTOCOL, p.imei);
+      const found = await opts.lookupTracker(PROTOCOL, p.unitId);
       if (!found) {
         deps.metrics.frame('unknown-imei');
-        deps.logger.info({ remote: conn.remote, imei: p.imei.slice(0, 64) }, 'wialon-ips: unknown IMEI refused');
+        deps.logger.info({ remote: conn.remote, unitId: p.unitId }, 'wialon-ips: unknown unit id refused');
         conn.closeWith(`#AL#0${CRLF}`);
         return 'close';
       }

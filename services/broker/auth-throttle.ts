@@ -1,40 +1,131 @@
+export interface ThrottleOptions {
+  /** failures of a key that cost nothing */
+  freeFailures: number;
+  /** the hold after the first failure past the free ones; it doubles with each further one */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** a key quiet for this long starts afresh */
+  forgetAfterMs: number;
+  /**
+   * Whether an attempt is charged to its address before its credentials are checked (true), or
+   * only once they prove wrong (false). The account is always charged before. Devices of a fleet
+   * share a carrier's NAT address and log in all at once after an outage: charging their address
+   * up front would hold the fourth one back. Their parallel guesses are still bounded per account,
+   * by `maxPendingPerAddress` and by the hashing line.
+   */
+  chargeAddressUpFront: boolean;
+  /** attempts from one address whose check is still running; past this an attempt is refused */
+  maxPendingPerAddress: number;
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = {
+  freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000, chargeAddressUpFront: true, maxPendingPerAddress: 64,
+};
+
+/** For device logins over MQTT: a fleet behind one NAT address logs in at once. */
+export const DEVICE_THROTTLE: ThrottleOptions = { ...DEFAULT_THROTTLE, chargeAddressUpFront: false, maxPendingPerAddress: 2048 };
+
+/** One login attempt that was let through: say how it ended. */
+export interface AttemptTicket {
+  readonly ok: true;
+  /** The credentials were right: the account starts afresh, the address's count is given back. */
+  succeeded(): void;
+  /** Nothing was checked (the hashing line was full, the store failed): the attempt is given back. */
+  abandoned(): void;
+  /** The credentials were wrong (charges the address when it was not charged up front). */
+  failed(): void;
+}
+
+export type Attempt = AttemptTicket | { readonly ok: false; readonly retryAfterMs: number };
+
+interface Entry {
+  failures: number;
+  lastMs: number;
+}
+
 /**
- * Slows down repeated failed logins from one address: the first few failures cost nothing,
- * then each answer waits twice as long as the one before, up to a cap. A device behind the
- * same NAT as an attacker is delayed, not locked out. Pure: the clock comes in.
+ * Slows down repeated failed logins, per address and per account: the first few failures cost
+ * nothing, then each one holds the key back twice as long as the one before, up to a cap, and an
+ * attempt while held back is refused without checking anything (no hash).
+ *
+ * An attempt counts as a failure *before* its credentials are checked and is given back once they
+ * prove right, so attempts sent in parallel cannot all pass before the first one fails. A device
+ * behind the same NAT as an attacker is delayed, never locked out for good. Pure: the clock comes in.
  */
 export class AuthThrottle {
-  private readonly failures = new Map<string, { count: number; lastMs: number }>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, number>();
 
   constructor(
     private readonly now: () => number,
-    private readonly opts = { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 30_000, forgetAfterMs: 15 * 60_000 },
+    private readonly opts: ThrottleOptions = DEFAULT_THROTTLE,
   ) {}
 
-  /** How long to hold the answer to a login attempt from `key`. */
-  delayFor(key: string): number {
-    const f = this.failures.get(key);
-    if (!f) return 0;
-    if (this.now() - f.lastMs > this.opts.forgetAfterMs) {
-      this.failures.delete(key);
+  /** Asks to check credentials from `address` for `account` (when the attempt names one). */
+  attempt(address: string, account?: string): Attempt {
+    const addrKey = `addr:${address}`;
+    const acctKey = account === undefined ? undefined : `acct:${account}`;
+    const keys = acctKey ? [addrKey, acctKey] : [addrKey];
+    const wait = Math.max(...keys.map((k) => this.heldFor(k)));
+    if (wait > 0) return { ok: false, retryAfterMs: wait };
+    const inFlight = this.pending.get(address) ?? 0;
+    if (inFlight >= this.opts.maxPendingPerAddress) return { ok: false, retryAfterMs: this.opts.baseDelayMs };
+    this.pending.set(address, inFlight + 1);
+    // An anonymous attempt has no account to charge: its address is charged up front.
+    const upFront = this.opts.chargeAddressUpFront || !acctKey ? keys : [acctKey];
+    upFront.forEach((k) => this.charge(k));
+    if (this.entries.size > 100_000) this.prune();
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      const left = (this.pending.get(address) ?? 1) - 1;
+      if (left > 0) this.pending.set(address, left);
+      else this.pending.delete(address);
+      return true;
+    };
+    const giveBack = (k: string) => {
+      const e = this.entries.get(k);
+      if (e && --e.failures <= 0) this.entries.delete(k);
+    };
+    return {
+      ok: true,
+      succeeded: () => {
+        if (!settle()) return;
+        if (upFront.includes(addrKey)) giveBack(addrKey);
+        if (acctKey) this.entries.delete(acctKey);
+      },
+      abandoned: () => {
+        if (settle()) upFront.forEach(giveBack);
+      },
+      failed: () => {
+        if (settle() && !upFront.includes(addrKey)) this.charge(addrKey);
+      },
+    };
+  }
+
+  private charge(key: string): void {
+    const e = this.entries.get(key);
+    this.entries.set(key, { failures: (e?.failures ?? 0) + 1, lastMs: this.now() });
+  }
+
+  /** How long `key` is still held back; 0 when an attempt may go ahead. */
+  private heldFor(key: string): number {
+    const e = this.entries.get(key);
+    if (!e) return 0;
+    const since = this.now() - e.lastMs;
+    if (since > this.opts.forgetAfterMs) {
+      this.entries.delete(key);
       return 0;
     }
-    const over = f.count - this.opts.freeFailures;
-    return over < 0 ? 0 : Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** over);
-  }
-
-  failed(key: string): void {
-    const f = this.failures.get(key);
-    this.failures.set(key, { count: (f?.count ?? 0) + 1, lastMs: this.now() });
-    if (this.failures.size > 100_000) this.prune();
-  }
-
-  succeeded(key: string): void {
-    this.failures.delete(key);
+    const over = e.failures - this.opts.freeFailures;
+    if (over < 0) return 0;
+    const hold = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** over);
+    return Math.max(0, hold - since);
   }
 
   private prune(): void {
     const cutoff = this.now() - this.opts.forgetAfterMs;
-    for (const [k, f] of this.failures) if (f.lastMs < cutoff) this.failures.delete(k);
+    for (const [k, e] of this.entries) if (e.lastMs < cutoff) this.entries.delete(k);
   }
 }

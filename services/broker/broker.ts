@@ -9,7 +9,10 @@ import type { Accounts } from '../registry/accounts.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
-import { AuthThrottle } from './auth-throttle.ts';
+import { clientAddress, type TrustProxy } from '../http/client-address.ts';
+import { HashBusyError } from '../registry/secrets.ts';
+import { AuthThrottle, DEVICE_THROTTLE } from './auth-throttle.ts';
+import { LogSummary } from '../observability/log-summary.ts';
 import { COMPLETION_BUDGET_MS, COMPLETION_BUDGET_THROTTLED_MS, COMPLETIONS_PER_TURN, CompletionQueue, FLOOD_ACKS } from './completion-queue.ts';
 
 export interface BrokerDeps {
@@ -19,6 +22,8 @@ export interface BrokerDeps {
   metrics: Metrics;
   logger: Logger;
   now: () => number;
+  /** Which proxies' X-Forwarded-For to believe for MQTT over WebSocket (TRUST_PROXY). */
+  trustProxy?: TrustProxy;
   /** true while admissions are being delayed: acknowledgements then get a short turn (see completion-queue.ts) */
   throttled?: () => boolean;
 }
@@ -38,10 +43,6 @@ export interface MqttBroker {
 
 const authError = (message: string, returnCode: number): AuthenticateError => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 
-function remoteAddress(client: Client): string {
-  const conn = client.conn as Duplex & { remoteAddress?: string; socket?: { remoteAddress?: string } };
-  return conn.remoteAddress ?? conn.socket?.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
-}
 
 /**
  * The embedded MQTT broker. Device data is taken in at `authorizePublish`, which aedes runs
@@ -51,7 +52,19 @@ function remoteAddress(client: Client): string {
 export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const { devices, accounts, ingest, metrics, logger, now } = deps;
   const identities = new WeakMap<Client, MqttIdentity>();
-  const throttle = new AuthThrottle(now);
+  const throttle = new AuthThrottle(now, DEVICE_THROTTLE);
+  // MQTT over WebSocket comes with its HTTP request, and through a reverse proxy when TRUST_PROXY says so.
+  const forwardedAddress = clientAddress(deps.trustProxy ?? false);
+  const remoteAddress = (client: Client): string => {
+    if (client.req) return forwardedAddress(client.req);
+    const conn = client.conn as Duplex & { remoteAddress?: string };
+    return conn.remoteAddress ?? 'unknown';
+  };
+  // A brute force must not flood the log: the first refusal of a minute in full, then a count.
+  const refusals = new LogSummary<object>(60_000, {
+    first: (detail) => logger.warn(detail, 'mqtt login refused'),
+    summary: (count, addresses, intervalMs) => logger.warn({ count, addresses, intervalS: intervalMs / 1000 }, 'mqtt logins refused (more in this interval)'),
+  });
   /** Payloads that failed validation: acknowledged and dead-lettered, but never forwarded. */
   const refusedPayloads = new WeakSet<Buffer>();
   const trackerExists = (id: string) => devices.get(id)?.kind === 'tracker';
@@ -66,8 +79,17 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
     // Client ids are the device's id (≤ 64) or a service's `svc:` name, with room to spare.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
-      const key = remoteAddress(client);
-      const delay = throttle.delayFor(key);
+      const address = remoteAddress(client);
+      // Counted before the check, per address and per account: parallel guesses cannot all pass.
+      const attempt = throttle.attempt(address, username || undefined);
+      if (!attempt.ok) {
+        metrics.authFailures.inc();
+        refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'held back after failed logins' });
+        // Held back: no hash. The answer waits out the hold, so a reconnect loop cannot spin.
+        const t = setTimeout(() => done(authError('too many failed logins; try again later', 3), false), attempt.retryAfterMs);
+        t.unref();
+        return;
+      }
       const check = async (): Promise<MqttIdentity | undefined> => {
         if (!username || !password) return undefined;
         const secret = password.toString('utf8');
@@ -78,26 +100,26 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         const device = await devices.authenticate(username, secret);
         return device ? { type: 'device', device } : undefined;
       };
-      setTimeout(() => {
-        check().then(
-          (who) => {
-            if (!who) {
-              throttle.failed(key);
-              metrics.authFailures.inc();
-              // Never log the password; the username is an id, not a secret.
-              logger.warn({ username: username ?? null, address: key }, 'mqtt login refused');
-              return done(authError(username ? 'bad username or password' : 'anonymous clients are refused', username ? 4 : 5), false);
-            }
-            throttle.succeeded(key);
-            identities.set(client, who);
-            done(null, true);
-          },
-          (err: Error) => {
-            logger.error({ err }, 'mqtt authentication failed');
-            done(authError('server unavailable', 3), false);
-          },
-        );
-      }, delay);
+      check().then(
+        (who) => {
+          if (!who) {
+            attempt.failed();
+            metrics.authFailures.inc();
+            // Never log the password; the username is an id, not a secret.
+            refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'bad credentials' });
+            return done(authError(username ? 'bad username or password' : 'anonymous clients are refused', username ? 4 : 5), false);
+          }
+          attempt.succeeded();
+          identities.set(client, who);
+          done(null, true);
+        },
+        (err: Error) => {
+          attempt.abandoned();
+          if (err instanceof HashBusyError) logger.debug({ address }, 'mqtt login refused: too many credential checks waiting');
+          else logger.error({ err }, 'mqtt authentication failed');
+          done(authError('server unavailable', 3), false);
+        },
+      );
     },
 
     authorizePublish(client, packet, callback) {
@@ -196,6 +218,7 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
       }
     },
     async close() {
+      refusals.flush();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
     },

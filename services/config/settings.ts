@@ -27,9 +27,31 @@ export const SettingsSchema = z.object({
   INFLUX_PASSWORD: optionalString,
   INFLUX_TOKEN: optionalString,
   HUB_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** bytes the spool may hold for the store; past 80 % intake slows, at the limit it is refused */
+  SPOOL_MAX_BYTES: z.coerce.number().int('must be a whole number of bytes').min(1_048_576, 'must be at least 1048576 (1 MiB)').default(2 * 1024 ** 3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** comma-separated origins allowed by CORS; empty means same-origin only */
   CORS_ORIGINS: z.string().default(''),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (login throttling, logs):
+   * `false` (none: the TCP peer is the client), `true` (any), a hop count, or comma-separated
+   * addresses/CIDRs of the proxies.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((s, ctx): boolean | number | string[] => {
+      const v = s.trim();
+      if (v === 'false') return false;
+      if (v === 'true') return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+      if (list.length && list.every((x) => /^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(x))) return list;
+      ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count, or comma-separated proxy addresses/CIDRs' });
+      return z.NEVER;
+    }),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** the zone of every local day, month and schedule */
   CITY_TZ: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Kyiv').default('Europe/Kyiv'),
   /** the place of sunset and sunrise (Kropyvnytskyi by default) */
@@ -37,6 +59,18 @@ export const SettingsSchema = z.object({
   CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
+
+/**
+ * Variables whose value may appear in an error message. Every other one (tokens, passwords, and
+ * INFLUX_URL, which may carry user:password@) is named with the reason only: stderr ends up in
+ * journals and CI logs.
+ */
+const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY']);
+
+/** `NAME="value": reason` for a harmless variable, `NAME: reason` for any other. */
+export function describeProblem(name: string, value: string | undefined, reason: string, shown: ReadonlySet<string> = SHOWN): string {
+  return shown.has(name) ? `${name}=${JSON.stringify(value ?? '')}: ${reason}` : `${name}: ${reason}`;
+}
 
 export class SettingsError extends Error {
   constructor(readonly problems: string[]) {
@@ -50,7 +84,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = SettingsSchema.safeParse(present);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`);
+  const problems = result.error.issues.map((i) => describeProblem(String(i.path[0]), env[String(i.path[0])], i.message));
   throw new SettingsError(problems);
 }
 

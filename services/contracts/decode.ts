@@ -15,7 +15,9 @@ export type RejectReason =
   | 'future-timestamp'
   | 'unknown-device'
   /** the history store refused the point for good (e.g. a field type conflict) */
-  | 'store-refused';
+  | 'store-refused'
+  /** a second, different record for an instant of a series: the first one is the point */
+  | 'same-timestamp';
 
 export type DeviceMessage =
   | { channel: 'position'; deviceId: string; ts: number; payload: Position }

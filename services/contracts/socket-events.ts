@@ -23,6 +23,15 @@ export interface ClientToServer {
   leave: (req: RoomRequest) => void;
 }
 
+/**
+ * Sent on every namespace just before the hub ends a connection whose token stopped being valid
+ * (revoked, expired, its user deleted): the client should sign in again, not reconnect.
+ */
+export const SESSION_ENDED = 'session-ended';
+export interface SessionEnded {
+  reason: string;
+}
+
 export interface TransitServerEvents {
   snapshot: (vehicles: VehicleState[]) => void;
   vehicles: (vehicles: VehicleState[]) => void;

@@ -13,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Accounts } from '../registry/accounts.ts';
 import type { AuditLog } from '../registry/audit-log.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
+import { fastifyTrustProxy, type TrustProxy } from './client-address.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -31,6 +32,10 @@ export interface AppDeps {
   /** What the domain modules serve (their `routes`), registered after the hub's own. */
   domainRoutes: readonly FastifyPluginAsync[];
   loginThrottle: AuthThrottle;
+  /** Which proxies' X-Forwarded-For gives the client's address (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
+  /** When set, /metrics needs this bearer token (METRICS_TOKEN). */
+  metricsToken?: string;
   health: () => Promise<Health>;
   /** A device was disabled, deleted or got a new secret: drop its connections. */
   onDeviceCredentialsChanged: (deviceId: string) => void;
@@ -46,7 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Requests are counted in metrics; the log keeps warnings and errors only.
     loggerInstance: deps.logger.child({ part: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -9,16 +9,18 @@ import { buildDashboards } from '../../dashboards/build.ts';
 import { startGt06Gateway, startTeltonikaGateway, startWialonGateway, type TrackerLookup } from '../../gateways/index.ts';
 import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
+import { prepareDataDir } from '../config/data-dir.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
 import { createBroker } from '../broker/broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
-import { Backpressure, DEFAULT_LIMITS, type BackpressureLimits } from '../ingest/backpressure.ts';
+import { Backpressure, DEFAULT_LIMITS, withSpoolLimit, type BackpressureLimits } from '../ingest/backpressure.ts';
 import { DeadLetters } from '../ingest/dead-letters.ts';
 import { HistoryWriter } from '../ingest/history-writer.ts';
 import { IngestPipeline } from '../ingest/pipeline.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { watchSessions } from '../realtime/session-watch.ts';
 import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
@@ -94,6 +96,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
   };
 
   try {
+    const dataDirReport = prepareDataDir(dataDir);
+    if (dataDirReport.tightenedFrom) logger.warn({ dataDir, was: dataDirReport.tightenedFrom }, 'data folder was open to other users; now 700');
     const db = openRegistryDb(dataDir);
     closers.push(() => {
       db.close();
@@ -111,10 +115,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       logger.warn({ err: err.message }, 'history store not reachable at start; the spool keeps data until it is');
     });
 
-    const spool = await Spool.open({ dir: join(dataDir, 'spool'), logger: logger.child({ part: 'spool' }) });
+    const spool = await Spool.open({ dir: join(dataDir, 'spool'), maxBacklogBytes: settings.SPOOL_MAX_BYTES, logger: logger.child({ part: 'spool' }) });
     closers.push(() => spool.close());
 
-    const backpressure = new Backpressure(now, options.backpressure ?? DEFAULT_LIMITS, (state) => {
+    const backpressure = new Backpressure(now, withSpoolLimit(options.backpressure ?? DEFAULT_LIMITS, settings.SPOOL_MAX_BYTES), (state) => {
       metrics.throttled.set(state.throttled ? 1 : 0);
       if (state.throttled) logger.warn({ reason: state.reason }, 'intake slowed down (backpressure)');
       else logger.info('intake back to full speed');
@@ -134,9 +138,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
       // `point` is the record's raw text when it does not even parse.
-      onUnstorable: (point, reason) =>
+      onUnstorable: (point, detail, reason) =>
         pipeline.reject({
-          source: 'history-writer', reason: 'store-refused', detail: reason,
+          source: 'history-writer', reason, detail,
           deviceId: typeof point === 'string' ? '' : point.tags.device ?? '', payload: typeof point === 'string' ? point : JSON.stringify(point),
         }),
     });
@@ -148,6 +152,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       // While admissions are delayed, not during the hold after it (which health shows): a
       // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
       throttled: () => backpressure.state.delayMs > 0,
+      trustProxy: settings.TRUST_PROXY,
     });
     closers.push(() => broker.close());
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
@@ -164,6 +169,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       applyDomainMigrations(db, domain.migrations ?? [], now);
       const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }) });
       modules.push(module);
+      for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
       closers.push(() => module.close?.());
     }
     const listeners = modules.flatMap((m) => (m.onAccepted ? [m.onAccepted.bind(m)] : []));
@@ -178,8 +184,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     }
 
     // Tracker gateways run in the hub by default; gateways/main.ts runs one on an edge server instead.
-    const lookupTracker: TrackerLookup = (protocol, imei) => {
-      const device = devices.findByImei(protocol, imei);
+    const lookupTracker: TrackerLookup = (protocol, loginId) => {
+      const device = devices.findByLoginId(protocol, loginId);
       return device && device.enabled && device.kind === 'tracker' ? { deviceId: device.id } : null;
     };
     const gatewayOptions = { host: settings.HTTP_HOST, ingest: pipeline, lookupTracker, logger: logger.child({ part: 'gateway' }), registry: metrics.registry, now };
@@ -216,7 +222,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
-        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` } : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+        spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` }
+          : s.full ? { status: 'down', detail: `full (SPOOL_MAX_BYTES), nothing is acknowledged until the store takes the backlog: ${s.lastError ?? ''}` }
+          : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
       };
       for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);
@@ -230,6 +238,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       devices, accounts, audit, deadLetters,
       domainRoutes: modules.flatMap((m) => (m.routes ? [m.routes] : [])),
       loginThrottle: new AuthThrottle(now),
+      trustProxy: settings.TRUST_PROXY,
+      metricsToken: settings.METRICS_TOKEN,
       health,
       onDeviceCredentialsChanged: (id) => broker.disconnectDevice(id),
       onDeviceRemoved: (device) => {
@@ -250,6 +260,13 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
     closers.push(() => realtime.close());
+    // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.
+    const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token) });
+    const unwatchTokens = accounts.onTokensChanged(() => sessions.recheck());
+    closers.push(() => {
+      unwatchTokens();
+      sessions.close();
+    });
 
     await app.listen({ port: settings.HTTP_PORT, host: settings.HTTP_HOST });
 
@@ -266,7 +283,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       metrics.backlogBytes.set(s.backlogBytes);
       const waitingAcks = broker.pendingAcks();
       metrics.acksWaiting.set(waitingAcks);
-      backpressure.update({ backlogRecords: s.backlogRecords, lagMs, waitingAcks });
+      backpressure.update({ backlogRecords: s.backlogRecords, backlogBytes: s.backlogBytes, lagMs, waitingAcks });
     }, 250);
     loadTimer.unref();
     closers.push(() => {

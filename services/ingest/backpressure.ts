@@ -9,6 +9,11 @@
 export interface BackpressureLimits {
   /** spool records not yet in the store before intake slows */
   maxBacklogRecords: number;
+  /**
+   * spool bytes not yet in the store before intake slows; set by `withSpoolLimit` below the
+   * spool's hard limit (SPOOL_MAX_BYTES), where appends are refused. Default: no limit.
+   */
+  maxBacklogBytes?: number;
   /** p99 event-loop lag before intake slows */
   maxLagMs: number;
   /**
@@ -24,8 +29,24 @@ export interface BackpressureLimits {
 
 export const DEFAULT_LIMITS: BackpressureLimits = { maxBacklogRecords: 500_000, maxLagMs: 500, maxInFlight: 50_000, maxDelayMs: 1_000, holdMs: 3_000 };
 
+/** The share of the spool's byte limit past which intake slows, before it is refused at the limit. */
+export const SLOW_AT_SPOOL_SHARE = 0.8;
+
+/**
+ * Limits for a spool bounded at `spoolMaxBytes`: intake slows once the backlog passes 80 % of
+ * it (more the closer it gets), and the spool refuses appends at 100 % (not acknowledged).
+ */
+export function withSpoolLimit(limits: BackpressureLimits, spoolMaxBytes: number): BackpressureLimits {
+  return { ...limits, maxBacklogBytes: Math.floor(spoolMaxBytes * SLOW_AT_SPOOL_SHARE) };
+}
+
+const MIB = 1024 * 1024;
+const mib = (bytes: number): string => `${(bytes / MIB).toFixed(bytes < 10 * MIB ? 1 : 0)} MiB`;
+
 export interface Load {
   backlogRecords: number;
+  /** default 0 */
+  backlogBytes?: number;
   lagMs: number;
   inFlight: number;
 }
@@ -42,6 +63,10 @@ export interface PressureState {
 export function assessPressure(load: Load, limits: BackpressureLimits): PressureState {
   const signals: [number, string][] = [
     [load.backlogRecords / limits.maxBacklogRecords, `spool backlog ${load.backlogRecords} records is over ${limits.maxBacklogRecords}: the store is not keeping up`],
+    [
+      limits.maxBacklogBytes === undefined ? 0 : (load.backlogBytes ?? 0) / limits.maxBacklogBytes,
+      `spool backlog ${mib(load.backlogBytes ?? 0)} is over ${mib(limits.maxBacklogBytes ?? 0)} (${SLOW_AT_SPOOL_SHARE * 100} % of the spool's limit): the store is not keeping up, and at the limit intake is refused`,
+    ],
     [load.lagMs / limits.maxLagMs, `event-loop lag ${Math.round(load.lagMs)} ms is over ${limits.maxLagMs} ms: the hub is at its capacity`],
     [load.inFlight / limits.maxInFlight, `${load.inFlight} messages taken in and not yet acknowledged, over ${limits.maxInFlight}: more is coming in than the hub can take`],
   ];

@@ -4,6 +4,7 @@ import type { HistoryPoint, HistoryStore } from '../store/history-store.ts';
 import { HistoryStoreError } from '../store/points.ts';
 import { parseRecord } from '../store/line-protocol.ts';
 import type { Journal } from './journal.ts';
+import { SameInstantWindow } from './same-instant.ts';
 
 const MIN_BACKOFF_MS = 200;
 /** Batches written at once: the next ones are read and sent while the store answers the first. */
@@ -52,10 +53,45 @@ export class HistoryWriter {
       metrics: Metrics;
       logger: Logger;
       now: () => number;
-      /** A point the store refuses for good (not an outage): kept for inspection, then skipped. */
-      onUnstorable: (point: HistoryPoint | string, reason: string) => void;
+      /**
+       * A point not written: the store refused it for good (not an outage), or it is a second,
+       * different record for an instant of its series (see same-instant.ts). Kept for
+       * inspection, then skipped.
+       */
+      onUnstorable: (point: HistoryPoint | string, detail: string, reason: 'store-refused' | 'same-timestamp') => void;
+      /** How many (series, instant)s the same-instant rule remembers; default DEFAULT_CAPACITY. */
+      sameInstantCapacity?: number;
     },
-  ) {}
+  ) {
+    this.instants = new SameInstantWindow(deps.sameInstantCapacity);
+  }
+
+  /** Decides, in spool order, which record of a (series, instant) is the point. */
+  private readonly instants: SameInstantWindow;
+
+  /**
+   * The records of a batch to write: those that are the first (or a repeat) of their instant.
+   * Batches are read one after the other in spool order, so this order is the same whatever
+   * the store does with the writes in flight, and the same again when the spool is replayed.
+   */
+  private sift(records: Uint8Array[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const record of records) {
+      let verdict;
+      try {
+        verdict = this.instants.check(record);
+      } catch {
+        verdict = 'first' as const; // not even a point: the store refuses it and says why
+      }
+      if (verdict === 'first' || verdict === 'repeat') out.push(record);
+      else if (verdict === 'conflict') {
+        const point = unstorablePoint(record);
+        const at = typeof point === 'string' ? '' : ` ${new Date(point.ts).toISOString()}`;
+        this.deps.onUnstorable(point, `another record of this series at${at} came first; a later, different one for the same instant is not stored`, 'same-timestamp');
+      }
+    }
+    return out;
+  }
 
   start(): void {
     if (this.running) return;
@@ -126,7 +162,7 @@ export class HistoryWriter {
           await this.store.writeLines([record]);
         } catch (one) {
           if (!(one instanceof HistoryStoreError) || one.retryable) throw one;
-          this.deps.onUnstorable(unstorablePoint(record), one.message);
+          this.deps.onUnstorable(unstorablePoint(record), one.message, 'store-refused');
         }
       }
     }
@@ -151,9 +187,10 @@ export class HistoryWriter {
         }
       }
       if (batch) {
-        const done = this.writeOrIsolate(batch.records);
+        const records = this.sift(batch.records);
+        const done = this.writeOrIsolate(records);
         done.catch(() => undefined); // awaited below, in order; this only keeps it from counting as unhandled
-        inFlight.push({ done, end: batch.end, points: batch.records.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
+        inFlight.push({ done, end: batch.end, points: records.length, stopTimer: metrics.storeWriteSeconds.startTimer() });
         if (batch.records.length < this.store.maxBatch) readAfter = performance.now() + LINGER_MS;
         continue;
       }

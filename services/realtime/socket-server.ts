@@ -4,6 +4,7 @@ import { LIVE_TICK_MS, type ClientToServer } from '../contracts/index.ts';
 import { hasRole } from '../http/auth.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuthPolicy, RealtimeChannel } from '../platform/domain-module.ts';
+import { joinRefusal } from './session-watch.ts';
 
 export interface RealtimeDeps {
   auth: Pick<AuthPolicy, 'authenticate'>;
@@ -45,6 +46,8 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
         if (colon < 0 || !channel.roomPrefixes.includes(room.slice(0, colon)) || !ROOM_ID.test(room.slice(colon + 1))) {
           return ack?.({ ok: false, error: `room must look like ${roomHint}` });
         }
+        const full = joinRefusal(socket, room);
+        if (full) return ack?.({ ok: false, error: full });
         void socket.leave(ALL);
         void socket.join(room);
         ack?.({ ok: true });

@@ -31,7 +31,22 @@ interface TokenRow { id: string; name: string; roles: string; owner: string | nu
 
 /** Users, API tokens and internal service accounts. */
 export class Accounts {
+  private readonly changeListeners = new Set<() => void>();
+
   constructor(private readonly db: Db, private readonly audit: AuditLog, private readonly now: () => number) {}
+
+  /**
+   * Calls `listener` after a token stopped being valid (revoked, replaced, its user deleted), so
+   * that live connections holding it can be ended at once. Returns the unsubscribe.
+   */
+  onTokensChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private tokensChanged(): void {
+    for (const l of this.changeListeners) l();
+  }
 
   async createUser(username: string, password: string, roles: Role[], actor: string): Promise<void> {
     const hash = await hashSecret(password, 'password');
@@ -60,6 +75,7 @@ export class Accounts {
       }
       return n > 0;
     })();
+    if (removed) this.tokensChanged();
     return removed;
   }
 
@@ -90,6 +106,7 @@ export class Accounts {
         .prepare('INSERT INTO api_tokens (id, name, token_hash, roles, owner, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NULL)')
         .run('admin', 'built-in admin', tokenDigest(token), JSON.stringify(['admin']), 'admin', this.iso());
     })();
+    this.tokensChanged();
   }
 
   hasAdminToken(): boolean {
@@ -112,7 +129,10 @@ export class Accounts {
 
   revokeToken(id: string, actor: string): boolean {
     const n = this.db.prepare('DELETE FROM api_tokens WHERE id = ?').run(id).changes;
-    if (n) this.audit.record(actor, 'token.revoke', id);
+    if (n) {
+      this.audit.record(actor, 'token.revoke', id);
+      this.tokensChanged();
+    }
     return n > 0;
   }
 

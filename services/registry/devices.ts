@@ -1,8 +1,9 @@
-import type { Device, DeviceCreate, DeviceKind, DevicePatch, DeviceProtocol, EnergyResource, EnergyUnit } from '../contracts/index.ts';
+import { readLoginId, type Device, type DeviceCreate, type DeviceKind, type DevicePatch, type DeviceProtocol, type EnergyResource, type EnergyUnit } from '../contracts/index.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Db } from './database.ts';
 import { hashSecret, newSecret, tokenDigest, verifySecret } from './secrets.ts';
 
+/** A row of `devices`. The column `imei` holds the login id (it was named before Wialon unit ids came in). */
 interface DeviceRow {
   id: string; kind: DeviceKind; protocol: DeviceProtocol; name: string | null; imei: string | null;
   vehicle_id: string | null; route_id: string | null; group_id: string | null; building_id: string | null;
@@ -12,13 +13,13 @@ interface DeviceRow {
 }
 
 export class DeviceConflictError extends Error {
-  constructor(readonly field: 'id' | 'imei', message: string) {
+  constructor(readonly field: 'id' | 'loginId' | 'imei', message: string) {
     super(message);
   }
 }
 
 const toDevice = (r: DeviceRow): Device => ({
-  id: r.id, kind: r.kind, protocol: r.protocol, name: r.name, imei: r.imei, vehicleId: r.vehicle_id,
+  id: r.id, kind: r.kind, protocol: r.protocol, name: r.name, loginId: r.imei, imei: r.imei, vehicleId: r.vehicle_id,
   routeId: r.route_id, groupId: r.group_id, buildingId: r.building_id, lat: r.lat, lon: r.lon,
   demo: r.demo === 1, enabled: r.enabled === 1, createdAt: r.created_at, updatedAt: r.updated_at,
   ...(r.kind === 'energy-meter' ? { resource: r.resource, unit: r.unit, multiplier: r.multiplier } : {}),
@@ -30,7 +31,8 @@ const toDevice = (r: DeviceRow): Device => ({
  */
 export class DeviceRegistry {
   private readonly byId = new Map<string, { device: Device; secretHash: string | null }>();
-  private readonly byImei = new Map<string, string>();
+  /** `protocol:loginId` → device id */
+  private readonly byLoginId = new Map<string, string>();
   /** sha256 of secrets that passed scrypt, so a reconnecting device costs no second scrypt */
   private readonly verified = new Map<string, string>();
 
@@ -41,12 +43,12 @@ export class DeviceRegistry {
   private cache(row: DeviceRow): void {
     const device = toDevice(row);
     this.byId.set(device.id, { device, secretHash: row.secret_hash });
-    if (device.imei) this.byImei.set(`${device.protocol}:${device.imei}`, device.id);
+    if (device.loginId) this.byLoginId.set(`${device.protocol}:${device.loginId}`, device.id);
   }
 
   private uncache(id: string): void {
     const entry = this.byId.get(id);
-    if (entry?.device.imei) this.byImei.delete(`${entry.device.protocol}:${entry.device.imei}`);
+    if (entry?.device.loginId) this.byLoginId.delete(`${entry.device.protocol}:${entry.device.loginId}`);
     this.byId.delete(id);
     this.verified.delete(id);
   }
@@ -60,24 +62,33 @@ export class DeviceRegistry {
     return (filter.kind ? all.filter((d) => d.kind === filter.kind) : all).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  findByImei(protocol: DeviceProtocol, imei: string): Device | undefined {
-    const id = this.byImei.get(`${protocol}:${imei}`);
+  /** The device of `protocol` that logs in with `loginId` (an IMEI, or a Wialon unit id), matched exactly. */
+  findByLoginId(protocol: DeviceProtocol, loginId: string): Device | undefined {
+    const id = this.byLoginId.get(`${protocol}:${loginId}`);
     return id ? this.get(id) : undefined;
   }
 
-  /** Registers a device; MQTT devices get a secret, returned here and never again. */
+  private loginIdTaken(protocol: DeviceProtocol, loginId: string, field: 'loginId' | 'imei'): DeviceConflictError {
+    const what = field === 'imei' ? 'IMEI' : 'login id';
+    return new DeviceConflictError(field, `${what} ${loginId} is already registered for ${protocol} (device "${this.findByLoginId(protocol, loginId)?.id}")`);
+  }
+
+  /**
+   * Registers a device; MQTT devices get a secret, returned here and never again. The input is
+   * trusted to have passed `DeviceCreate`; its login id comes as `loginId` or `imei`.
+   */
   async create(input: DeviceCreate, actor: string): Promise<{ device: Device; secret?: string }> {
     if (this.byId.has(input.id)) throw new DeviceConflictError('id', `a device with id "${input.id}" is already registered`);
-    if (input.imei && this.findByImei(input.protocol, input.imei)) {
-      throw new DeviceConflictError('imei', `IMEI ${input.imei} is already registered for ${input.protocol}`);
-    }
+    const { value: loginId, field } = readLoginId(input);
+    if (loginId && this.findByLoginId(input.protocol, loginId)) throw this.loginIdTaken(input.protocol, loginId, field);
     const secret = input.protocol === 'mqtt' ? newSecret() : undefined;
     const secretHash = secret ? await hashSecret(secret, 'secret') : null;
     // The await above yields: check again so two concurrent registrations of one id cannot both pass.
     if (this.byId.has(input.id)) throw new DeviceConflictError('id', `a device with id "${input.id}" is already registered`);
+    if (loginId && this.findByLoginId(input.protocol, loginId)) throw this.loginIdTaken(input.protocol, loginId, field);
     const ts = new Date(this.now()).toISOString();
     const row: DeviceRow = {
-      id: input.id, kind: input.kind, protocol: input.protocol, name: input.name ?? null, imei: input.imei ?? null,
+      id: input.id, kind: input.kind, protocol: input.protocol, name: input.name ?? null, imei: loginId ?? null,
       vehicle_id: input.vehicleId ?? null, route_id: input.routeId ?? null, group_id: input.groupId ?? null,
       building_id: input.buildingId ?? null, lat: input.lat ?? null, lon: input.lon ?? null, demo: input.demo ? 1 : 0,
       enabled: 1, secret_hash: secretHash, created_at: ts, updated_at: ts,
@@ -98,14 +109,13 @@ export class DeviceRegistry {
     const current = this.byId.get(id);
     if (!current) return undefined;
     const { device } = current;
-    if (patch.imei && patch.imei !== device.imei && this.findByImei(device.protocol, patch.imei)) {
-      throw new DeviceConflictError('imei', `IMEI ${patch.imei} is already registered for ${device.protocol}`);
-    }
+    const { value: loginId, field } = readLoginId(patch);
+    if (loginId && loginId !== device.loginId && this.findByLoginId(device.protocol, loginId)) throw this.loginIdTaken(device.protocol, loginId, field);
     const secret = patch.rotateSecret && device.protocol === 'mqtt' ? newSecret() : undefined;
     const secretHash = secret ? await hashSecret(secret, 'secret') : current.secretHash;
     const next: DeviceRow = {
       id, kind: device.kind, protocol: device.protocol,
-      name: patch.name ?? device.name, imei: patch.imei ?? device.imei, vehicle_id: patch.vehicleId ?? device.vehicleId,
+      name: patch.name ?? device.name, imei: loginId ?? device.loginId, vehicle_id: patch.vehicleId ?? device.vehicleId,
       route_id: patch.routeId ?? device.routeId, group_id: patch.groupId ?? device.groupId,
       building_id: patch.buildingId ?? device.buildingId, lat: patch.lat ?? device.lat, lon: patch.lon ?? device.lon,
       demo: (patch.demo ?? device.demo) ? 1 : 0, enabled: (patch.enabled ?? device.enabled) ? 1 : 0,

@@ -53,6 +53,13 @@ export interface SpoolStats {
   /** Damaged records found and skipped (each logged). */
   corruptRecords: number;
   writable: boolean;
+  /**
+   * Appends are being refused because the unconfirmed backlog reached `maxBacklogBytes`
+   * (SPOOL_FULL); false again once the store's confirms bring it back under the limit.
+   */
+  full: boolean;
+  /** The limit of `maxBacklogBytes`, when one is set. */
+  maxBacklogBytes?: number;
   lastError?: string;
 }
 
@@ -163,6 +170,8 @@ export class Spool {
   private stageBuf: Buffer = Buffer.allocUnsafeSlow(256 * 1024);
   private spareBuf: Buffer | null = null;
   private stageLen = 0;
+  /** Bytes of the stage being written right now: neither staged nor written any more. */
+  private committingLen = 0;
   private stageRecords = 0;
   private stageWaiters: Waiter[] = [];
   private timer: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | null = null;
@@ -180,6 +189,7 @@ export class Spool {
   private fsyncs = 0;
   private corruptRecords = 0;
   private writable = true;
+  private full = false;
   private lastError: string | undefined;
 
   private constructor(opts: SpoolOptions) {
@@ -227,13 +237,14 @@ export class Spool {
       }
       bytes += HEADER_BYTES + r.byteLength;
     }
-    const backlog = this.writtenEnd + this.stageLen - this.confirmed.offset;
+    const backlog = this.writtenEnd + this.committingLen + this.stageLen - this.confirmed.offset;
     if (backlog + bytes > this.maxBacklogBytes) {
       const err = new SpoolUnavailableError(
         'SPOOL_FULL',
         `spool backlog of ${backlog} bytes has reached the limit of ${this.maxBacklogBytes} bytes (the store is not keeping up)`,
       );
       this.noteFailure(err);
+      this.full = true;
       return Promise.reject(err);
     }
     this.ensureStage(bytes);
@@ -294,7 +305,9 @@ export class Spool {
       fsyncs: this.fsyncs,
       corruptRecords: this.corruptRecords,
       writable: this.writable,
+      full: this.full,
     };
+    if (Number.isFinite(this.maxBacklogBytes)) s.maxBacklogBytes = this.maxBacklogBytes;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     return s;
   }
@@ -366,6 +379,7 @@ export class Spool {
     this.stageBuf = this.spareBuf && this.spareBuf.length >= buf.length ? this.spareBuf : Buffer.allocUnsafeSlow(buf.length);
     this.spareBuf = null;
     this.stageLen = 0;
+    this.committingLen = len;
     this.stageRecords = 0;
     this.stageWaiters = [];
 
@@ -381,6 +395,7 @@ export class Spool {
       }
       seg.end += len;
       this.writtenEnd = seg.end;
+      this.committingLen = 0;
       this.writtenSeq += records;
       for (const w of waiters) {
         if (!w.durable) {
@@ -397,6 +412,7 @@ export class Spool {
       this.syncedEnd = this.writtenEnd;
       this.syncedSeq = this.writtenSeq;
       this.writable = true;
+      this.full = false;
       for (const w of waiters) {
         if (!w.settled) {
           w.settled = true;
@@ -405,6 +421,7 @@ export class Spool {
       }
       this.wakeReaders();
     } catch (e) {
+      this.committingLen = 0;
       const err = unavailable(e, 'append');
       this.noteFailure(err);
       await this.rollBack();
@@ -613,6 +630,12 @@ export class Spool {
     }
     this.confirmed = end;
     if (this.readPos.offset < end.offset) this.readPos = end;
+    // Refused for the limit only (the disk itself is fine): room again means writable again,
+    // without waiting for a device to try.
+    if (this.full && this.writtenEnd - this.confirmed.offset < this.maxBacklogBytes) {
+      this.full = false;
+      this.writable = true;
+    }
     while (this.segments.length > 0) {
       const seg = this.segments[0]!;
       if (seg === this.active || seg.end > end.offset) break;

@@ -7,18 +7,22 @@ import type {
   HistoryPoint,
   HistoryStore,
   Measurement,
+  MeasurementSpec,
   RangeQuery,
   StoreStatus,
 } from './history-store.ts';
-import { MAX_TIME_MS, MIN_TIME_MS, durationLiteral, identifier, whereClause } from './influxql.ts';
+import { MAX_TIME_MS, MIN_TIME_MS, durationLiteral, identifier, stringLiteral, whereClause } from './influxql.ts';
 import { decodeTagValue, encodeRecord, encodeTagValue, joinRecords } from './line-protocol.ts';
 import {
   HistoryStoreError,
+  MeasurementRegistry,
   NAME,
+  checkAggregate,
   checkLimit,
   comparePoints,
   filterCanMatch,
   latestPerDevice,
+  sortBuckets,
   type StoreLogger,
 } from './points.ts';
 
@@ -107,6 +111,7 @@ export class InfluxHistoryStore implements HistoryStore {
   /** whether write bodies are compressed (the `gzip` option as resolved) */
   readonly gzip: boolean;
   private readonly logger: StoreLogger | undefined;
+  private readonly registry = new MeasurementRegistry();
 
   constructor(opts: InfluxStoreOptions) {
     const url = new URL(opts.url);
@@ -133,6 +138,14 @@ export class InfluxHistoryStore implements HistoryStore {
     if (names.includes(this.database)) return;
     await this.query([`CREATE DATABASE ${identifier(this.database)}`], false);
     this.logger?.warn({ url: this.shownUrl, database: this.database }, 'InfluxDB database created');
+  }
+
+  registerMeasurement(spec: MeasurementSpec): void {
+    this.registry.register(spec);
+  }
+
+  measurements(): MeasurementSpec[] {
+    return this.registry.list();
   }
 
   async write(points: readonly HistoryPoint[]): Promise<void> {
@@ -281,19 +294,43 @@ export class InfluxHistoryStore implements HistoryStore {
   }
 
   async aggregate(query: AggregateQuery): Promise<Bucket[]> {
-    const interval = durationLiteral(query.bucketMs);
+    const bucketing = checkAggregate(query);
     if (!NAME.test(query.field) || !filterCanMatch(query.tags)) return [];
-    const series = await this.select(
-      `SELECT ${query.fn}(${identifier(query.field)}) FROM ${identifier(query.measurement)} ${whereClause(query.from, query.to, InfluxHistoryStore.encodeFilter(query.tags))} GROUP BY time(${interval}) fill(none)`,
-    );
+    const select = `SELECT ${query.fn}(${identifier(query.field)}) FROM ${identifier(query.measurement)}`;
+    const tags = InfluxHistoryStore.encodeFilter(query.tags);
+    const groupBy = query.groupBy === undefined ? '' : `, ${identifier(query.groupBy)}`;
     const buckets: Bucket[] = [];
-    for (const s of series) {
-      for (const row of s.values ?? []) {
-        const value = row[1];
-        buckets.push({ ts: Number(row[0]), value: typeof value === 'number' ? value : null });
+    const take = (series: InfluxSeries[], ts?: number) => {
+      for (const s of series) {
+        for (const row of s.values ?? []) {
+          const value = row[1];
+          const bucket: Bucket = { ts: ts ?? Number(row[0]), value: typeof value === 'number' ? value : null };
+          if (query.groupBy !== undefined) bucket.group = decodeTagValue(s.tags?.[query.groupBy] ?? '');
+          buckets.push(bucket);
+        }
+      }
+    };
+    if (bucketing.kind === 'fixed') {
+      take(await this.select(`${select} ${whereClause(query.from, query.to, tags)} GROUP BY time(${durationLiteral(bucketing.bucketMs)})${groupBy} fill(none)`));
+    } else if (bucketing.unit !== 'month') {
+      // InfluxQL's own calendar: with tz() a 1d bucket runs from local midnight to local midnight (23 or 25 h across DST).
+      const unit = bucketing.unit === 'day' ? '1d' : '1h';
+      take(await this.select(`${select} ${whereClause(query.from, query.to, tags)} GROUP BY time(${unit})${groupBy} fill(none) tz(${stringLiteral(bucketing.tz)})`));
+    } else {
+      // InfluxQL has no month: one statement per month, sent together.
+      const { bounds } = bucketing;
+      const statements: string[] = [];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const from = Math.max(query.from, bounds[i]!);
+        const to = Math.min(query.to, bounds[i + 1]! - 1);
+        statements.push(`${select} ${whereClause(from, to, tags)}${query.groupBy === undefined ? '' : ` GROUP BY ${identifier(query.groupBy)}`}`);
+      }
+      for (let i = 0; i < statements.length; i += 100) {
+        const results = await this.query(statements.slice(i, i + 100));
+        results.forEach((series, k) => take(series, bounds[i + k]!));
       }
     }
-    return buckets.sort((a, b) => a.ts - b.ts);
+    return sortBuckets(buckets);
   }
 
   async count(measurement: Measurement, tags: Record<string, string> = {}): Promise<number> {

@@ -1,4 +1,5 @@
-import type { FieldValue, HistoryPoint } from './history-store.ts';
+import { calendarBounds, checkUnit, checkZone } from './calendar.ts';
+import type { AggregateQuery, Bucket, FieldValue, HistoryPoint, MeasurementSpec } from './history-store.ts';
 import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
 
 /**
@@ -143,4 +144,51 @@ export function latestPerDevice(points: readonly HistoryPoint[]): HistoryPoint[]
 
 export interface StoreLogger {
   warn(obj: object, msg?: string): void;
+}
+
+/** The measurements domains registered with a store; the same for both stores. */
+export class MeasurementRegistry {
+  private readonly specs = new Map<string, Set<string>>();
+
+  register(spec: MeasurementSpec): void {
+    if (typeof spec !== 'object' || spec === null) throw new RangeError('measurement spec must be an object {name, tags}');
+    if (typeof spec.name !== 'string' || !NAME.test(spec.name)) throw new RangeError(`measurement name ${JSON.stringify(spec.name)} is not a plain name (letters, digits, _)`);
+    if (!Array.isArray(spec.tags)) throw new RangeError(`tags of measurement ${spec.name} must be a list of tag keys`);
+    for (const tag of spec.tags) {
+      if (typeof tag !== 'string' || !NAME.test(tag) || tag === 'time') throw new RangeError(`tag ${JSON.stringify(tag)} of measurement ${spec.name} is not a plain name`);
+    }
+    let tags = this.specs.get(spec.name);
+    if (tags === undefined) this.specs.set(spec.name, (tags = new Set()));
+    for (const tag of spec.tags) if (tag !== 'device') tags.add(tag);
+  }
+
+  list(): MeasurementSpec[] {
+    return [...this.specs].map(([name, tags]) => ({ name, tags: [...tags] }));
+  }
+}
+
+/** How an aggregate is bucketed: fixed widths, or calendar bounds (see calendar.ts). */
+export type Bucketing = { kind: 'fixed'; bucketMs: number } | { kind: 'calendar'; unit: NonNullable<AggregateQuery['every']>; tz: string; bounds: number[] };
+
+/** Checks an aggregate's bucketing and group key; throws a RangeError naming the field. */
+export function checkAggregate(query: AggregateQuery): Bucketing {
+  if (query.groupBy !== undefined && (typeof query.groupBy !== 'string' || !NAME.test(query.groupBy))) {
+    throw new RangeError(`groupBy ${JSON.stringify(query.groupBy)} is not a tag key`);
+  }
+  if (query.every !== undefined) {
+    if (query.bucketMs !== undefined) throw new RangeError('give either bucketMs or every, not both');
+    const unit = checkUnit(query.every);
+    const tz = checkZone(query.tz);
+    if (Number.isNaN(query.from) || Number.isNaN(query.to)) throw new RangeError('time must be a number');
+    return { kind: 'calendar', unit, tz, bounds: calendarBounds(query.from, query.to, unit, tz) };
+  }
+  if (query.tz !== undefined) throw new RangeError('tz applies to calendar buckets (every), not to bucketMs');
+  const b = query.bucketMs;
+  if (b === undefined || !Number.isSafeInteger(b) || b <= 0) throw new RangeError(`bucketMs must be a positive whole number, got ${b}`);
+  return { kind: 'fixed', bucketMs: b };
+}
+
+/** By group (byte order of values), then time. */
+export function sortBuckets(buckets: Bucket[]): Bucket[] {
+  return buckets.sort((a, b) => compareKeys(a.group ?? '', b.group ?? '') || a.ts - b.ts);
 }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { constants, mkdirSync, promises as fsp } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type {
   AggregateQuery,
   Bucket,
@@ -8,6 +8,7 @@ import type {
   HistoryPoint,
   HistoryStore,
   Measurement,
+  MeasurementSpec,
   RangeQuery,
   StoreStatus,
 } from './history-store.ts';
@@ -15,13 +16,16 @@ import { MAX_TIME_MS, MIN_TIME_MS } from './influxql.ts';
 import { parseRecord } from './line-protocol.ts';
 import {
   HistoryStoreError,
+  MeasurementRegistry,
   NAME,
+  checkAggregate,
   checkLimit,
   fieldType,
   filterCanMatch,
   latestPerDevice,
   normalizePoints,
   seriesKey,
+  sortBuckets,
   type FieldType,
   type StoreLogger,
 } from './points.ts';
@@ -32,7 +36,40 @@ export interface SqliteStoreOptions {
   /** file name inside `dataDir` */
   fileName?: string;
   logger?: StoreLogger;
+  /** @internal How files reach the disk; tests gate or fail it. Default: `nodeSync`. */
+  sync?: StoreSync;
 }
+
+/**
+ * The embedded store's fsyncs. better-sqlite3 runs on the event loop's thread, so with
+ * `synchronous = FULL` every commit would stop the hub for an fsync; these run on the libuv
+ * pool instead, and a write resolves only after they did.
+ */
+export interface StoreSync {
+  /** fdatasync of a file's data (what a commit appended to the WAL). */
+  file(path: string): Promise<void>;
+  /** fsync of a folder, so that a file created in it survives a power cut. */
+  dir(path: string): Promise<void>;
+}
+
+export const nodeSync: StoreSync = {
+  async file(path) {
+    const fh = await fsp.open(path, constants.O_RDWR);
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  },
+  async dir(path) {
+    const fh = await fsp.open(path, constants.O_RDONLY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+};
 
 /**
  * Schema steps; `PRAGMA user_version` counts the ones applied. Append, never edit: a data dir
@@ -41,6 +78,11 @@ export interface SqliteStoreOptions {
  * A series (measurement + tags, as in InfluxDB) is a row of `series`; points are keyed by
  * (series, ts), so a range for one vehicle is a few index range scans, and `last_ts` answers
  * "latest per device" without scanning points.
+ *
+ * Step 2: every tag of a series is a row of `series_tags`, indexed by (key, value), so a filter
+ * on any tag — those of measurements domains register at run time included — is an index
+ * lookup instead of a `json_extract` over every series; the `vehicle` column it replaces goes.
+ * Existing series get their rows from their tags' JSON.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -68,28 +110,46 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (measurement, field)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE series_tags (
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (key, value, series_id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX series_tags_by_series ON series_tags (series_id, key);
+  INSERT INTO series_tags (series_id, key, value) SELECT s.id, t.key, t.value FROM series s, json_each(s.tags) t;
+  DROP INDEX series_by_vehicle;
+  ALTER TABLE series DROP COLUMN vehicle;
+  `,
 ];
-
-/** Tag keys with their own indexed column in `series`. */
-const COLUMN_TAGS = new Set(['device', 'vehicle']);
 
 interface SeriesFilter {
   sql: string;
   params: (string | number)[];
 }
 
-function seriesFilter(measurement: string, tags: Record<string, string>): SeriesFilter {
-  const conditions = ['s.measurement = ?'];
+/** @internal The WHERE of the series matching a tag filter (exported for the query-plan test). */
+export function seriesFilter(measurement: string, tags: Record<string, string>): SeriesFilter {
+  // A tag lookup is more selective than all the series of a measurement; without statistics
+  // SQLite would scan those and probe the tag list for each. The unary + keeps it from using
+  // the measurement's index, so it starts from the tag's index instead (the device has its own).
+  const byTag = !('device' in tags) && Object.values(tags).some((v) => v !== '');
+  const conditions = [byTag ? '+s.measurement = ?' : 's.measurement = ?'];
   const params: (string | number)[] = [measurement];
   for (const key of Object.keys(tags).sort()) {
     const value = tags[key] ?? '';
-    // Keys are checked against NAME before this, so the JSON path needs no escaping.
-    const column = COLUMN_TAGS.has(key) ? `s.${key}` : `json_extract(s.tags, '$.${key}')`;
-    // As in InfluxDB, an empty filter value matches series without the tag.
-    if (value === '') conditions.push(`${column} IS NULL`);
-    else {
-      conditions.push(`${column} = ?`);
-      params.push(value);
+    if (key === 'device') {
+      // Every series has a device: an empty filter value matches none.
+      conditions.push(value === '' ? '0' : 's.device = ?');
+      if (value !== '') params.push(value);
+    } else if (value === '') {
+      // As in InfluxDB, an empty filter value matches series without the tag.
+      conditions.push('NOT EXISTS (SELECT 1 FROM series_tags t WHERE t.series_id = s.id AND t.key = ?)');
+      params.push(key);
+    } else {
+      conditions.push('s.id IN (SELECT t.series_id FROM series_tags t WHERE t.key = ? AND t.value = ?)');
+      params.push(key, value);
     }
   }
   return { sql: conditions.join(' AND '), params };
@@ -127,10 +187,17 @@ export class SqliteHistoryStore implements HistoryStore {
   private db: Database.Database | undefined;
   private readonly logger: StoreLogger | undefined;
   private readonly knownTypes = new Map<string, FieldType>();
+  /** series whose `series_tags` rows are known to exist */
+  private readonly taggedSeries = new Set<number>();
+  private readonly registry = new MeasurementRegistry();
+  private readonly sync: StoreSync;
+  private syncRunning: Promise<void> | undefined;
+  private syncNext: Promise<void> | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = join(opts.dataDir, opts.fileName ?? 'history.sqlite');
     this.logger = opts.logger;
+    this.sync = opts.sync ?? nodeSync;
   }
 
   async init(): Promise<void> {
@@ -139,8 +206,11 @@ export class SqliteHistoryStore implements HistoryStore {
     const db = new Database(this.file);
     try {
       db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: a crash of the process loses nothing; a power cut may lose the last
-      // transactions, which the spool still holds and replays.
+      // NORMAL syncs the WAL only at checkpoints, so a commit alone would not survive a power
+      // cut, and the writer moves the spool's cursor past a batch once `write` resolves: after
+      // that the spool no longer holds it. `write` therefore syncs the WAL itself before it
+      // resolves (see `durable`), off the event loop; checkpoints sync the WAL and the database
+      // file on their own under NORMAL.
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -158,12 +228,59 @@ export class SqliteHistoryStore implements HistoryStore {
       db.close();
       throw err;
     }
+    try {
+      // The file, its WAL (the migrations) and their folder entries, once per open.
+      await this.sync.file(this.file);
+      await this.sync.file(this.walFile);
+      await this.sync.dir(dirname(this.file));
+    } catch (err) {
+      db.close();
+      throw new HistoryStoreError(`SQLite history store ${this.file} cannot be synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    }
     this.db = db;
+  }
+
+  private get walFile(): string {
+    return `${this.file}-wal`;
+  }
+
+  /**
+   * Resolves once what was committed so far is on disk (the WAL synced). Writes in flight share
+   * fsyncs: a commit made while one runs waits for the next, which covers every commit made in
+   * the meantime (fewer fsyncs competing with the spool's for the libuv pool).
+   */
+  private durable(): Promise<void> {
+    if (this.syncRunning === undefined) return (this.syncRunning = this.syncWal());
+    this.syncNext ??= this.syncRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.syncNext = undefined;
+        return (this.syncRunning = this.syncWal());
+      });
+    return this.syncNext;
+  }
+
+  private async syncWal(): Promise<void> {
+    try {
+      await this.sync.file(this.walFile);
+    } catch (err) {
+      throw new HistoryStoreError(`SQLite history write not synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
+    } finally {
+      this.syncRunning = undefined;
+    }
   }
 
   private open(): Database.Database {
     if (this.db === undefined) throw new HistoryStoreError('the SQLite history store is not open (call init())', { retryable: true });
     return this.db;
+  }
+
+  registerMeasurement(spec: MeasurementSpec): void {
+    this.registry.register(spec);
+  }
+
+  measurements(): MeasurementSpec[] {
+    return this.registry.list();
   }
 
   async writeLines(records: readonly Uint8Array[]): Promise<void> {
@@ -176,13 +293,17 @@ export class SqliteHistoryStore implements HistoryStore {
     await this.insert(normalizePoints(points));
   }
 
-  /** Inserts points already in canonical form (`normalizePoint`). */
+  /**
+   * Inserts points already in canonical form (`normalizePoint`) and resolves once they are on
+   * disk. A batch with some points refused is still synced before the refusal is thrown: the
+   * writer sets those points aside and moves on, so the rest must be kept.
+   */
   private async insert(normalized: readonly HistoryPoint[]): Promise<void> {
     const db = this.open();
     if (normalized.length === 0) return;
 
-    const upsertSeries = db.prepare<[string, string, string, string | null, number], { id: number }>(
-      `INSERT INTO series (measurement, tags, device, vehicle, last_ts) VALUES (?, ?, ?, ?, ?)
+    const upsertSeries = db.prepare<[string, string, string, number], { id: number }>(
+      `INSERT INTO series (measurement, tags, device, last_ts) VALUES (?, ?, ?, ?)
        ON CONFLICT (measurement, tags) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
        RETURNING id`,
     );
@@ -193,6 +314,8 @@ export class SqliteHistoryStore implements HistoryStore {
     );
     const selectType = db.prepare<[string, string], { type: FieldType }>('SELECT type FROM field_types WHERE measurement = ? AND field = ?');
     const insertType = db.prepare('INSERT INTO field_types (measurement, field, type) VALUES (?, ?, ?)');
+    const insertTag = db.prepare('INSERT OR IGNORE INTO series_tags (series_id, key, value) VALUES (?, ?, ?)');
+    const seriesTagged: number[] = [];
 
     const conflicts: string[] = [];
     const typesAdded: string[] = [];
@@ -225,8 +348,13 @@ export class SqliteHistoryStore implements HistoryStore {
           this.knownTypes.set(cacheKey, type);
           typesAdded.push(cacheKey);
         }
-        const row = upsertSeries.get(p.measurement, seriesKey(p.tags), p.tags.device ?? '', p.tags.vehicle ?? null, p.ts);
+        const row = upsertSeries.get(p.measurement, seriesKey(p.tags), p.tags.device ?? '', p.ts);
         if (row === undefined) throw new Error('series upsert returned no id');
+        if (!this.taggedSeries.has(row.id)) {
+          for (const [key, value] of Object.entries(p.tags)) insertTag.run(row.id, key, value);
+          this.taggedSeries.add(row.id);
+          seriesTagged.push(row.id);
+        }
         upsertPoint.run(row.id, p.ts, JSON.stringify(p.fields));
       }
     });
@@ -235,8 +363,10 @@ export class SqliteHistoryStore implements HistoryStore {
     } catch (err) {
       // The transaction rolled back, so the types it registered are not in the table either.
       for (const key of typesAdded) this.knownTypes.delete(key);
+      for (const id of seriesTagged) this.taggedSeries.delete(id);
       throw new HistoryStoreError(`SQLite history write failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
     }
+    await this.durable();
     if (conflicts.length > 0) {
       throw new HistoryStoreError(`partial write: field type conflict: ${conflicts[0]} dropped=${conflicts.length}`, { retryable: false });
     }
@@ -275,13 +405,31 @@ export class SqliteHistoryStore implements HistoryStore {
 
   async aggregate(query: AggregateQuery): Promise<Bucket[]> {
     const db = this.open();
-    if (!Number.isSafeInteger(query.bucketMs) || query.bucketMs <= 0) throw new RangeError(`bucketMs must be a positive whole number, got ${query.bucketMs}`);
+    const bucketing = checkAggregate(query);
     if (!NAME.test(query.field) || !filterCanMatch(query.tags)) return [];
     const filter = seriesFilter(query.measurement, query.tags);
     const value = `json_extract(p.fields, '$.${query.field}')`;
-    const b = query.bucketMs;
-    // Floor division, so buckets before 1970 start at multiples of the width too.
-    const bucket = `(p.ts - (((p.ts % ${b}) + ${b}) % ${b}))`;
+    let bucket: string;
+    if (bucketing.kind === 'fixed') {
+      const b = bucketing.bucketMs;
+      // Floor division, so buckets before 1970 start at multiples of the width too.
+      bucket = `(p.ts - (((p.ts % ${b}) + ${b}) % ${b}))`;
+    } else {
+      // Calendar bounds (computed with the zone's rules, see calendar.ts) in a temporary table:
+      // a point's bucket is the last start at or before it, one index lookup.
+      db.exec('CREATE TEMP TABLE IF NOT EXISTS aggregate_bounds (start INTEGER PRIMARY KEY)');
+      db.exec('DELETE FROM temp.aggregate_bounds');
+      const add = db.prepare('INSERT INTO temp.aggregate_bounds (start) VALUES (?)');
+      db.transaction(() => bucketing.bounds.forEach((b) => add.run(b)))();
+      bucket = '(SELECT b.start FROM temp.aggregate_bounds b WHERE b.start <= p.ts ORDER BY b.start DESC LIMIT 1)';
+    }
+    const params: (string | number)[] = [];
+    let group = `''`;
+    if (query.groupBy === 'device') group = 's.device';
+    else if (query.groupBy !== undefined) {
+      group = `coalesce((SELECT g.value FROM series_tags g WHERE g.series_id = s.id AND g.key = ?), '')`;
+      params.push(query.groupBy);
+    }
     const select: Record<typeof query.fn, string> = {
       mean: `avg(${value})`,
       min: `min(${value})`,
@@ -294,14 +442,14 @@ export class SqliteHistoryStore implements HistoryStore {
     };
     const agg = query.fn === 'first' || query.fn === 'last' ? select[query.fn] : `${select[query.fn]} AS v`;
     const rows = db
-      .prepare<(string | number)[], { bucket: number; v: number | null }>(
-        `SELECT ${bucket} AS bucket, ${agg}
+      .prepare<(string | number)[], { bucket: number; grp: string; v: number | null }>(
+        `SELECT ${bucket} AS bucket, ${group} AS grp, ${agg}
          FROM series s JOIN points p ON p.series_id = s.id
          WHERE ${filter.sql} AND p.ts >= ? AND p.ts <= ? AND json_type(p.fields, '$.${query.field}') IN ('integer', 'real')
-         GROUP BY bucket ORDER BY bucket`,
+         GROUP BY bucket, grp`,
       )
-      .all(...filter.params, clampTime(query.from), clampTime(query.to));
-    return rows.map((r) => ({ ts: r.bucket, value: r.v }));
+      .all(...params, ...filter.params, clampTime(query.from), clampTime(query.to));
+    return sortBuckets(rows.map((r) => (query.groupBy === undefined ? { ts: r.bucket, value: r.v } : { ts: r.bucket, value: r.v, group: r.grp })));
   }
 
   async count(measurement: Measurement, tags: Record<string, string> = {}): Promise<number> {

@@ -15,6 +15,7 @@ import { registerDevices, startHubProcess, type HubProcess } from './hub-process
 import { countPositions, createDatabase } from './influx.ts';
 import { DEFAULTS, USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
 import { PEER_BATCH, PEER_NAME, ensurePeerInstalled, startMosquitto, startNodeRed } from './peer.ts';
+import { BenchSetupError, benchCommands, requirePackages, resolveCommand } from './requirements.ts';
 import { REPO, childPidsNamed, freePort, killAllNow, sleep, waitFor } from './processes.ts';
 import { MACHINE, ProcSampler, type RoleFigures } from './procstat.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
@@ -519,6 +520,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Before anything starts: influxd, and mosquitto for the peer, installed (as root) or named.
+  if (!requirePackages('npm run bench', benchCommands({ influxd: true, mosquitto: opts.peer })).ok) {
+    process.exitCode = 1;
+    return;
+  }
+
   const work = makeTempDir('bench');
   cleanups.push(() => work.remove());
   const sampler = new ProcSampler();
@@ -533,7 +540,7 @@ async function main(): Promise<void> {
   log(`spool alone: ${fmt(spool.appendsPerSec)} appends/s, ${fmt(spool.recordsPerFsync)} records per fsync`);
 
   log('starting influxd');
-  const influx = await startInfluxd();
+  const influx = await startInfluxd({ binary: resolveCommand('influxd') });
   cleanups.push(() => influx.stop());
   const influxPids = childPidsNamed('influxd');
   await createDatabase(influx.url, HUB_DB);
@@ -796,7 +803,8 @@ async function main(): Promise<void> {
 
 main().catch(async (err: unknown) => {
   // After Ctrl-C the children die first and the run fails on that: not worth a stack trace.
-  if (!interrupted) console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  if (err instanceof BenchSetupError) console.error(`npm run bench: ${err.message}`);
+  else if (!interrupted) console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
   await cleanup();
   process.exit(1);
 });

@@ -25,6 +25,7 @@ import { FLOOR_USAGE, UsageError, parseFloorOptions, type FloorOptions, type Flo
 import { registerDevices, startHubProcess } from './hub-process.ts';
 import type { BenchDevice } from './protocol.ts';
 import { startMosquitto } from './peer.ts';
+import { benchCommands, requirePackages, resolveCommand } from './requirements.ts';
 import { REPO, childPidsNamed, freePort, killAllNow, sleep, startChild, tcpOpen, waitFor } from './processes.ts';
 import { readMachine, readProc } from './procstat.ts';
 import { round } from './stats.ts';
@@ -93,7 +94,7 @@ async function startServer(kind: ServerKind, opts: FloorOptions, workDir: string
   }
   if (kind === 'hub') {
     // The hub as the bench runs it, with its own influxd (whose CPU is not the hub's).
-    const influx = await startInfluxd();
+    const influx = await startInfluxd({ binary: resolveCommand('influxd') });
     try {
       await createDatabase(influx.url, 'floor_hub');
       const hub = await startHubProcess({ work: workDir, influxUrl: influx.url, influxDb: 'floor_hub', profile: false, log });
@@ -161,7 +162,7 @@ function positionLines(from: number, count: number, devices: number, tsBase: num
 }
 
 async function influxSteps(opts: FloorOptions): Promise<InfluxStep[]> {
-  const influx = await startInfluxd();
+  const influx = await startInfluxd({ binary: resolveCommand('influxd') });
   try {
     const pids = childPidsNamed('influxd');
     const db = 'floor';
@@ -213,6 +214,12 @@ async function main(): Promise<void> {
     if (!(err instanceof UsageError)) throw err;
     console.error(`${err.message}\n\n${FLOOR_USAGE}`);
     process.exitCode = 2;
+    return;
+  }
+  // The hub part writes to an influxd of its own; mosquitto is a part of its own.
+  const needs = benchCommands({ influxd: opts.parts.includes('influxd') || opts.parts.includes('hub'), mosquitto: opts.parts.includes('mosquitto') });
+  if (!requirePackages('npm run bench:floor', needs).ok) {
+    process.exitCode = 1;
     return;
   }
   const work = makeTempDir('bench-floor');

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, tcpOpen, waitFor, type Child } from './processes.ts';
+import { BenchSetupError, resolveCommand } from './requirements.ts';
 
 export const PEER_NAME = 'mosquitto 2 + Node-RED 4.1.15 + node-red-contrib-influxdb 0.7';
 const NODE_RED = '4.1.15';
@@ -46,7 +47,12 @@ export async function ensurePeerInstalled(log: (s: string) => void): Promise<str
       resolve(null);
     });
   });
-  if (code !== 0 || installedVersion(dir, 'node-red') !== NODE_RED) throw new Error(`npm install of the peer pipeline failed (exit ${String(code)})`);
+  if (code !== 0 || installedVersion(dir, 'node-red') !== NODE_RED) {
+    throw new BenchSetupError(
+      `Node-RED ${NODE_RED} for the peer pipeline could not be installed into ${dir} (npm exit ${String(code)}, output above). ` +
+        'The first run needs npm (it comes with Node.js) and the npm registry; later runs reuse the folder. Or run without the peer: npm run bench -- --no-peer',
+    );
+  }
   return dir;
 }
 
@@ -65,7 +71,7 @@ export async function startMosquitto(workDir: string, port: number): Promise<Chi
       '',
     ].join('\n'),
   );
-  const child = startChild('mosquitto', 'mosquitto', ['-c', conf]);
+  const child = startChild('mosquitto', resolveCommand('mosquitto'), ['-c', conf]);
   if (!(await waitFor(() => tcpOpen(port), 15_000, 100))) {
     await child.stop();
     throw new Error(`mosquitto did not listen on ${port}:\n${child.output()}`);

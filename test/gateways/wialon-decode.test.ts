@@ -20,14 +20,30 @@ function code(p: WialonPacket) {
 
 describe('Wialon IPS login', () => {
   it('1.1: #L#imei;password', () => {
-    expect(pkt('#L#353976013445485;NA', '1.1')).toEqual({ type: 'login', version: '1.1', imei: '353976013445485', password: null });
+    expect(pkt('#L#353976013445485;NA', '1.1')).toEqual({ type: 'login', version: '1.1', unitId: '353976013445485', password: null });
   });
   it('2.0: #L#2.0;imei;password;crc16 with its checksum checked', () => {
     const good = wialonPackets.login('353976013445485', 'secret');
     expect(good).toMatch(/^#L#2\.0;353976013445485;secret;[0-9A-F]{4}\r\n$/);
-    expect(pkt(good)).toEqual({ type: 'login', version: '2.0', imei: '353976013445485', password: 'secret' });
+    expect(pkt(good)).toEqual({ type: 'login', version: '2.0', unitId: '353976013445485', password: 'secret' });
     const bad = good.replace(/[0-9A-F]{4}\r\n$/, '0000\r\n');
     expect(pkt(bad)).toMatchObject({ type: 'login-error', code: '10' });
+  });
+  it('2.0 from a real unit: a 9-digit unit id, checksum 8A7 sent without its leading zero', () => {
+    expect(pkt('#L#2.0;236010173;NA;8A7')).toEqual({ type: 'login', version: '2.0', unitId: '236010173', password: null });
+    expect(pkt('#L#2.0;236010173;NA;8A8')).toMatchObject({ type: 'login-error', code: '10' });
+  });
+  it('unit ids of letters and digits, as units are configured ("IMEI, ID or serial number")', () => {
+    expect(pkt('#L#BUS-0042_a.1;NA', '1.1')).toMatchObject({ type: 'login', unitId: 'BUS-0042_a.1' });
+    expect(pkt(wialonPackets.login('SN:A7F3C901'))).toMatchObject({ type: 'login', unitId: 'SN:A7F3C901' });
+  });
+  it('refuses a unit id outside the rule, saying why', () => {
+    for (const id of ['bus 42', 'автобус42', 'x'.repeat(65), 'a/b']) {
+      const p = pkt(wialonPackets.login(id));
+      expect(p, id).toMatchObject({ type: 'login-error', code: '0' });
+      expect(p.type === 'login-error' && p.reason, id).toMatch(/unit id ".*" must be 1–64 characters of A–Z, a–z, 0–9, _ \. : -/);
+    }
+    expect(pkt('#L#;NA', '1.1')).toMatchObject({ type: 'login-error', code: '0', reason: 'no unit id in the login' });
   });
 });
 

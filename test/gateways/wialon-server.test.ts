@@ -103,6 +103,20 @@ describe('Wialon IPS gateway', () => {
     expect(await metricValue(await registry.metrics(), 'mistohub_gateway_unknown_imei_total', 'protocol="wialon-ips"')).toBe(2);
   });
 
+  it('refuses a unit id no registry could hold with #AL#0, closes, and logs the rule it broke', async () => {
+    await gw.close();
+    const logged: Array<{ obj: object; msg?: string }> = [];
+    const info = (obj: object, msg?: string) => logged.push({ obj, msg });
+    gw = await startWialonGateway({ host: '127.0.0.1', port: 0, ingest, registry, lookupTracker: () => ({ deviceId: 'would-let-anyone-in' }), logger: { debug: () => {}, info, warn: info, error: info } });
+    const raw = await RawClient.connect(gw.port);
+    clients.push(raw);
+    raw.write(wialonPackets.login('bus 42'));
+    expect(await raw.readLine()).toBe('#AL#0');
+    expect(await raw.waitClosed()).toBe(true);
+    expect(logged.filter((l) => l.msg !== 'wialon-ips gateway listening')).toEqual([{ obj: expect.objectContaining({ reason: 'unit id "bus 42" must be 1–64 characters of A–Z, a–z, 0–9, _ . : - : the unit id a Wialon IPS device logs in with' }), msg: 'wialon-ips: login refused' }]);
+    expect(await metricValue(await registry.metrics(), 'mistohub_gateway_frames_total', 'protocol="wialon-ips",result="malformed"')).toBe(1);
+  });
+
   it('answers checksum errors with the spec codes and keeps nothing', async () => {
     const raw = await RawClient.connect(gw.port);
     clients.push(raw);

@@ -1,8 +1,18 @@
-import mqtt from 'mqtt';
+import mqtt, { ErrorWithSubackPacket } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../services/contracts/index.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { mosquittoPub, mosquittoSub } from '../support/mosquitto.ts';
+
+/** The return codes of a SUBACK; MQTT.js rejects on 0x80, with the packet. */
+async function suback(client: mqtt.MqttClient, filter: string): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filter, { qos: 1 })).map((g) => g.qos);
+  } catch (err) {
+    if (err instanceof ErrorWithSubackPacket) return err.packet.granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos));
+    throw err;
+  }
+}
 
 /** Device authentication and ACL, checked with mosquitto_pub/mosquitto_sub as an outside client. */
 describe('MQTT security (mosquitto clients against the embedded broker)', () => {
@@ -58,15 +68,35 @@ describe('MQTT security (mosquitto clients against the embedded broker)', () => 
     expect(track).toEqual([]);
   });
 
-  it('a device subscribing to # sees nobody else', async () => {
-    const sub = mosquittoSub([...conn(), '-u', a.id, '-P', a.secret, '-t', '#', '-v', '-W', '4']);
-    // Give the subscription time to be refused before the other device publishes.
-    await new Promise((r) => setTimeout(r, 500));
-    const pub = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.52)]);
-    expect(pub.code).toBe(0);
-    const out = await sub.exited;
-    expect(out.stdout).not.toContain(b.id);
-    expect(out.stdout).toBe('');
+  it('a device subscribing to # is refused (SUBACK 0x80) and sees nobody else, while an observer does', async () => {
+    // An observer subscribes first: until one does the broker forwards no device message at all,
+    // and a broken subscription check would go unseen.
+    const res = await t.api('/api/v1/service-accounts', { method: 'POST', json: { name: 'watch-0', scope: 'observer' } });
+    expect(res.status).toBe(201);
+    const observer = (await res.json()) as { username: string; secret: string };
+    const url = `mqtt://127.0.0.1:${t.mqttPort}`;
+    const watch = await mqtt.connectAsync(url, { username: observer.username, password: observer.secret, reconnectPeriod: 0 });
+    const device = await mqtt.connectAsync(url, { username: a.id, password: a.secret, clientId: a.id, reconnectPeriod: 0 });
+    try {
+      const seenByObserver: string[] = [];
+      const seenByDevice: string[] = [];
+      watch.on('message', (topic, payload) => seenByObserver.push(`${topic} ${payload.toString()}`));
+      device.on('message', (topic, payload) => seenByDevice.push(`${topic} ${payload.toString()}`));
+      expect(await suback(watch, 'v1/#')).toEqual([1]);
+      // [MQTT-3.9.3] 0x80 in the SUBACK: the refusal itself, and the connection stays open.
+      expect(await suback(device, '#')).toEqual([0x80]);
+      expect(await suback(device, topics.position(b.id))).toEqual([0x80]);
+
+      const pub = await mosquittoPub([...conn(), '-u', b.id, '-P', b.secret, '-q', '1', '-t', topics.position(b.id), '-m', position(48.52)]);
+      expect(pub.code).toBe(0);
+      await eventually(async () => seenByObserver.some((m) => m.startsWith(topics.position(b.id)) && m.includes('48.52')), 10_000, "the observer to get trk-b's position");
+      // A round trip on the device's own connection: anything forwarded to it would have come first.
+      await device.publishAsync(topics.position(a.id), position(48.521), { qos: 1 });
+      expect(seenByDevice.filter((m) => m.includes(b.id))).toEqual([]);
+    } finally {
+      await device.endAsync();
+      await watch.endAsync();
+    }
   });
 
   it('an observer service account sees what devices send, and never a refused payload', async () => {

@@ -52,7 +52,7 @@ describe('REST API', () => {
 
   it('answers 400 naming the field and the reason', async () => {
     const cases: [unknown, string, RegExp][] = [
-      [{ id: 'trk-x', kind: 'tracker', protocol: 'mqtt', vehicleId: 'TB-1' }, 'imei', /15-digit IMEI/],
+      [{ id: 'trk-x', kind: 'tracker', protocol: 'teltonika', vehicleId: 'TB-1' }, 'loginId', /15-digit IMEI/],
       [{ id: 'trk-x', kind: 'tracker', protocol: 'mqtt', imei: '123', vehicleId: 'TB-1' }, 'imei', /15 digits/],
       [{ id: 'bad/id', kind: 'energy-meter', protocol: 'mqtt' }, 'id', /must be 1–64 characters/],
       [{ id: 'x1', kind: 'lighting-controller', protocol: 'gt06' }, 'protocol', /speaks mqtt, opcua/],
@@ -82,7 +82,7 @@ describe('REST API', () => {
     const csv = [
       'id,kind,protocol,imei,vehicleId,routeId,lat,lon',
       'csv-1,tracker,teltonika,356307042441701,TB-301,T3,,',
-      'csv-2,tracker,wialon-ips,35630704244170,TB-302,T3,,', // IMEI too short
+      'csv-2,tracker,gt06,35630704244170,TB-302,T3,,', // IMEI too short
       '"csv-3",lighting-controller,mqtt,,,,48.51,32.26',
       'csv-1,tracker,gt06,356307042441702,TB-303,T3,,', // duplicate id
       'csv-4,energy-meter,mqtt,,,,95,32.2', // bad latitude

@@ -32,8 +32,9 @@ describe('a restarted hub', () => {
     await publish(meter.id, meter.secret, topics.energyReading('mtr-rs'), { ts, value: 1234.5, unit: 'kWh' });
     // The PUBACK of an ack comes only once it is kept: stopping the hub right after must lose nothing.
     await publish(cabinet.id, cabinet.secret, topics.lightingCommandAck('cab-rs'), { cmdId: 'c-1', ts, status: 'rejected', reason: 'door open' });
-    // Live state reaches the store through the spool; wait until history holds all three.
-    await eventually(async () => ((await (await t!.api(`/api/v1/transit/vehicles/TB-77/track?from=${new Date(ts - 1000).toISOString()}`)).json()) as unknown[]).length === 1, 10_000, 'the position stored');
+    // History reaches the store through the spool: wait until the spool has drained.
+    await eventually(async () => /^mistohub_spool_backlog_records 0$/m.test(await (await t!.api('/metrics')).text()), 20_000, 'the spool to drain');
+    expect(((await (await t.api(`/api/v1/transit/vehicles/TB-77/track?from=${new Date(ts - 1000).toISOString()}`)).json()) as unknown[]).length).toBe(1);
     await t.stop();
 
     t = await startTestHub({}, { dataDir: dir.path });

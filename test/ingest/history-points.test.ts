@@ -5,7 +5,7 @@ import { toHistoryPoint, toHistoryRecord } from '../../services/ingest/history-p
 import { encodeLine } from '../../services/store/line-protocol.ts';
 
 const device = (id: string, vehicleId: string | null): Device => ({
-  id, kind: 'tracker', protocol: 'mqtt', name: null, imei: null, vehicleId, routeId: null, groupId: null, buildingId: null,
+  id, kind: 'tracker', protocol: 'mqtt', name: null, loginId: null, imei: null, vehicleId, routeId: null, groupId: null, buildingId: null,
   lat: null, lon: null, demo: false, enabled: true, createdAt: '2026-11-26T00:00:00.000Z', updatedAt: '2026-11-26T00:00:00.000Z',
 });
 

@@ -41,6 +41,9 @@ function faultyIo() {
     truncate: null as string | null,
     /** While set, datasync waits for it. */
     datasyncGate: null as Promise<void> | null,
+    /** While set, data writes wait for it (after `writeEntered` is called). */
+    writeGate: null as Promise<void> | null,
+    writeEntered: () => undefined as void,
   };
   const wrap = (f: SpoolFile): SpoolFile => ({
     read: (b, o, l, p) => f.read(b, o, l, p),
@@ -50,6 +53,10 @@ function faultyIo() {
         return f.write(b, o, Math.floor(l / 2), p);
       }
       if (faults.write) throw errno(faults.write);
+      if (faults.writeGate) {
+        faults.writeEntered();
+        await faults.writeGate;
+      }
       return f.write(b, o, l, p);
     },
     async datasync() {
@@ -240,12 +247,45 @@ describe('Spool segments', () => {
     await spool.append(range(0, 10).map((i) => rec(i, 100)));
     const err = await expectUnavailable(spool.append([rec(10, 100)]), 'SPOOL_FULL');
     expect(err.message).toMatch(/backlog/);
-    expect(spool.stats.writable).toBe(false);
+    expect(spool.stats).toMatchObject({ writable: false, full: true, maxBacklogBytes: 10 * (HEADER_BYTES + 100) });
     const all = await spool.read(100);
+    // Room again once the store confirms: writable before any device tries again (health recovers).
     await spool.confirm(all!.end);
+    expect(spool.stats).toMatchObject({ writable: true, full: false });
     await spool.append([rec(10, 100)]);
     expect(spool.stats.writable).toBe(true);
     expect(await drain(spool)).toEqual([10]);
+  });
+
+  it('counts the bytes being written against maxBacklogBytes, not only those staged or written', async () => {
+    const { io, faults } = faultyIo();
+    const spool = await spoolAt({ io, maxBacklogBytes: 10 * (HEADER_BYTES + 100) });
+    let release!: () => void;
+    faults.writeGate = new Promise((r) => (release = r));
+    const writing = new Promise<void>((r) => (faults.writeEntered = r));
+    const first = spool.append(range(0, 10).map((i) => rec(i, 100)));
+    await writing;
+    // The ten records are in the file's write right now: the limit is reached already.
+    await expectUnavailable(spool.append([rec(10, 100)]), 'SPOOL_FULL');
+    faults.writeGate = null;
+    release();
+    await first;
+    expect(spool.stats.backlogBytes).toBe(10 * (HEADER_BYTES + 100));
+  });
+
+  it('does not call a failing disk full: a write error stays unwritable after a confirm', async () => {
+    const { io, faults } = faultyIo();
+    const spool = await spoolAt({ io, maxBacklogBytes: 1024 * 1024 });
+    await spool.append([rec(0)]);
+    faults.write = 'EIO';
+    await expectUnavailable(spool.append([rec(1)]), 'EIO');
+    faults.write = null;
+    const all = await spool.read(100);
+    await spool.confirm(all!.end);
+    // Only a successful append says the disk works again.
+    expect(spool.stats).toMatchObject({ writable: false, full: false });
+    await spool.append([rec(2)]);
+    expect(spool.stats.writable).toBe(true);
   });
 });
 

@@ -336,6 +336,121 @@ export function describeHistoryStore(name: string, makeStore: () => Promise<Stor
         expect((await store.range({ measurement: 'position', tags: {}, from: T0, to: T0 + 10 })).map((p) => p.fields.sat)).toEqual([7, 8]);
       }));
 
+    it('takes measurements registered at run time, by name and identifying tags, and refuses bad names', () =>
+      withStore(async (store) => {
+        store.registerMeasurement({ name: 'lamp_fault', tags: ['cabinet', 'lamp'] });
+        store.registerMeasurement({ name: 'lamp_fault', tags: ['lamp', 'phase', 'device'] });
+        store.registerMeasurement({ name: 'meter_reading', tags: [] });
+        expect(store.measurements()).toEqual([
+          { name: 'lamp_fault', tags: ['cabinet', 'lamp', 'phase'] },
+          { name: 'meter_reading', tags: [] },
+        ]);
+        expect(() => store.registerMeasurement({ name: 'lamp fault', tags: [] })).toThrow(/measurement name "lamp fault" is not a plain name/);
+        expect(() => store.registerMeasurement({ name: 'x', tags: ['bad-key'] })).toThrow(/tag "bad-key" of measurement x/);
+        expect(() => store.registerMeasurement({ name: 'x', tags: 'cabinet' as unknown as string[] })).toThrow(/tags of measurement x/);
+
+        const fault = (lamp: string, ts: number, code: number): HistoryPoint => ({ measurement: 'lamp_fault', tags: { device: 'cab-1', cabinet: 'K-12', lamp }, fields: { code }, ts });
+        const points = [fault('L1', T0, 3), fault('L2', T0 + 1000, 5), fault('L1', T0 + 2000, 7)];
+        await store.write(points);
+        expect(await store.range({ measurement: 'lamp_fault', tags: { lamp: 'L1' }, from: T0, to: T0 + 5000 })).toEqual([points[0], points[2]]);
+        expect(await store.count('lamp_fault', { cabinet: 'K-12' })).toBe(3);
+        expect(await store.latest('lamp_fault', { cabinet: 'K-12' })).toEqual([points[2]]);
+        expect(await store.aggregate({ measurement: 'lamp_fault', field: 'code', fn: 'max', tags: { cabinet: 'K-12' }, from: T0, to: T0 + 5000, bucketMs: MINUTE })).toEqual([{ ts: T0, value: 7 }]);
+      }));
+
+    it('aggregates per value of a tag (groupBy), series without the tag in the group ""', () =>
+      withStore(async (store) => {
+        const reading = (device: string, building: string | undefined, offset: number, value: number): HistoryPoint => ({
+          measurement: 'energy_reading', tags: building === undefined ? { device } : { device, building }, fields: { value }, ts: T0 + offset,
+        });
+        await store.write([
+          reading('m-1', 'school-5', 0, 1), reading('m-1', 'school-5', MINUTE, 2), reading('m-2', 'school-5', 10_000, 10),
+          reading('m-3', 'lyceum-1', 0, 100), reading('m-4', undefined, 0, 1000), reading('m-3', 'lyceum-1', 2 * MINUTE, 200),
+        ]);
+        const base = { measurement: 'energy_reading', field: 'value', fn: 'sum' as const, from: T0, to: T0 + 10 * MINUTE, bucketMs: MINUTE };
+        expect(await store.aggregate({ ...base, tags: {}, groupBy: 'building' })).toEqual([
+          { ts: T0, value: 1000, group: '' },
+          { ts: T0, value: 100, group: 'lyceum-1' },
+          { ts: T0 + 2 * MINUTE, value: 200, group: 'lyceum-1' },
+          { ts: T0, value: 11, group: 'school-5' },
+          { ts: T0 + MINUTE, value: 2, group: 'school-5' },
+        ]);
+        expect(await store.aggregate({ ...base, tags: { building: 'school-5' }, groupBy: 'device', fn: 'count', bucketMs: 10 * MINUTE })).toEqual([
+          { ts: T0, value: 2, group: 'm-1' },
+          { ts: T0, value: 1, group: 'm-2' },
+        ]);
+        expect(await store.aggregate({ ...base, tags: {}, groupBy: 'nosuchtag', fn: 'count', bucketMs: 10 * MINUTE })).toEqual([{ ts: T0, value: 6, group: '' }]);
+        await expect(store.aggregate({ ...base, tags: {}, groupBy: 'bad key' })).rejects.toThrow(/groupBy "bad key" is not a tag key/);
+      }));
+
+    // 2026-10-25 in Europe/Kyiv has 25 hours: clocks go back from 04:00 EEST (UTC+3) to 03:00 EET (UTC+2).
+    it('aggregates into local days of a time zone, right across DST (2026-10-25 in Kyiv has 25 hours)', () =>
+      withStore(async (store) => {
+        const kyivMidnightOct24 = Date.UTC(2026, 9, 23, 21);
+        const HOUR = 3_600_000;
+        const hourly: HistoryPoint[] = Array.from({ length: 96 }, (_, h) => ({ measurement: 'energy_reading', tags: { device: 'm-1', building: 'school-5' }, fields: { value: h }, ts: kyivMidnightOct24 + h * HOUR }));
+        await store.write(hourly);
+        const q = { measurement: 'energy_reading', field: 'value', tags: { device: 'm-1' }, from: kyivMidnightOct24, to: kyivMidnightOct24 + 96 * HOUR } as const;
+        const days = [Date.UTC(2026, 9, 23, 21), Date.UTC(2026, 9, 24, 21), Date.UTC(2026, 9, 25, 22), Date.UTC(2026, 9, 26, 22)];
+        expect(await store.aggregate({ ...q, fn: 'count', every: 'day', tz: 'Europe/Kyiv' })).toEqual([
+          { ts: days[0], value: 24 },
+          { ts: days[1], value: 25 },
+          { ts: days[2], value: 24 },
+          { ts: days[3], value: 23 },
+        ]);
+        // first/last give the bucket's start as its time, as every other function does.
+        expect(await store.aggregate({ ...q, fn: 'first', every: 'day', tz: 'Europe/Kyiv' })).toEqual([
+          { ts: days[0], value: 0 },
+          { ts: days[1], value: 24 },
+          { ts: days[2], value: 49 },
+          { ts: days[3], value: 73 },
+        ]);
+        expect((await store.aggregate({ ...q, fn: 'last', every: 'day', tz: 'Europe/Kyiv' })).map((b) => b.value)).toEqual([23, 48, 72, 95]);
+        // Hourly buckets of the long day, as energy folds them into local days: 25 of them.
+        const hours = await store.aggregate({ ...q, from: days[1]!, to: days[2]! - 1, fn: 'sum', every: 'hour', tz: 'Europe/Kyiv' });
+        expect(hours).toHaveLength(25);
+        expect(hours.map((b) => b.ts)).toEqual(Array.from({ length: 25 }, (_, h) => days[1]! + h * HOUR));
+        expect(hours.reduce((sum, b) => sum + (b.value ?? 0), 0)).toBe(Array.from({ length: 25 }, (_, h) => 24 + h).reduce((a, b) => a + b));
+        // `from` inside a day: that day's bucket, with the points from `from` on.
+        expect(await store.aggregate({ ...q, from: days[1]! + 12 * HOUR, to: days[2]! + HOUR, fn: 'count', every: 'day', tz: 'Europe/Kyiv' })).toEqual([
+          { ts: days[1], value: 13 },
+          { ts: days[2], value: 2 },
+        ]);
+        // Without tz: days of UTC.
+        expect((await store.aggregate({ ...q, fn: 'count', every: 'day' })).map((b) => [new Date(b.ts).toISOString(), b.value])).toEqual([
+          ['2026-10-23T00:00:00.000Z', 3], ['2026-10-24T00:00:00.000Z', 24], ['2026-10-25T00:00:00.000Z', 24], ['2026-10-26T00:00:00.000Z', 24], ['2026-10-27T00:00:00.000Z', 21],
+        ]);
+        // Grouped and local at once.
+        expect(await store.aggregate({ ...q, tags: {}, fn: 'count', every: 'day', tz: 'Europe/Kyiv', groupBy: 'building', from: days[1]!, to: days[2]! - 1 })).toEqual([{ ts: days[1], value: 25, group: 'school-5' }]);
+      }));
+
+    it('aggregates into local months of a time zone', () =>
+      withStore(async (store) => {
+        const at = (iso: string, value: number): HistoryPoint => ({ measurement: 'energy_reading', tags: { device: 'm-9' }, fields: { value }, ts: Date.parse(iso) });
+        // 23:30 on 30 September in Kyiv is September there; half an hour later it is October.
+        await store.write([at('2026-09-30T20:30:00Z', 1), at('2026-09-30T21:30:00Z', 2), at('2026-10-31T21:59:59.999Z', 4), at('2026-10-31T22:00:00Z', 8), at('2027-01-15T12:00:00Z', 16)]);
+        const q = { measurement: 'energy_reading', field: 'value', tags: { device: 'm-9' }, from: Date.UTC(2026, 8, 15), to: Date.UTC(2027, 1, 1), every: 'month', tz: 'Europe/Kyiv' } as const;
+        expect(await store.aggregate({ ...q, fn: 'sum' })).toEqual([
+          { ts: Date.parse('2026-08-31T21:00:00Z'), value: 1 },
+          { ts: Date.parse('2026-09-30T21:00:00Z'), value: 6 },
+          { ts: Date.parse('2026-10-31T22:00:00Z'), value: 8 },
+          { ts: Date.parse('2026-12-31T22:00:00Z'), value: 16 },
+        ]);
+        expect((await store.aggregate({ ...q, fn: 'last' })).map((b) => b.value)).toEqual([1, 4, 8, 16]);
+        expect((await store.aggregate({ ...q, fn: 'mean', groupBy: 'device' })).map((b) => [b.group, b.value])).toEqual([['m-9', 1], ['m-9', 3], ['m-9', 8], ['m-9', 16]]);
+      }));
+
+    it('refuses an aggregate with no bucket, two kinds of bucket, or an unknown zone, naming the field', () =>
+      withStore(async (store) => {
+        const q = { measurement: 'energy_reading', field: 'value', fn: 'sum' as const, tags: {}, from: T0, to: T0 + MINUTE };
+        await expect(store.aggregate(q)).rejects.toThrow(/bucketMs must be a positive whole number/);
+        await expect(store.aggregate({ ...q, bucketMs: MINUTE, every: 'day' })).rejects.toThrow(/either bucketMs or every/);
+        await expect(store.aggregate({ ...q, every: 'day', tz: 'Mars/Olympus_Mons' })).rejects.toThrow(/tz "Mars\/Olympus_Mons" is not an IANA time zone/);
+        await expect(store.aggregate({ ...q, bucketMs: MINUTE, tz: 'Europe/Kyiv' })).rejects.toThrow(/tz applies to calendar buckets/);
+        await expect(store.aggregate({ ...q, every: 'week' as 'day' })).rejects.toThrow(/every must be one of hour, day, month/);
+        await expect(store.aggregate({ ...q, every: 'hour', from: 0, to: Date.UTC(2100, 0, 1) })).rejects.toThrow(/more than 100000 buckets/);
+      }));
+
     it('refuses malformed points, not retryable, before writing any of the batch', () =>
       withStore(async (store) => {
         const good = pos('trk-1', T0, { lat: 1 });

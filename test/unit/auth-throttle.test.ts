@@ -1,27 +1,89 @@
 import { describe, expect, it } from 'vitest';
-import { AuthThrottle } from '../../services/broker/auth-throttle.ts';
+import { AuthThrottle, DEFAULT_THROTTLE, DEVICE_THROTTLE } from '../../services/broker/auth-throttle.ts';
+
+const opts = { ...DEFAULT_THROTTLE, freeFailures: 3, baseDelayMs: 250, maxDelayMs: 2000, forgetAfterMs: 60_000 };
 
 describe('AuthThrottle', () => {
-  it('lets the first failures pass, then doubles the wait, up to a cap', () => {
-    const t = new AuthThrottle(() => 0, { freeFailures: 3, baseDelayMs: 250, maxDelayMs: 2000, forgetAfterMs: 60_000 });
-    const delays: number[] = [];
+  it('lets the first failures pass, then holds the address back twice as long each time, up to a cap', () => {
+    let now = 0;
+    const t = new AuthThrottle(() => now, opts);
+    // Eight failed attempts, each made as soon as it is let through: how long each had to wait.
+    const waits: number[] = [];
     for (let i = 0; i < 8; i++) {
-      delays.push(t.delayFor('10.0.0.1'));
-      t.failed('10.0.0.1');
+      let waited = 0;
+      for (let a = t.attempt('10.0.0.1'); !a.ok; a = t.attempt('10.0.0.1')) {
+        waited += a.retryAfterMs;
+        now += a.retryAfterMs;
+      }
+      waits.push(waited);
     }
-    expect(delays).toEqual([0, 0, 0, 250, 500, 1000, 2000, 2000]);
-    expect(t.delayFor('10.0.0.2')).toBe(0); // another address is not slowed
+    expect(waits).toEqual([0, 0, 0, 250, 500, 1000, 2000, 2000]);
+    expect(t.attempt('10.0.0.2').ok).toBe(true); // another address is not held back
   });
 
-  it('forgets an address after a success or after a quiet while', () => {
+  it('counts an attempt before it is checked: parallel attempts cannot all pass', () => {
+    const t = new AuthThrottle(() => 0, opts);
+    // Sixteen attempts at once, none answered yet.
+    const results = Array.from({ length: 16 }, () => t.attempt('10.0.0.1', 'alice'));
+    expect(results.filter((r) => r.ok)).toHaveLength(opts.freeFailures);
+    expect(results.slice(opts.freeFailures).every((r) => !r.ok && r.retryAfterMs === 250)).toBe(true);
+  });
+
+  it('holds an account back whatever address the attempts come from', () => {
+    const t = new AuthThrottle(() => 0, opts);
+    const results = Array.from({ length: 16 }, (_, i) => t.attempt(`10.0.0.${i}`, 'alice'));
+    expect(results.filter((r) => r.ok)).toHaveLength(opts.freeFailures);
+    expect(t.attempt('10.0.0.99', 'bob').ok).toBe(true);
+  });
+
+  it('a success starts the account afresh and gives back its own count only; an abandoned attempt is given back', () => {
+    const t = new AuthThrottle(() => 0, { ...opts, freeFailures: 2 });
+    t.attempt('a', 'alice'); // a failure, never given back
+    const ok = t.attempt('a', 'alice');
+    if (!ok.ok) throw new Error('expected to pass');
+    ok.succeeded();
+    ok.succeeded(); // twice changes nothing
+    // alice starts afresh; the address still has its one failure: one free attempt left.
+    const abandoned = t.attempt('a', 'carol');
+    if (!abandoned.ok) throw new Error('expected to pass');
+    abandoned.abandoned();
+    expect(t.attempt('a', 'dave').ok).toBe(true);
+    expect(t.attempt('a', 'erin').ok).toBe(false);
+  });
+
+  it('forgets a key after a quiet while', () => {
     let now = 0;
-    const t = new AuthThrottle(() => now, { freeFailures: 0, baseDelayMs: 100, maxDelayMs: 1000, forgetAfterMs: 60_000 });
-    t.failed('a');
-    t.failed('b');
-    expect(t.delayFor('a')).toBe(200);
-    t.succeeded('a');
-    expect(t.delayFor('a')).toBe(0);
+    const t = new AuthThrottle(() => now, { ...opts, freeFailures: 0 });
+    t.attempt('b');
+    expect(t.attempt('b').ok).toBe(false);
     now = 61_000;
-    expect(t.delayFor('b')).toBe(0);
+    expect(t.attempt('b').ok).toBe(true);
+  });
+
+  it('devices: a fleet behind one NAT address logs in at once, while its parallel guesses at one device are still held back', () => {
+    const t = new AuthThrottle(() => 0, { ...DEVICE_THROTTLE, freeFailures: 3 });
+    // 500 trackers reconnecting through one carrier address after an outage, none answered yet.
+    const fleet = Array.from({ length: 500 }, (_, i) => t.attempt('100.64.0.1', `trk-${i}`));
+    expect(fleet.every((a) => a.ok)).toBe(true);
+    fleet.forEach((a) => a.ok && a.succeeded());
+    // Sixteen parallel guesses at one device: the free three are checked, the rest held back.
+    const guesses = Array.from({ length: 16 }, () => t.attempt('100.64.0.1', 'trk-7'));
+    expect(guesses.filter((a) => a.ok)).toHaveLength(3);
+    // Wrong secrets charge the address once they fail: guessing at many devices is held back too.
+    guesses.forEach((a) => a.ok && a.failed());
+    for (const i of [1, 2, 3]) {
+      const a = t.attempt('100.64.0.1', `other-${i}`);
+      if (a.ok) a.failed();
+    }
+    expect(t.attempt('100.64.0.1', 'trk-new').ok).toBe(false);
+  });
+
+  it('refuses past the pending attempts an address may have', () => {
+    const t = new AuthThrottle(() => 0, { ...DEVICE_THROTTLE, maxPendingPerAddress: 4 });
+    const first = Array.from({ length: 4 }, (_, i) => t.attempt('10.1.1.1', `d-${i}`));
+    expect(first.every((a) => a.ok)).toBe(true);
+    expect(t.attempt('10.1.1.1', 'd-9').ok).toBe(false);
+    if (first[0]!.ok) first[0]!.succeeded();
+    expect(t.attempt('10.1.1.1', 'd-9').ok).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { LoginBody, Role, ServiceAccountCreate, ServiceAccountCreated, TokenCrea
 import { SERVICE_PREFIX } from '../../broker/acl.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
+import { HashBusyError } from '../../registry/secrets.ts';
 
 const SESSION_MS = 12 * 3600_000;
 
@@ -18,17 +19,29 @@ export const accountRoutes =
       {
         schema: { tags: ['auth'], summary: 'Sign in; answers a session token (12 h)', body: LoginBody, response: { 200: z.object({ token: z.string(), roles: z.array(Role), expiresAt: z.string() }) } },
       },
-      async (req) => {
-        // Failed logins from one address slow down its next attempts: passwords are guessable.
-        const key = req.ip;
-        const wait = deps.loginThrottle.delayFor(key);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const session = await deps.accounts.login(req.body.username, req.body.password, SESSION_MS);
+      async (req, reply) => {
+        // Counted before the hash, per address and per account: passwords are guessable, and
+        // parallel guesses must not all pass before the first one fails.
+        const attempt = deps.loginThrottle.attempt(req.ip, req.body.username);
+        if (!attempt.ok) {
+          const s = Math.ceil(attempt.retryAfterMs / 1000);
+          void reply.header('retry-after', String(s));
+          throw new HttpError(429, `too many failed logins from this address or for this user; try again in ${s} s`);
+        }
+        let session: Awaited<ReturnType<typeof deps.accounts.login>>;
+        try {
+          session = await deps.accounts.login(req.body.username, req.body.password, SESSION_MS);
+        } catch (err) {
+          attempt.abandoned();
+          if (!(err instanceof HashBusyError)) throw err;
+          void reply.header('retry-after', '1');
+          throw new HttpError(503, 'the hub is checking too many logins at once; try again in a second');
+        }
         if (!session) {
-          deps.loginThrottle.failed(key);
+          attempt.failed();
           throw new HttpError(401, 'wrong username or password');
         }
-        deps.loginThrottle.succeeded(key);
+        attempt.succeeded();
         return session;
       },
     );

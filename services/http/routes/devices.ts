@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CsvImportResult, Device, DeviceCreate, DeviceCreated, DeviceKind, DevicePatch, describeZodError, type CsvImportResult as CsvResult } from '../../contracts/index.ts';
+import { CsvImportResult, Device, DeviceCreate, DeviceCreated, DeviceKind, DevicePatch, describeZodError, loginIdIssue, type CsvImportResult as CsvResult } from '../../contracts/index.ts';
 import { parseCsv } from '../../registry/csv.ts';
 import { DeviceConflictError } from '../../registry/devices.ts';
 import type { AppDeps } from '../app.ts';
@@ -9,6 +9,9 @@ import { HttpError, requireRole } from '../auth.ts';
 const MAX_CSV_ROWS = 20_000;
 const NUMERIC_COLUMNS = new Set(['lat', 'lon', 'multiplier']);
 const BOOLEAN_COLUMNS = new Set(['demo']);
+const LOGIN_ID_HELP =
+  '`loginId` is what the device logs in with: the 15-digit IMEI for Teltonika and GT06, the unit id for Wialon IPS (1–64 characters of A–Z, a–z, 0–9, _ . : -); ' +
+  'MQTT and OPC UA devices log in without one (an MQTT device with its id and secret) and may leave it out. `imei` is its older name and is still accepted; answers carry both.';
 
 export const deviceRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -25,7 +28,7 @@ export const deviceRoutes =
       }
     }
 
-    app.post('/api/v1/devices', { preHandler: admin, schema: { tags: ['devices'], summary: 'Register a device; an MQTT device gets its secret here, once', body: DeviceCreate, response: { 201: DeviceCreated } } }, async (req, reply) => {
+    app.post('/api/v1/devices', { preHandler: admin, schema: { tags: ['devices'], summary: 'Register a device; an MQTT device gets its secret here, once', description: LOGIN_ID_HELP, body: DeviceCreate, response: { 201: DeviceCreated } } }, async (req, reply) => {
       const { device, secret } = await register(req.body, req.principal!.name);
       return reply.status(201).send(secret ? { ...device, secret } : device);
     });
@@ -40,7 +43,12 @@ export const deviceRoutes =
       return device;
     });
 
-    app.patch('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], summary: 'Change a device; `rotateSecret: true` issues a new secret', params: IdParam, body: DevicePatch, response: { 200: DeviceCreated } } }, async (req) => {
+    app.patch('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], summary: 'Change a device; `rotateSecret: true` issues a new secret', description: LOGIN_ID_HELP, params: IdParam, body: DevicePatch, response: { 200: DeviceCreated } } }, async (req) => {
+      const current = deps.devices.get(req.params.id);
+      if (!current) throw new HttpError(404, `no device "${req.params.id}"`);
+      // The body alone does not say the protocol, so its login id is checked here, against the device's.
+      const issue = loginIdIssue(current.protocol, req.body);
+      if (issue) throw new HttpError(400, `${issue.field}: ${issue.reason}`, [issue]);
       let updated;
       try {
         updated = await deps.devices.update(req.params.id, req.body, req.principal!.name);
@@ -67,7 +75,7 @@ export const deviceRoutes =
         schema: {
           tags: ['devices'],
           summary: 'Bulk registration from CSV (text/csv, header row of field names); answers row by row',
-          description: 'Columns: id,kind,protocol,name,imei,vehicleId,routeId,groupId,buildingId,lat,lon,demo,resource,unit,multiplier. Good rows are registered even when others are refused.',
+          description: 'Columns: id,kind,protocol,name,loginId (or its older name imei),vehicleId,routeId,groupId,buildingId,lat,lon,demo,resource,unit,multiplier. Good rows are registered even when others are refused.',
           response: { 200: CsvImportResult },
         },
       },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AuditEntry, DeadLetter, Health } from '../../contracts/index.ts';
 import type { AppDeps } from '../app.ts';
-import { requireRole } from '../auth.ts';
+import { requireBearer, requireRole } from '../auth.ts';
 
 export const systemRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -12,7 +12,8 @@ export const systemRoutes =
       return reply.status(health.status === 'down' ? 503 : 200).send(health);
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const metricsAuth = deps.metricsToken ? requireBearer(deps.metricsToken, 'METRICS_TOKEN') : undefined;
+    app.get('/metrics', { schema: { hide: true }, ...(metricsAuth ? { preHandler: metricsAuth } : {}) }, async (_req, reply) => {
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });
 

@@ -1,0 +1,80 @@
+import { hash } from 'node:crypto';
+import { encodeRecord, parseRecord } from '../store/line-protocol.ts';
+
+/**
+ * What a second record at the same instant means. A point is identified by its series and its
+ * timestamp; both stores would merge a second, different record into the first (its fields
+ * win), and with several writes in flight InfluxDB and SQLite could apply the two in different
+ * orders. So the rule is decided here, once, in spool order, before either store sees them:
+ *
+ * - the first record read for a (series, instant) is the point;
+ * - the same record again (byte for byte: a resend, a replay after a rewind) passes, and the
+ *   store's idempotent write keeps it once;
+ * - a different record for that (series, instant) is set aside (dead letter `same-timestamp`).
+ *
+ * The window is bounded: it remembers the last `capacity` instants, oldest forgotten first, and
+ * starts empty after a restart. Replaying the spool after a restart reads records in the same
+ * order as before, so the rule gives the same answer for everything still in the spool; only a
+ * different record for an instant already written and forgotten (confirmed before the restart,
+ * or more than `capacity` instants ago) reaches the store, which merges it.
+ */
+export type Verdict =
+  | 'first'
+  | 'repeat'
+  | 'conflict'
+  /** the very record refused before, read again (after a rewind): refused, not reported again */
+  | 'conflict-again';
+
+export const DEFAULT_CAPACITY = 200_000;
+
+/** `head ts` of a line-protocol record: the series and the instant, without the fields. */
+function instantKey(line: Uint8Array): string {
+  let headEnd = -1;
+  for (let i = 0; i < line.length; i++) {
+    const b = line[i];
+    if (b === 0x5c /* \ */) i++;
+    else if (b === 0x20 /* space */) {
+      headEnd = i;
+      break;
+    }
+  }
+  const lastSpace = line.lastIndexOf(0x20);
+  const buf = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  if (headEnd < 0 || lastSpace <= headEnd) return buf.toString('utf8'); // not a line: compared whole
+  return buf.toString('utf8', 0, headEnd) + buf.toString('utf8', lastSpace);
+}
+
+export class SameInstantWindow {
+  /** instant key → digest of the record; a Map iterates in insertion order, oldest first */
+  private readonly seen = new Map<string, string>();
+  /** instant key + digest of records refused, bounded alike */
+  private readonly refused = new Set<string>();
+
+  constructor(private readonly capacity = DEFAULT_CAPACITY) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+  }
+
+  /** Remembers a record and says whether it is the first of its instant, a repeat of it, or a different one. */
+  check(record: Uint8Array): Verdict {
+    // A spool of an older hub holds points as JSON: judged by their line, like the rest.
+    const line = record[0] === 0x7b /* { */ ? encodeRecord(parseRecord(record)) : record;
+    const key = instantKey(line);
+    const digest = hash('sha1', line, 'base64');
+    const known = this.seen.get(key);
+    if (known !== undefined) {
+      if (known === digest) return 'repeat';
+      const id = `${key}\u0000${digest}`;
+      if (this.refused.has(id)) return 'conflict-again';
+      this.refused.add(id);
+      if (this.refused.size > this.capacity) this.refused.delete(this.refused.values().next().value!);
+      return 'conflict';
+    }
+    this.seen.set(key, digest);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.keys().next().value!);
+    return 'first';
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
