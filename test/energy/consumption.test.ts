@@ -1,5 +1,6 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { hourStart, localIntervals, localMidnight, checkZone, LocalTimeError, HOUR_MS } from '../../services/energy/consumption/local-time.ts';
+import { checkZone, dayStart, HOUR_MS, hourStart, localIntervals, localMidnight, LocalTimeError, nextDayStart } from '../../services/energy/consumption/local-time.ts';
 import { hourlyConsumption, registerSteps, sumIntervals, type RegisterReading, type RegisterRules } from '../../services/energy/consumption/registers.ts';
 
 const TZ = 'Europe/Kyiv';
@@ -170,5 +171,18 @@ describe('consumption from register readings', () => {
       { start: at('2026-05-04T12:00:00Z'), value: 10, estimated: true },
       { start: at('2026-05-04T13:00:00Z'), value: 10, estimated: true },
     ]);
+  });
+});
+
+describe('local midnights on the hot path', () => {
+  it('dayStart and nextDayStart agree with luxon on every day of 2026, DST days included', () => {
+    for (let d = DateTime.fromISO('2026-01-01', { zone: TZ }); d.year === 2026; d = d.plus({ days: 1 })) {
+      const start = d.startOf('day').toMillis();
+      const end = d.plus({ days: 1 }).startOf('day').toMillis();
+      expect(dayStart(start, TZ)).toBe(start);
+      expect(dayStart(end - 1, TZ)).toBe(start);
+      expect(dayStart(start + 3 * HOUR_MS + 1, TZ)).toBe(start);
+      expect(nextDayStart(start + HOUR_MS, TZ)).toBe(end);
+    }
   });
 });

@@ -35,15 +35,46 @@ export function checkZone(tz: string): void {
 
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
-/** Offset of local time from UTC at the instant, in ms. */
+const offsetCache = new Map<string, Map<number, number>>();
+const OFFSET_CACHE_HOURS = 200_000;
+
+/**
+ * Offset of local time from UTC at the instant, in ms. Offsets change on whole UTC hours in a
+ * zone checkZone accepts, so they are cached per UTC hour (luxon's answer costs microseconds and
+ * rollups ask it per reading).
+ */
 export function offsetMs(ms: number, tz: string): number {
-  return DateTime.fromMillis(ms, { zone: tz }).offset * 60_000;
+  const hour = Math.floor(ms / HOUR_MS);
+  let zone = offsetCache.get(tz);
+  if (!zone) offsetCache.set(tz, (zone = new Map()));
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    if (zone.size >= OFFSET_CACHE_HOURS) zone.clear();
+    offset = DateTime.fromMillis(hour * HOUR_MS, { zone: tz }).offset * 60_000;
+    zone.set(hour, offset);
+  }
+  return offset;
 }
 
 /** Start of the local hour holding the instant. In the repeated hour of a fall-back day each of the two hours is its own. */
 export function hourStart(ms: number, tz: string): number {
   return ms - mod(ms + offsetMs(ms, tz), HOUR_MS);
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Start of the local day holding the instant (local midnight), without luxon on the hot path:
+ * the offset at midnight is looked up where midnight would be, then once more.
+ */
+export function dayStart(ms: number, tz: string): number {
+  const localMidnightAsUtc = Math.floor((ms + offsetMs(ms, tz)) / DAY_MS) * DAY_MS;
+  const guess = localMidnightAsUtc - offsetMs(ms, tz);
+  return localMidnightAsUtc - offsetMs(guess, tz);
+}
+
+/** Start of the next local day after the one holding the instant. */
+export const nextDayStart = (ms: number, tz: string): number => dayStart(dayStart(ms, tz) + 36 * HOUR_MS, tz);
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -81,9 +112,17 @@ export function localIntervals(from: string, to: string, kind: IntervalKind, tz:
     for (let h = start; h < end; h += HOUR_MS) push(h, Math.min(h + HOUR_MS, end));
     return out;
   }
+  if (kind === 'day') {
+    for (let d = start; d < end; ) {
+      const next = nextDayStart(d, tz);
+      push(d, Math.min(next, end));
+      d = next;
+    }
+    return out;
+  }
   let cursor = DateTime.fromMillis(start, { zone: tz });
   while (cursor.toMillis() < end) {
-    const next = kind === 'day' ? cursor.plus({ days: 1 }).startOf('day') : cursor.startOf('month').plus({ months: 1 });
+    const next = cursor.startOf('month').plus({ months: 1 });
     push(cursor.toMillis(), Math.min(next.toMillis(), end));
     cursor = next;
   }

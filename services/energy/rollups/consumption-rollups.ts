@@ -6,11 +6,10 @@
  * recomputes the hours between its neighbours (and one reading beyond, whose reset estimate may
  * lean on it). The computing itself is the pure code of ../consumption.
  */
-import { DateTime } from 'luxon';
 import type { Statement } from 'better-sqlite3';
 import type { EnergyUnit } from '../../contracts/energy.ts';
 import type { Db } from '../../registry/database.ts';
-import { HOUR_MS, hourStart, type TimeSpan } from '../consumption/local-time.ts';
+import { dayStart, HOUR_MS, hourStart, nextDayStart, type TimeSpan } from '../consumption/local-time.ts';
 import { hourlyConsumption, type HourValue, type RegisterReading } from '../consumption/registers.ts';
 
 export interface MeterRules {
@@ -100,11 +99,10 @@ export class ConsumptionRollups {
     const { hours } = hourlyConsumption(rows, { tz: this.tz, unit: rules.unit, multiplier: rules.multiplier }, window);
     this.q.dropHours!.run(meterId, window.start, window.end);
     for (const h of hours) this.q.putHour!.run(meterId, h.start, h.value, h.estimated ? 1 : 0);
-    let day = DateTime.fromMillis(window.start, { zone: this.tz }).startOf('day');
-    while (day.toMillis() < window.end) {
-      const next = day.plus({ days: 1 }).startOf('day');
-      this.q.dropDays!.run(meterId, day.toMillis(), next.toMillis());
-      this.q.putDay!.run(meterId, day.toMillis(), meterId, day.toMillis(), next.toMillis());
+    for (let day = dayStart(window.start, this.tz); day < window.end; ) {
+      const next = nextDayStart(day, this.tz);
+      this.q.dropDays!.run(meterId, day, next);
+      this.q.putDay!.run(meterId, day, meterId, day, next);
       day = next;
     }
   }
