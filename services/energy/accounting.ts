@@ -46,7 +46,7 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   const consumption = new ConsumptionQuery(rollups, tz);
   const weather = new WeatherRepository(ctx.db);
   const anomalies = new AnomalyRepository(ctx.db, ctx.now);
-  const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, tz, now: ctx.now });
+  const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, weather, tz, now: ctx.now });
   let scanTimer: NodeJS.Timeout | undefined;
 
   const rulesOf = (meterId: string, readings: readonly RegisterReading[]): MeterRules | undefined => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heatingDegreeDays, type HourTemperature } from '../../services/energy/baseline/degree-days.ts';
 import { expected, fitBaseline, type DayPoint } from '../../services/energy/baseline/regression.ts';
+import { detectAboveBaseline } from '../../services/energy/anomalies/detect.ts';
 import { localIntervals } from '../../services/energy/consumption/local-time.ts';
 
 const TZ = 'Europe/Kyiv';
@@ -51,5 +52,21 @@ describe('degree-day baseline', () => {
     expect(flat.sufficient).toBe(false);
     expect(flat.reasons.some((r) => r.startsWith('R² '))).toBe(true);
     expect(fitBaseline([]).sufficient).toBe(false);
+  });
+});
+
+describe('days far above the baseline', () => {
+  const model = { baseload: 40, perHdd: 12.5, r2: 0.97, cvRmse: 0.05, days: 365, hddTotal: 3000, sufficient: true, reasons: [] };
+  const day = (i: number, value: number | null) => ({ start: i * 86_400_000, end: (i + 1) * 86_400_000, value, estimated: false });
+  const hdd = [0, 1, 2, 3].map((i) => ({ start: i * 86_400_000, end: (i + 1) * 86_400_000, meanC: 0, hdd: 20 }));
+
+  it('are found above 1.3 × what the degree-days call for, with the figures', () => {
+    // expected 40 + 12.5 × 20 = 290
+    const found = detectAboveBaseline('HM-1', model, [day(0, 300), day(1, 290 * 1.31), day(2, null), day(3, 290 * 1.29)], hdd);
+    expect(found).toEqual([{ meterId: 'HM-1', kind: 'above-baseline', start: 86_400_000, end: 172_800_000, evidence: { value: 379.9, expected: 290, ratio: 1.31, hdd: 20 } }]);
+  });
+
+  it('are not judged against a baseline the data cannot carry', () => {
+    expect(detectAboveBaseline('HM-1', { ...model, sufficient: false }, [day(1, 1000)], hdd)).toEqual([]);
   });
 });

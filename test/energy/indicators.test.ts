@@ -143,3 +143,13 @@ describe('monthly report and open data', () => {
     expect((await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.json?year=abc' })).statusCode).toBe(400);
   });
 });
+
+describe('anomalies against the baseline', () => {
+  it('a month 10 % above its baseline is no anomaly (the rule is 30 % on a day); the meters gone quiet since are', async () => {
+    const scan = await h.call('POST', '/api/v1/energy/anomalies/scan', { from: '2026-01-01', to: '2026-02-01' });
+    expect(scan.status).toBe(200);
+    const kinds = ((await h.call('GET', '/api/v1/energy/anomalies')).json as { kind: string; meterId: string }[]).map((a) => `${a.meterId} ${a.kind}`).sort();
+    // The harness runs on the real clock: the readings of January 2026 are old by now.
+    expect(kinds).toEqual(['GM-1 silent', 'HM-5 silent']);
+  });
+});

@@ -7,12 +7,16 @@
  *  - `night-flow` (water): water ran in every night hour of D (≥ NIGHT_FLOW_MIN per hour): a leak;
  *  - `spike`: an hour of D is more than SPIKE_RATIO × the median of the same local hour on the
  *    previous days (the day's largest such hour is reported);
- * and, at `now`, `silent`: the meter's last reading is more than SILENT_AFTER_MS old.
+ * and, at `now`, `silent`: the meter's last reading is more than SILENT_AFTER_MS old; and for heat
+ * and gas meters whose degree-day baseline (the year before) is sufficient, `above-baseline`: a
+ * day more than ABOVE_BASELINE_RATIO × what the baseline expects for its degree-days.
  */
 import { DateTime } from 'luxon';
 import type { EnergyResource } from '../../contracts/energy.ts';
+import type { DayDegree } from '../baseline/degree-days.ts';
+import type { BaselineModel } from '../baseline/regression.ts';
 import type { TimeSpan } from '../consumption/local-time.ts';
-import type { HourValue } from '../consumption/registers.ts';
+import type { HourValue, IntervalValue } from '../consumption/registers.ts';
 
 export type AnomalyKind = 'night-baseload' | 'night-flow' | 'spike' | 'silent' | 'above-baseline';
 
@@ -30,6 +34,7 @@ export const NIGHT_RATIO = 1.5;
 export const NIGHT_FLOW_MIN = 0.005; // m3 an hour: 5 litres
 export const SPIKE_RATIO = 3;
 export const SILENT_AFTER_MS = 6 * 3_600_000;
+export const ABOVE_BASELINE_RATIO = 1.3;
 export const REFERENCE_DAYS = 28;
 /** Fewer reference days than this: no verdict (a new meter is not anomalous by default). */
 export const MIN_REFERENCE_DAYS = 7;
@@ -107,4 +112,20 @@ export function detectDayAnomalies(meterId: string, resource: EnergyResource | n
 export function detectSilence(meterId: string, lastReadingMs: number | undefined, now: number): AnomalyFinding | undefined {
   if (lastReadingMs === undefined || now - lastReadingMs <= SILENT_AFTER_MS) return undefined;
   return { meterId, kind: 'silent', start: lastReadingMs, end: now, evidence: { lastReading: new Date(lastReadingMs).toISOString(), silentHours: round((now - lastReadingMs) / 3_600_000) } };
+}
+
+/** Days far above a sufficient baseline (days as intervals with values; degree-days by day start). */
+export function detectAboveBaseline(meterId: string, model: BaselineModel, days: readonly IntervalValue[], hdd: readonly DayDegree[]): AnomalyFinding[] {
+  if (!model.sufficient) return [];
+  const byStart = new Map(hdd.map((d) => [d.start, d.hdd]));
+  const out: AnomalyFinding[] = [];
+  for (const d of days) {
+    const h = byStart.get(d.start);
+    if (d.value === null || h === undefined) continue;
+    const expected = model.baseload + model.perHdd * h;
+    if (expected > 0 && d.value > ABOVE_BASELINE_RATIO * expected) {
+      out.push({ meterId, kind: 'above-baseline', start: d.start, end: d.end, evidence: { value: round(d.value), expected: round(expected), ratio: round(d.value / expected), hdd: round(h) } });
+    }
+  }
+  return out;
 }
