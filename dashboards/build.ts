@@ -23,6 +23,8 @@ export const DASHBOARD_PAGES: Readonly<Record<string, string>> = {
   '/transit/': 'transit',
   '/lighting/': 'lighting',
   '/energy/': 'energy',
+  // A stop display: one page for every stop, the stop id in the path.
+  '/stop/:stopId': 'stop',
 };
 
 const TYPES: Record<string, string> = {

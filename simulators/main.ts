@@ -3,6 +3,9 @@
  *
  *   HUB_MQTT_URL=mqtt://127.0.0.1:1883 SIM_CREDENTIALS=./data/demo-credentials.json tsx simulators/main.ts
  *
+ * The vehicles run the blocks of SIM_GTFS_PATH (default: the demo feed simulators/city/demo-gtfs/,
+ * which should be the hub's GTFS_PATH too).
+ *
  * SIM_CREDENTIALS is a JSON file of the secrets the hub issued, either `{ "deviceId": "secret" }`
  * or `[{ "id": "deviceId", "secret": "…" }]` (the shape of the registration answers). Only the
  * demo devices listed there are simulated. `npm start` does not use this: it starts the
@@ -10,7 +13,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { formatIssue } from '../services/transit/gtfs/load.ts';
+import { loadGtfsPath } from '../services/transit/gtfs/read.ts';
 import { demoCity } from './city/demo-city.ts';
+import { DEMO_GTFS_DIR } from './city/demo-gtfs.ts';
 import { startCitySimulator } from './city/run-city.ts';
 
 const count = (fallback: number) => z.coerce.number().int().min(0).max(100_000).default(fallback);
@@ -25,6 +31,8 @@ const Settings = z.object({
   SIM_METERS: count(200),
   SIM_SEED: z.coerce.number().int().default(1),
   SIM_INTERVAL_MS: z.coerce.number().int().min(50).optional(),
+  /** the GTFS feed (zip or folder) whose blocks the vehicles run: the hub's GTFS_PATH; default the demo feed */
+  SIM_GTFS_PATH: z.string().min(1).optional(),
 });
 
 const CredentialsFile = z.union([
@@ -64,7 +72,11 @@ const log = {
   warn: (m: string) => console.warn(m),
   error: (m: string) => console.error(m),
 };
+const gtfsPath = settings.SIM_GTFS_PATH ?? DEMO_GTFS_DIR;
+const feed = loadGtfsPath(gtfsPath);
+if (!feed.ok) fail(`SIM_GTFS_PATH: the feed at ${gtfsPath} has errors: ${feed.errors.slice(0, 5).map(formatIssue).join('; ')}`);
 const sim = startCitySimulator({
+  gtfs: feed.feed,
   mqttUrl: settings.HUB_MQTT_URL,
   credentials,
   devices,

@@ -1,11 +1,16 @@
-/** Dispatcher view: every vehicle live on a schematic map and in a table. */
-import type { VehicleState } from '../../services/contracts/transit.ts';
+/**
+ * Dispatcher view: the routes and stops of the hub's GTFS feed drawn as a map (no tile server
+ * needed; a street map underneath when MAP_TILE_URL is set), every vehicle live on it in its
+ * route's colour, and in a table. Filter by route from the list or the legend.
+ */
+import type { TransitMapConfig, TransitRoute, VehicleState } from '../../services/contracts/transit.ts';
+import { apiGet } from '../shared/auth.ts';
 import { namespaces } from '../../services/contracts/socket-events.ts';
 import { routeColor, STALE_COLOR } from '../shared/colors.ts';
 import { fmtAgo, fmtDateTime, fmtNumber } from '../shared/format.ts';
-import { onLangChange, t } from '../shared/i18n.ts';
+import { getLang, onLangChange, t } from '../shared/i18n.ts';
 import { LiveStore } from '../shared/live.ts';
-import { SchematicMap, type MapPoint } from '../shared/map.ts';
+import { SchematicMap, type MapLine, type MapPoint, type MapStop } from '../shared/map.ts';
 import { bindLiveStatus, bindToggle, fillSelect, initPage, must, setDemo, startRedrawLoop } from '../shared/page.ts';
 import { LiveTable } from '../shared/table.ts';
 
@@ -50,7 +55,7 @@ const table = new LiveTable<VehicleState>({
     {
       id: 'route',
       header: 'transit.route',
-      cell: (v) => ({ text: v.routeId ?? t('transit.noRoute'), swatch: v.stale ? STALE_COLOR : routeColor(v.routeId) }),
+      cell: (v) => ({ text: v.routeId ?? t('transit.noRoute'), swatch: v.stale ? STALE_COLOR : colorOf(v.routeId) }),
       sort: (v) => v.routeId ?? '\uffff',
     },
     { id: 'vehicle', header: 'transit.vehicle', cell: (v) => ({ text: v.vehicleId, title: v.deviceId }), sort: (v) => v.vehicleId },
@@ -76,6 +81,66 @@ const table = new LiveTable<VehicleState>({
   ],
 });
 
+// The network from the feed: fetched once; an upload shows after a reload of the page.
+let network: TransitRoute[] = [];
+const legend = must<HTMLUListElement>('route-legend');
+const noFeed = must('no-feed');
+const colorOf = (routeId: string | null): string => network.find((r) => r.routeId === routeId)?.color ?? routeColor(routeId);
+
+async function loadNetwork(): Promise<void> {
+  if (!token) return;
+  const [routes, cfg] = await Promise.all([apiGet<TransitRoute[]>('/api/v1/transit/routes', token), apiGet<TransitMapConfig>('/api/v1/transit/map', token)]);
+  if (cfg.status === 'ok') map.setTiles(cfg.data.tileUrl);
+  if (routes.status !== 'ok') return;
+  network = [...routes.data].sort((a, b) => a.routeId.localeCompare(b.routeId, 'uk', { numeric: true }));
+  noFeed.hidden = network.length > 0;
+  renderLegend();
+  refit = true;
+  kick();
+}
+
+function renderLegend(): void {
+  legend.replaceChildren(
+    ...network.map((r) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.route = r.routeId;
+      b.setAttribute('aria-pressed', String(routeFilter.value === r.routeId));
+      b.title = r.longNames?.[getLang()] ?? r.longName;
+      const sw = document.createElement('span');
+      sw.className = 'swatch';
+      sw.style.background = colorOf(r.routeId);
+      b.append(sw, r.routeId);
+      b.addEventListener('click', () => {
+        routeFilter.value = routeFilter.value === r.routeId ? ALL : r.routeId;
+        routeFilter.dispatchEvent(new Event('change'));
+      });
+      li.append(b);
+      return li;
+    }),
+  );
+}
+
+function drawNetwork(): void {
+  const route = routeFilter.value;
+  const focus = (id: string) => route === ALL || route === NO_ROUTE || route === id;
+  const lines: MapLine[] = [];
+  const stops = new Map<string, MapStop>();
+  for (const r of network) {
+    const on = focus(r.routeId);
+    for (const d of r.directions) lines.push({ id: `${r.routeId}:${d.directionId ?? ''}`, points: d.shape, color: colorOf(r.routeId), width: on && route !== ALL ? 5 : 3, dim: !on });
+    for (const st of r.stops) {
+      const known = stops.get(st.stopId);
+      if (known && !known.dim) continue;
+      stops.set(st.stopId, { id: st.stopId, lat: st.lat, lon: st.lon, name: st.names?.[getLang()] ?? st.name, color: colorOf(r.routeId), dim: !on, showName: on && route !== ALL });
+    }
+  }
+  map.setLines(lines);
+  map.setStops([...stops.values()]);
+  for (const b of legend.querySelectorAll<HTMLButtonElement>('button[data-route]')) b.setAttribute('aria-pressed', String(route === b.dataset.route));
+}
+
 must<HTMLButtonElement>('map-fit').addEventListener('click', () => map.fit());
 routeFilter.addEventListener('change', () => {
   refit = true;
@@ -84,13 +149,14 @@ routeFilter.addEventListener('change', () => {
 search.addEventListener('input', () => kick());
 must('vehicles').addEventListener('sortchange', () => kick());
 onLangChange(() => {
+  renderLegend();
   table.renderHead();
   map.invalidate();
   kick();
 });
 
 function routeOptions(): void {
-  const routes = new Set<string>();
+  const routes = new Set<string>(network.map((r) => r.routeId));
   let noRoute = false;
   for (const v of store.items.values()) {
     if (v.routeId === null || v.routeId === '') noRoute = true;
@@ -99,7 +165,11 @@ function routeOptions(): void {
   const sorted = [...routes].sort((a, b) => a.localeCompare(b, 'uk', { numeric: true }));
   fillSelect(routeFilter, [
     { value: ALL, label: t('transit.allRoutes') },
-    ...sorted.map((r) => ({ value: r, label: r })),
+    ...sorted.map((r) => {
+      const feed = network.find((n) => n.routeId === r);
+      const long = feed?.longNames?.[getLang()] ?? feed?.longName;
+      return { value: r, label: long ? `${r} — ${long}` : r };
+    }),
     ...(noRoute ? [{ value: NO_ROUTE, label: t('transit.noRoute') }] : []),
   ]);
 }
@@ -119,8 +189,10 @@ function visible(): VehicleState[] {
 }
 
 let forceDraw = true;
+let forceNetwork = true;
 function kick(): void {
   forceDraw = true;
+  forceNetwork = true;
 }
 
 startRedrawLoop((now) => {
@@ -142,18 +214,24 @@ startRedrawLoop((now) => {
 
   table.render(shown, now, store.items.size === 0 ? 'table.empty' : 'table.emptyFiltered');
 
+  // One route shown: label vehicles by their own id; all routes: by route (the colour says which).
+  const oneRoute = routeFilter.value !== ALL;
   const points: MapPoint[] = shown.map((v) =>
     v.stale
       ? { id: v.vehicleId, lat: v.lat, lon: v.lon, fill: STALE_COLOR, muted: true, label: `${v.vehicleId} · ${fmtAgo(v.ts, now)}`, labelColor: STALE_COLOR }
-      : { id: v.vehicleId, lat: v.lat, lon: v.lon, fill: routeColor(v.routeId), label: v.routeId ?? v.vehicleId, headingDeg: v.courseDeg },
+      : { id: v.vehicleId, lat: v.lat, lon: v.lon, fill: colorOf(v.routeId), label: oneRoute ? v.vehicleId : (v.routeId ?? v.vehicleId), headingDeg: v.courseDeg },
   );
+  if (changed || refit || forceNetwork) drawNetwork();
+  forceNetwork = false;
   map.setPoints(points);
-  if (refit && points.length > 0) {
+  if (refit && (points.length > 0 || network.length > 0)) {
     map.fit();
     refit = false;
   }
-  canvas.setAttribute('aria-label', t('transit.mapLabel', { n: points.length }));
+  const stopCount = new Set(network.flatMap((r) => r.stops.map((st) => st.stopId))).size;
+  canvas.setAttribute('aria-label', network.length ? t('transit.mapNetworkLabel', { routes: network.length, stops: stopCount, n: points.length }) : t('transit.mapLabel', { n: points.length }));
   map.draw();
 });
 
 store.start();
+void loadNetwork();

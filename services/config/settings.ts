@@ -57,6 +57,13 @@ export const SettingsSchema = z.object({
   /** the place of sunset and sunrise (Kropyvnytskyi by default) */
   CITY_LAT: z.coerce.number().min(-90, 'must be −90…90 degrees').max(90, 'must be −90…90 degrees').default(48.5079),
   CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
+  /** the GTFS static feed the transit domain runs on: a .zip file or a folder of .txt files */
+  GTFS_PATH: optionalString,
+  /** a street-map tile server under the dispatch map, e.g. https://tiles.example.org/{z}/{x}/{y}.png */
+  MAP_TILE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL with {z}, {x} and {y}' })
+    .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p) || u.includes(encodeURI(p))), 'must contain {z}, {x} and {y}')
+    .optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -1,6 +1,6 @@
 import type { ControllerState } from './lighting.ts';
 import type { MeterState } from './energy.ts';
-import type { VehicleState } from './transit.ts';
+import type { StopBoard, VehicleState } from './transit.ts';
 
 /**
  * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
@@ -44,14 +44,13 @@ export interface EnergyServerEvents {
   snapshot: (meters: MeterState[]) => void;
   meters: (meters: MeterState[]) => void;
 }
-export interface StopArrival {
-  routeId: string;
-  vehicleId: string;
-  destination: string | null;
-  minutes: number;
-}
+/**
+ * `/stops`: join `stop:{stopId}`; `arrivals` brings the boards of the room's stop whenever they
+ * change (and at least when a minute count changes), as `GET /api/v1/transit/stops/:stopId/arrivals`.
+ */
 export interface StopsServerEvents {
-  arrivals: (stopId: string, arrivals: StopArrival[]) => void;
+  snapshot: (boards: StopBoard[]) => void;
+  arrivals: (boards: StopBoard[]) => void;
 }
 
 /** How often the hub looks for changed objects to send. */

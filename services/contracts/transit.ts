@@ -71,8 +71,102 @@ export const VehicleState = z.object({
   /** true when no position has arrived for STALE_AFTER_MS */
   stale: z.boolean(),
   demo: z.boolean(),
+  /** the GTFS trip the vehicle runs (assigned by the hub or a dispatcher), null when none */
+  tripId: z.string().nullable().optional(),
+  /** seconds behind the timetable (negative: early) */
+  delayS: z.number().nullable().optional(),
+  /** metres along the trip's shape */
+  progressM: z.number().nullable().optional(),
+  /** more than 100 m from the trip's shape for more than 60 s */
+  offRoute: z.boolean().optional(),
+  /** Skate's rating of the gap to the vehicle ahead on the route and direction */
+  headway: z.enum(['very-bunched', 'bunched', 'ok', 'gapped', 'very-gapped']).nullable().optional(),
 });
 export type VehicleState = z.infer<typeof VehicleState>;
+
+export const HeadwayRating = z.enum(['very-bunched', 'bunched', 'ok', 'gapped', 'very-gapped']);
+export type HeadwayRating = z.infer<typeof HeadwayRating>;
+
+/** The gap to the vehicle ahead, measured when the vehicle passed a stop. */
+export const Headway = z.object({
+  actualS: z.number(),
+  scheduledS: z.number(),
+  /** actual ÷ scheduled */
+  ratio: z.number(),
+  rating: HeadwayRating,
+  leaderVehicleId: z.string(),
+  stopId: z.string(),
+  at: IsoUtc,
+});
+export type Headway = z.infer<typeof Headway>;
+
+/** A GTFS id as it appears in a URL or a body. */
+const GtfsId = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+/** One arrival on a stop's board (`GET /api/v1/transit/stops/:stopId/arrivals`, `/stops` event `arrivals`). */
+export const StopArrival = z.object({
+  routeId: z.string(),
+  routeShortName: z.string(),
+  headsign: z.string(),
+  tripId: z.string(),
+  /** null when no vehicle runs the trip (yet): the time is the timetable's */
+  vehicleId: z.string().nullable(),
+  arrivalTime: IsoUtc,
+  /** whole minutes from generatedAt, rounded down: 0 means arriving */
+  minutes: z.number().int().min(0),
+  realtime: z.boolean(),
+});
+export type StopArrival = z.infer<typeof StopArrival>;
+
+export const StopBoard = z.object({
+  stopId: z.string(),
+  generatedAt: IsoUtc,
+  arrivals: z.array(StopArrival),
+});
+export type StopBoard = z.infer<typeof StopBoard>;
+
+export const StopIdParams = z.object({ stopId: GtfsId });
+export const VehicleIdParams = z.object({ vehicleId: z.string().min(1).max(120) });
+
+/** `PUT /api/v1/transit/vehicles/:vehicleId/assignment` */
+export const AssignmentBody = z.strictObject({ tripId: GtfsId });
+
+/** A vehicle's trip, as the hub follows it. */
+export const VehicleTrip = z.object({
+  vehicleId: z.string(),
+  tripId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  directionId: z.union([z.literal(0), z.literal(1)]).nullable(),
+  /** YYYYMMDD, the trip's service date */
+  startDate: z.string().nullable(),
+  /** HH:MM:SS, the trip's scheduled start (may pass 24:00:00) */
+  startTime: z.string().nullable(),
+  /** assigned by a dispatcher */
+  manual: z.boolean(),
+  delayS: z.number().nullable(),
+  progressM: z.number().nullable(),
+  /** metres from the trip's shape */
+  offRouteM: z.number().nullable(),
+  offRoute: z.boolean(),
+  /** no position for 150 s */
+  stale: z.boolean(),
+  headway: Headway.nullable(),
+  lastPositionAt: IsoUtc.nullable(),
+  nextStops: z.array(z.object({ stopId: z.string(), name: z.string(), stopSequence: z.number(), arrivalTime: IsoUtc, scheduledArrivalTime: IsoUtc })),
+});
+export type VehicleTrip = z.infer<typeof VehicleTrip>;
+
+/** `GET /api/v1/transit/headways`: per route and direction, the vehicles in order of their last passage. */
+export const RouteHeadways = z.object({
+  routeId: z.string(),
+  directionId: z.union([z.literal(0), z.literal(1)]),
+  vehicles: z.array(z.object({ vehicleId: z.string(), tripId: z.string(), progressM: z.number(), delayS: z.number(), headway: Headway.nullable() })),
+});
+export type RouteHeadways = z.infer<typeof RouteHeadways>;
+
+/** `PUT /api/v1/transit/displays/:principal/stops`: the stops a `display` token may read. */
+export const DisplayStopsBody = z.strictObject({ stopIds: z.array(GtfsId).max(500, 'at most 500 stops') });
+export const DisplayStops = z.object({ principal: z.string(), stopIds: z.array(z.string()) });
 
 /** One stored position of a vehicle's track. */
 export const TrackPoint = z.object({
@@ -93,3 +187,61 @@ export const TrackQuery = z.strictObject({
 });
 
 export const STALE_AFTER_MS = 120_000;
+
+/** `GET /api/v1/transit/stops`: every stop of the GTFS feed the hub runs on, with the routes that serve it. */
+export const TransitStop = z.object({
+  stopId: z.string(),
+  name: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  code: z.string().optional(),
+  /** the name in other languages, from the feed's translations.txt: `{en: "Railway Station"}` */
+  names: z.record(z.string(), z.string()).optional(),
+  routeIds: z.array(z.string()),
+});
+export type TransitStop = z.infer<typeof TransitStop>;
+
+/** One direction of a route: its line and its stops in order (from the direction's longest trip). */
+export const TransitRouteDirection = z.object({
+  directionId: z.union([z.literal(0), z.literal(1)]).nullable(),
+  headsign: z.string().nullable(),
+  shapeId: z.string().nullable(),
+  /** [lat, lon] pairs from the feed's shape (or the stops joined when the feed has none) */
+  shape: z.array(z.tuple([z.number(), z.number()])),
+  stopIds: z.array(z.string()),
+});
+
+/** `GET /api/v1/transit/routes`: the routes of the feed, for the map. */
+export const TransitRoute = z.object({
+  routeId: z.string(),
+  shortName: z.string(),
+  longName: z.string(),
+  /** the long name in other languages, from translations.txt */
+  longNames: z.record(z.string(), z.string()).optional(),
+  /** GTFS route_type: 3 bus, 11 trolleybus, 0 tram, … */
+  type: z.number(),
+  /** `#RRGGBB`, or null when the feed gives none */
+  color: z.string().nullable(),
+  textColor: z.string().nullable(),
+  directions: z.array(TransitRouteDirection),
+  stops: z.array(z.object({ stopId: z.string(), name: z.string(), names: z.record(z.string(), z.string()).optional(), lat: z.number(), lon: z.number() })),
+});
+export type TransitRoute = z.infer<typeof TransitRoute>;
+
+/** `POST /api/v1/transit/gtfs` (a zip) answers this when the feed was valid and is now in use. */
+export const GtfsImportResult = z.object({
+  loadedAt: IsoUtc,
+  routes: z.number().int(),
+  stops: z.number().int(),
+  trips: z.number().int(),
+  /** problems that did not stop the import, e.g. `trips.txt: trip "x" has no stop_times` */
+  warnings: z.array(z.string()),
+});
+export type GtfsImportResult = z.infer<typeof GtfsImportResult>;
+
+/** `GET /api/v1/transit/map`: what the dispatch map draws under the routes. */
+export const TransitMapConfig = z.object({
+  /** a tile URL template on the hub (`/map/tiles/{z}/{x}/{y}`), or null: lines and stops only */
+  tileUrl: z.string().nullable(),
+});
+export type TransitMapConfig = z.infer<typeof TransitMapConfig>;

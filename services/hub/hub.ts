@@ -163,6 +163,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       logger, metrics, now, auth, store, devices, audit, db, ingest: pipeline, dataDir,
       publish: (topic, payload) => broker.publish(topic, payload),
       city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
+      settings,
     };
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {

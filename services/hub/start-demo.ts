@@ -6,11 +6,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
+import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { settingsOrExit } from '../config/settings.ts';
+import { loadGtfsPath } from '../transit/gtfs/read.ts';
 
-const settings = settingsOrExit(process.env);
+// The demo city's timetable (DEMO data, simulators/city/demo-gtfs/) unless GTFS_PATH names another feed.
+const settings = settingsOrExit({ GTFS_PATH: DEMO_GTFS_DIR, ...process.env });
 
 const { startHub, readAdminToken } = await import('./hub.ts');
 const hub = await startHub(settings);
@@ -33,7 +36,12 @@ for (const d of devices) {
 }
 writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), null, 1), { mode: 0o600 });
 
+// The vehicles run the blocks of the feed the hub runs on (the hub has checked it already).
+const feed = settings.GTFS_PATH ? loadGtfsPath(settings.GTFS_PATH) : undefined;
+const gtfs = feed?.ok ? { gtfs: feed.feed } : {};
+
 const simulator = startCitySimulator({
+  ...gtfs,
   mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
   credentials,
   devices,
@@ -41,6 +49,7 @@ const simulator = startCitySimulator({
 });
 
 const trackers = startTrackerSimulator({
+  ...gtfs,
   host: '127.0.0.1',
   ports: { teltonika: hub.ports.teltonika, wialon: hub.ports.wialon },
   devices,

@@ -6,6 +6,7 @@
  * (http, realtime, ingest, store, spool, broker) knows this interface and never a domain.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Settings } from '../config/settings.ts';
 import type { ComponentStatus, Device, DeviceMessage, Role } from '../contracts/index.ts';
 import type { Principal } from '../registry/accounts.ts';
 import type { Db } from '../registry/database.ts';
@@ -86,6 +87,8 @@ export interface DomainContext {
   dataDir: string;
   /** The city's time zone and place (CITY_TZ, CITY_LAT, CITY_LON). */
   city: { tz: string; lat: number; lon: number };
+  /** The hub's settings, for a domain's own (transit: GTFS_PATH, MAP_TILE_URL). */
+  settings: Readonly<Settings>;
 }
 
 /** What a domain hands the hub once it is running. Every part is optional. */

@@ -262,7 +262,12 @@ export class SqliteHistoryStore implements HistoryStore {
 
   private async syncWal(): Promise<void> {
     try {
-      await this.sync.file(this.walFile);
+      await this.sync.file(this.walFile).catch((err: unknown) => {
+        // No WAL file: SQLite checkpointed it into the database file and removed it (it does so
+        // when the last connection to the file closes), so the database file holds the commits.
+        if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+        return this.sync.file(this.file);
+      });
     } catch (err) {
       throw new HistoryStoreError(`SQLite history write not synced to disk: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
     } finally {

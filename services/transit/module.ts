@@ -1,21 +1,47 @@
 import { namespaces, LIVE_MIN_INTERVAL_MS, type Position, type VehicleState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import type { GtfsFeed } from './gtfs/model.ts';
 import { LiveVehicles } from './live-vehicles.ts';
+import { REALTIME_MIGRATIONS, createTransitRealtime } from './realtime/index.ts';
+import { openGtfs } from './gtfs/startup.ts';
+import { gtfsRoutes } from './gtfs-routes.ts';
 import { transitRoutes } from './routes.ts';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** Public transport: live vehicles, their tracks; what a dispatcher and a stop display read. */
-export function createTransitModule(ctx: DomainContext): DomainModule {
+export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | undefined = () => undefined): DomainModule {
   const vehicles = new LiveVehicles(ctx.now);
+  // The GTFS feed (GTFS_PATH, or the last upload): routes, stops, timetables; swapped on upload.
+  const gtfs = openGtfs({ path: ctx.settings.GTFS_PATH, dataDir: ctx.dataDir, now: ctx.now, log: (msg, detail) => ctx.logger.info(detail ?? {}, msg) });
+  const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
+  const current = () => feed() ?? (gtfs.holder.info.source === 'none' ? undefined : gtfs.holder.feed);
+  // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
+  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
+  let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',
     measurements: [{ name: 'position', tags: ['vehicle'] }],
     onAccepted(message, device, receivedMs) {
-      if (message.channel === 'position') vehicles.apply(device, message.payload, receivedMs);
+      if (message.channel !== 'position') return;
+      const p = message.payload;
+      if (p.fix === false || !device.vehicleId) return;
+      try {
+        rt.engine.onPosition(device.vehicleId, device.id, device.routeId, p);
+      } catch (err) {
+        // The ingest path must not fail for the predictions' sake: the position is still kept.
+        if (ctx.now() - lastEngineErrorMs > 60_000) ctx.logger.error({ err, vehicleId: device.vehicleId }, 'realtime engine failed on a position');
+        lastEngineErrorMs = ctx.now();
+      }
+      const t = rt.engine.tripState(device.vehicleId);
+      vehicles.apply(device, p, receivedMs, t && { tripId: t.tripId, delayS: t.delayS, progressM: t.progressM, offRoute: t.offRoute, headway: t.headway?.rating ?? null });
     },
-    routes: transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }),
+    routes: async (app) => {
+      await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }));
+      await app.register(rt.routes);
+      await app.register(gtfsApi);
+    },
     realtime: [
       {
         namespace: namespaces.transit,
@@ -24,8 +50,8 @@ export function createTransitModule(ctx: DomainContext): DomainModule {
         snapshot: () => vehicles.byRoute(),
         tick: (sweep) => [{ event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) }],
       },
-      // Stop boards: a room per stop (`stop:{stopId}`); the arrivals they get come with predictions.
-      { namespace: namespaces.stops, roles: ['display', 'dispatcher'], roomPrefixes: ['stop'], snapshot: () => [], tick: () => [] },
+      // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
+      rt.channel,
     ],
     async seed(store: HistoryStore) {
       // The last stored position of each device: a restarted hub shows where vehicles were
@@ -41,12 +67,25 @@ export function createTransitModule(ctx: DomainContext): DomainModule {
       }
     },
     onDeviceRemoved(device) {
-      if (device.vehicleId) vehicles.delete(device.vehicleId);
+      if (device.vehicleId) {
+        vehicles.delete(device.vehicleId);
+        rt.engine.remove(device.vehicleId);
+      }
     },
-    health: () => ({ transit: { status: 'ok', detail: `${vehicles.size} vehicles live` } }),
+    async start() {
+      rt.start();
+    },
+    async close() {
+      rt.close();
+    },
+    health: () => {
+      const g = gtfs.holder.info;
+      const feed = g.source === 'none' ? 'no GTFS feed (GTFS_PATH unset)' : `GTFS ${g.routes} routes, ${g.stops} stops, ${g.trips} trips`;
+      return { transit: { status: 'ok', detail: `${vehicles.size} vehicles live; ${feed}` } };
+    },
   };
 }
 
 const roomsOfVehicle = (v: VehicleState): string[] => (v.routeId ? [`route:${v.routeId}`] : []);
 
-export const transitDomain: Domain = { name: 'transit', create: createTransitModule };
+export const transitDomain: Domain = { name: 'transit', migrations: REALTIME_MIGRATIONS, create: (ctx) => createTransitModule(ctx) };

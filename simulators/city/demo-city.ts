@@ -59,7 +59,7 @@ function nearestDistrict(p: LatLon): (typeof DISTRICTS)[number] {
 }
 
 /** Splits n among routes in proportion to their length (largest remainder), one each first. */
-function allocate(n: number, routes: readonly Route[]): number[] {
+export function allocate(n: number, routes: readonly Route[]): number[] {
   const counts = routes.map(() => 0);
   if (n <= 0) return counts;
   let left = n;

@@ -6,6 +6,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { type DeviceCreate, topics } from '../../services/contracts/index.ts';
+import type { GtfsFeed } from '../../services/transit/gtfs/model.ts';
 import { buildCityModels, type DeviceModel } from './models.ts';
 import { between, hashString, unit } from './random.ts';
 
@@ -38,6 +39,8 @@ export interface CitySimulatorOptions {
   connectSpreadMs?: number;
   /** MQTT protocol version (default 4, i.e. 3.1.1) */
   protocolVersion?: 4 | 5;
+  /** the GTFS feed whose blocks the vehicles run (see buildCityModels); default: they drive back and forth */
+  gtfs?: GtfsFeed;
 }
 
 export interface CitySimulatorStats {
@@ -125,7 +128,7 @@ export function startCitySimulator(opts: CitySimulatorOptions): CitySimulator {
   const missing = opts.devices.filter((d) => d.protocol === 'mqtt' && !opts.credentials.has(d.id)).length;
   if (missing > 0) opts.logger?.warn(`city simulator: ${missing} MQTT devices have no credentials and stay off`);
   // Models are built over every device so a route's spacing does not depend on who has a secret.
-  const models = buildCityModels(opts.devices, { seed: opts.seed ?? 1, faults: opts.faults ?? true });
+  const models = buildCityModels(opts.devices, { seed: opts.seed ?? 1, faults: opts.faults ?? true, ...(opts.gtfs ? { gtfs: opts.gtfs } : {}) });
   let stopped = false;
 
   const runners: Runner[] = runnable.map((d) => {

@@ -5,8 +5,8 @@
 import type { DeviceCreate } from '../../services/contracts/index.ts';
 import { TeltonikaTcpClient } from '../protocols/teltonika.ts';
 import { WialonTcpClient } from '../protocols/wialon.ts';
-import { buildCityModels } from './models.ts';
-import type { VehicleModel } from './vehicle-model.ts';
+import type { GtfsFeed } from '../../services/transit/gtfs/model.ts';
+import { buildCityModels, type SimulatedVehicle } from './models.ts';
 
 export interface TrackerSimulatorOptions {
   host: string;
@@ -16,11 +16,13 @@ export interface TrackerSimulatorOptions {
   seed?: number;
   clock?: () => number;
   warn?: (msg: string) => void;
+  /** the feed whose blocks the vehicles run (see buildCityModels); default: they drive back and forth */
+  gtfs?: GtfsFeed;
 }
 
 type Client = { send(ms: number): Promise<void>; close(): void };
 
-async function connect(d: DeviceCreate, model: VehicleModel, o: TrackerSimulatorOptions): Promise<Client> {
+async function connect(d: DeviceCreate, model: SimulatedVehicle, o: TrackerSimulatorOptions): Promise<Client> {
   if (d.protocol === 'teltonika') {
     const c = new TeltonikaTcpClient();
     if (!(await c.connect(o.host, o.ports.teltonika, d.imei!))) throw new Error(`teltonika login of ${d.id} refused`);
@@ -48,7 +50,7 @@ export function startTrackerSimulator(o: TrackerSimulatorOptions): { stop(): voi
   const clock = o.clock ?? Date.now;
   const interval = o.intervalMs ?? 5_000;
   const trackers = o.devices.filter((d) => d.kind === 'tracker' && (d.protocol === 'teltonika' || d.protocol === 'wialon-ips'));
-  const models = buildCityModels(o.devices, { seed: o.seed });
+  const models = buildCityModels(o.devices, { seed: o.seed, ...(o.gtfs ? { gtfs: o.gtfs } : {}) });
   const timers: NodeJS.Timeout[] = [];
   const open = new Set<Client>();
   let stopped = false;

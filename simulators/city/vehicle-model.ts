@@ -62,7 +62,7 @@ interface Lap {
 }
 
 /** Time to drive distance d starting and ending at rest, with cruise speed v (m/s). */
-function driveTime(d: number, v: number): number {
+export function driveTime(d: number, v: number): number {
   if (d <= 0) return 0;
   const accelD = (v * v) / (2 * ACCEL);
   const decelD = (v * v) / (2 * DECEL);
@@ -72,7 +72,7 @@ function driveTime(d: number, v: number): number {
 }
 
 /** Distance covered and speed at time t into a leg of length d at cruise v. */
-function driveAt(d: number, v: number, t: number): { x: number; speed: number } {
+export function driveAt(d: number, v: number, t: number): { x: number; speed: number } {
   const accelD = (v * v) / (2 * ACCEL);
   const decelD = (v * v) / (2 * DECEL);
   let peak = v;

@@ -57,6 +57,16 @@ async function noHorizontalScroll(page: Page): Promise<number> {
   return page.evaluate(() => (document.scrollingElement ?? document.documentElement).scrollWidth);
 }
 
+/** Is a colour (within a little antialiasing) painted anywhere on the map canvas? */
+async function canvasHasColour(page: Page, rgb: [number, number, number]): Promise<boolean> {
+  return page.evaluate((c) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('#map')!;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - c[0]) < 12 && Math.abs(data[i + 1]! - c[1]) < 12 && Math.abs(data[i + 2]! - c[2]) < 12) return true;
+    return false;
+  }, rgb);
+}
+
 describe('transit dashboard', () => {
   it('signs in with username and password, shows the snapshot and updates a row when a batch arrives', async () => {
     const page = await openPage(null);
@@ -90,16 +100,42 @@ describe('transit dashboard', () => {
     expect(await page.locator('#vehicles tr[data-id="T-102"]').getAttribute('class')).toContain('stale');
     expect(await page.locator('#count-stale').innerText()).toBe('Без зв’язку: 2');
 
-    // the route filter narrows the table; "all routes" brings everything back
+    // the routes of the feed are drawn as lines with their stops, in their colours
+    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#map')?.dataset.lines === '2', null, { timeout: 10_000 });
+    expect(await page.locator('#map').getAttribute('data-stops')).toBe('5');
+    expect(await page.locator('#route-legend button').allInnerTexts()).toEqual(['1', '36']);
+    expect(await page.locator('#map').getAttribute('aria-label')).toBe('Схема маршрутів: 2 маршрутів, 5 зупинок, 7 транспортних засобів');
+    expect(await canvasHasColour(page, [0xe5, 0x39, 0x35])).toBe(true);
+    expect(await canvasHasColour(page, [0x1e, 0x88, 0xe5])).toBe(true);
+
+    // the route filter narrows the table and the map; "all routes" brings everything back
     await page.selectOption('#route-filter', '36');
     await rowCount(page, 'vehicles', 2);
     expect(await page.locator('#count-shown').innerText()).toBe('Показано: 2 з 7');
+    await page.waitForFunction(() => document.querySelector<HTMLCanvasElement>('#map')?.dataset.lines === '1', null, { timeout: 10_000 });
+    expect(await page.locator('#map').getAttribute('data-stops')).toBe('3');
+    expect(await page.locator('#route-legend button[data-route="36"]').getAttribute('aria-pressed')).toBe('true');
+    // stop names of the one route are written beside its stops
+    expect(Number(await page.locator('#map').getAttribute('data-labels-shown'))).toBeGreaterThanOrEqual(5);
     await page.selectOption('#route-filter', '');
     await rowCount(page, 'vehicles', 7);
+    // the legend filters too, from the keyboard
+    await page.locator('#route-legend button[data-route="1"]').focus();
+    await page.keyboard.press('Enter');
+    await rowCount(page, 'vehicles', 2);
+    await page.keyboard.press('Enter');
+    await rowCount(page, 'vehicles', 7);
+
+    // labels of vehicles on top of each other do not pile up: one is left out
+    const before = Number(await page.locator('#map').getAttribute('data-labels-hidden'));
+    // (four sides to a marker: five more labels on one spot leave at least two out)
+    hub.emitVehicles([1, 2, 3, 4, 5].map((i) => vehicle({ vehicleId: `B-600${i}`, routeId: '36', lat: 48.4981, lon: 32.2755 })));
+    await rowCount(page, 'vehicles', 12);
+    await page.waitForFunction((n) => Number(document.querySelector<HTMLCanvasElement>('#map')?.dataset.labelsHidden) >= n + 2, before, { timeout: 10_000 });
 
     await page.screenshot({ path: '/tmp/mistohub-transit.png' });
     expect(pageErrors(page)).toEqual([]);
-  });
+  }, 60_000);
 
   it('switches to English and back, and remembers the choice', async () => {
     const page = await openPage(TOKEN);

@@ -10,7 +10,7 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { ControllerState } from '../../services/contracts/lighting.ts';
 import type { MeterState } from '../../services/contracts/energy.ts';
 import type { Health } from '../../services/contracts/system.ts';
-import type { VehicleState } from '../../services/contracts/transit.ts';
+import type { TransitRoute, VehicleState } from '../../services/contracts/transit.ts';
 import { buildDashboards } from '../../dashboards/build.ts';
 
 export const TOKEN = 'test-token-dispatcher-0123456789abcdef';
@@ -46,6 +46,24 @@ export function vehicle(over: Partial<VehicleState> & { vehicleId: string }): Ve
     demo: true,
     ...over,
   };
+}
+
+/** Two routes of the sample vehicles, as `GET /api/v1/transit/routes` gives them. */
+export function sampleRoutes(): TransitRoute[] {
+  const stop = (stopId: string, name: string, lat: number, lon: number) => ({ stopId, name, lat, lon });
+  const one = [stop('s-a', 'Вокзал', 48.5062, 32.2412), stop('s-b', 'Ринок', 48.51, 32.25), stop('s-c', 'Університет', 48.5135, 32.2591)];
+  const six = [stop('s-d', 'Балка', 48.5221, 32.2903), stop('s-b', 'Ринок', 48.51, 32.25), stop('s-e', 'Ковалівка', 48.4902, 32.2318)];
+  const route = (routeId: string, color: string, stops: typeof one): TransitRoute => ({
+    routeId,
+    shortName: routeId,
+    longName: `${stops[0]!.name} — ${stops.at(-1)!.name}`,
+    type: 11,
+    color,
+    textColor: '#FFFFFF',
+    directions: [{ directionId: 0, headsign: stops.at(-1)!.name, shapeId: `${routeId}-0`, shape: stops.map((s) => [s.lat, s.lon] as [number, number]), stopIds: stops.map((s) => s.stopId) }],
+    stops,
+  });
+  return [route('1', '#E53935', one), route('36', '#1E88E5', six)];
 }
 
 export function sampleVehicles(): VehicleState[] {
@@ -147,13 +165,15 @@ export async function startFakeHub(): Promise<FakeHub> {
     if (body?.username === USER.username && body.password === USER.password) return { token: TOKEN, roles: ['dispatcher'] };
     return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'wrong username or password' });
   });
-  const rest = <T>(path: string, items: () => T[]): void => {
+  const rest = <T>(path: string, items: () => T): void => {
     app.get(path, async (req, reply) => {
       if (bearer(req) !== TOKEN) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'bad token' });
       return items();
     });
   };
   rest('/api/v1/transit/vehicles', () => [...vehicles.values()]);
+  rest('/api/v1/transit/routes', () => sampleRoutes());
+  rest('/api/v1/transit/map', () => ({ tileUrl: null }));
   rest('/api/v1/lighting/controllers', () => [...controllers.values()]);
   rest('/api/v1/energy/meters', () => [...meters.values()]);
   app.get('/api/v1/health', async (): Promise<Health> => ({

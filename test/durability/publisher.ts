@@ -24,10 +24,16 @@ export class AckedPublisher {
   /** Publishes `perDevice` messages per device; resolves when all are done or the connection failed. */
   async run(mqttPort: number, perDevice: number, baseTs: number, opts: { inFlight?: number } = {}): Promise<void> {
     const inFlight = opts.inFlight ?? 20;
+    // Connected one after the other: logins from one address in parallel count as failures until
+    // each is checked, and the broker's throttle holds back a fourth one (services/broker/auth-throttle.ts).
+    const connected: { d: { id: string; secret: string }; client: mqtt.MqttClient }[] = [];
+    for (const d of this.devices) {
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: d.id, password: d.secret, clientId: d.id, reconnectPeriod: 0, connectTimeout: 5000 });
+      this.clients.push(client);
+      connected.push({ d, client });
+    }
     await Promise.all(
-      this.devices.map(async (d) => {
-        const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: d.id, password: d.secret, clientId: d.id, reconnectPeriod: 0, connectTimeout: 5000 });
-        this.clients.push(client);
+      connected.map(async ({ d, client }) => {
         // mqtt.js keeps unacknowledged messages for a reconnect that never comes: settle them on close.
         const closed = new Promise<never>((_, reject) => client.once('close', () => reject(new Error('connection closed'))));
         closed.catch(() => undefined);

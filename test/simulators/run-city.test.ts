@@ -2,7 +2,10 @@ import net from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDeviceMessage, LightingCommandAck, parseTopic, topics } from '../../services/contracts/index.ts';
+import { loadGtfsPath } from '../../services/transit/gtfs/read.ts';
 import { demoCity } from '../../simulators/city/demo-city.ts';
+import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
+import { feedIndex } from '../../simulators/city/models.ts';
 import { startCitySimulator, type CitySimulator } from '../../simulators/city/run-city.ts';
 
 interface Seen {
@@ -19,6 +22,10 @@ async function until(what: string, condition: () => boolean, timeoutMs = 20_000)
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+const loaded = loadGtfsPath(DEMO_GTFS_DIR);
+if (!loaded.ok) throw new Error('the demo feed does not load');
+const gtfs = loaded.feed;
 
 describe('city simulator against a real MQTT broker', () => {
   const devices = demoCity({ vehicles: 5, controllers: 2, meters: 3, trackerProtocols: { teltonika: 1 } });
@@ -61,7 +68,7 @@ describe('city simulator against a real MQTT broker', () => {
     server = net.createServer({ noDelay: true }, (socket) => broker.handle(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    sim = startCitySimulator({ mqttUrl: url, credentials, devices, intervalMs: 200, connectSpreadMs: 100, faults: false });
+    sim = startCitySimulator({ mqttUrl: url, credentials, devices, intervalMs: 200, connectSpreadMs: 100, faults: false, gtfs });
   });
 
   afterAll(async () => {
@@ -85,6 +92,19 @@ describe('city simulator against a real MQTT broker', () => {
       const expected =
         d.kind === 'tracker' ? topics.position(d.id) : d.kind === 'lighting-controller' ? topics.lightingState(d.id) : topics.energyReading(d.id);
       expect(seen.some((s) => s.topic === expected)).toBe(true);
+    }
+  });
+
+  it('drives the trackers along the shapes of their route in the feed (in service or standing at a terminus)', async () => {
+    const index = feedIndex(gtfs);
+    const trackers = healthy.filter((d) => d.kind === 'tracker');
+    expect(trackers.length).toBeGreaterThan(0);
+    for (const d of trackers) {
+      const last = seen.filter((s) => s.clientId === d.id && s.topic === topics.position(d.id)).at(-1);
+      expect(last, d.id).toBeDefined();
+      const p = JSON.parse(last!.payload) as { lat: number; lon: number };
+      const lines = [...index.trips.values()].filter((t) => t.routeId === d.routeId).map((t) => t.line);
+      expect(Math.min(...[...new Set(lines)].map((l) => l.distanceTo([p.lat, p.lon]))), d.id).toBeLessThan(5);
     }
   });
 

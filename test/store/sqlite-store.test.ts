@@ -96,6 +96,20 @@ describe('SqliteHistoryStore', () => {
       await failing.init();
       fail = true;
       await expect(failing.write([{ measurement: 'position', tags: { device: 'trk-1' }, fields: { lat: 1 }, ts: 1 }])).rejects.toMatchObject({ name: 'HistoryStoreError', retryable: true, message: expect.stringMatching(/not synced.*EIO/) });
+
+      // Without a WAL file (checkpointed and removed) the database file is what holds the commits.
+      const noWal: string[] = [];
+      const checkpointed = new SqliteHistoryStore({
+        dataDir: dir.path, fileName: 'checkpointed.sqlite',
+        sync: { ...sync, file: async (p) => { noWal.push(p); if (p.endsWith('-wal') && fail) throw Object.assign(new Error('ENOENT: simulated'), { code: 'ENOENT' }); await nodeSync.file(p); } },
+      });
+      fail = false;
+      await checkpointed.init();
+      fail = true;
+      noWal.length = 0;
+      await checkpointed.write([{ measurement: 'position', tags: { device: 'trk-1' }, fields: { lat: 1 }, ts: 1 }]);
+      expect(noWal).toEqual([`${checkpointed.file}-wal`, checkpointed.file]);
+      await checkpointed.close();
       await failing.close();
     } finally {
       await store.close();

@@ -1,0 +1,71 @@
+/**
+ * The realtime half of transit, put together: the engine, its learned travel times in the
+ * registry database, the REST and GTFS-Realtime routes, and the `/stops` channel. The transit
+ * module hands it the feed getter and the hub's ports, and feeds it every accepted position.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { GtfsFeed } from '../gtfs/model.ts';
+import type { AuditSink, AuthPolicy, Principal, RealtimeChannel } from '../../platform/domain-module.ts';
+import type { Db } from '../../registry/database.ts';
+import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
+import { realtimeRoutes } from '../realtime-routes.ts';
+import { BoardPublisher, stopsChannel } from './boards.ts';
+import { RealtimeEngine } from './engine.ts';
+import type { ServiceAlertInput } from './gtfs-rt.ts';
+import { DisplayStops, sqliteTravelTimes } from './sqlite-repos.ts';
+import { TravelTimes } from './travel-times.ts';
+
+export { REALTIME_MIGRATIONS } from './migrations.ts';
+
+export interface TransitRealtimeDeps {
+  feed: () => GtfsFeed | undefined;
+  now: () => number;
+  zone: string;
+  /** the registry database, with REALTIME_MIGRATIONS applied */
+  db: Db;
+  auth: AuthPolicy;
+  audit?: AuditSink;
+  serviceAlerts?: () => readonly ServiceAlertInput[];
+  /** how often learned travel times are written (default 30 s) */
+  flushEveryMs?: number;
+}
+
+export interface TransitRealtime {
+  engine: RealtimeEngine;
+  routes: FastifyPluginAsync;
+  channel: RealtimeChannel;
+  /**
+   * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
+   * own (REST checks this; the `/stops` namespace should too when a display joins `stop:{id}` —
+   * the seam has no per-room check yet).
+   */
+  mayReadStop(principal: Principal, stopId: string): boolean;
+  start(): void;
+  close(): void;
+}
+
+export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtime {
+  const travel = new TravelTimes(sqliteTravelTimes(deps.db, deps.now));
+  const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
+  const displays = new DisplayStops(deps.db);
+  const publisher = new BoardPublisher(engine, deps.now);
+  let timer: NodeJS.Timeout | undefined;
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(realtimeRoutes({ engine, auth: deps.auth, displays, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+    await app.register(gtfsRtRoutes({ engine, now: deps.now, ...(deps.serviceAlerts ? { serviceAlerts: deps.serviceAlerts } : {}) }));
+  };
+  return {
+    engine,
+    routes,
+    channel: stopsChannel(publisher),
+    mayReadStop: (p, stopId) => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId),
+    start() {
+      timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
+      timer.unref();
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      travel.flush();
+    },
+  };
+}
