@@ -6,6 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { parseSettings } from '../../services/config/settings.ts';
 import type { DeviceCreate, Role } from '../../services/contracts/index.ts';
 import type { EnergyOptions } from '../../services/energy/accounting.ts';
 import { ENERGY_MIGRATIONS } from '../../services/energy/migrations.ts';
@@ -71,6 +72,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
     audit: { record: (actor, action, target, detail) => audit.record(actor, action, target ?? null, detail) },
     publish: async () => {},
     city: { tz: opts.tz ?? 'Europe/Kyiv', lat: 48.51, lon: 32.26 },
+    settings: parseSettings({ HUB_DATA_DIR: temp.path, CITY_TZ: opts.tz ?? 'Europe/Kyiv' }),
   };
 
   let module!: EnergyModule;
