@@ -30,6 +30,8 @@ export function deviceAcls(device: Pick<Device, 'id' | 'kind'>): Acl[] {
       return [send(topics.lightingState(device.id)), send(topics.lightingCommandAck(device.id)), { acltype: 'subscribePattern', topic: topics.lightingCommand(device.id), allow: true }];
     case 'energy-meter':
       return [send(topics.energyReading(device.id))];
+    case 'weather-station':
+      return [send(topics.weather(device.id))];
   }
 }
 

@@ -26,6 +26,7 @@ import { DeviceRegistry } from '../../services/registry/devices.ts';
 import { Spool } from '../../services/spool/index.ts';
 import type { HistoryStore } from '../../services/store/history-store.ts';
 import { SqliteHistoryStore } from '../../services/store/sqlite-store.ts';
+import { Leases, MemoryLeaseStore } from '../../services/platform/lease.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 export interface EnergyHarness {
@@ -65,6 +66,8 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   const writer = new HistoryWriter(spool, store, { metrics, logger, now, onUnstorable: () => {} });
   writer.start();
 
+  // Alone: this harness holds every lease.
+  const leases = new Leases({ store: new MemoryLeaseStore(now), holder: 'harness', now, logger });
   const ctx: DomainContext = {
     logger, metrics, now, store, db, ingest: pipeline, dataDir: temp.path,
     auth: authPolicy(accounts),
@@ -73,6 +76,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
     publish: async () => {},
     city: { tz: opts.tz ?? 'Europe/Kyiv', lat: 48.51, lon: 32.26 },
     settings: parseSettings({ HUB_DATA_DIR: temp.path, CITY_TZ: opts.tz ?? 'Europe/Kyiv' }),
+    lease: (name) => leases.lease(`energy:${name}`),
   };
 
   let module!: EnergyModule;
@@ -139,6 +143,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
     async close() {
       await module.close?.();
       await app.close();
+      await leases.close();
       await writer.stop();
       await spool.close();
       await store.close();
