@@ -105,9 +105,12 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
           }
         }
       })().finally(markRebuilt);
+      // Anomaly detection runs once across a cluster: on the holder of this lease.
+      const scanLease = ctx.lease('anomaly-scan');
       scanTimer = setInterval(() => {
         try {
           queue.flush();
+          if (!scanLease.isHolder()) return;
           const found = scanner.scanRecent();
           if (found) log.info({ found }, 'energy anomalies found');
         } catch (err) {

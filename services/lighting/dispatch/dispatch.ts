@@ -32,6 +32,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const zone = zoneOf(ctx.city.tz);
   const place = { lat: ctx.city.lat, lon: ctx.city.lon };
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  // Commands are sent by one instance of a cluster: the holder of this lease (alone, always this one).
+  const lease = ctx.lease('dispatch');
   const groups = new Groups(ctx.db);
   const overrides = new Overrides(ctx.db);
   const commands = new CommandTable(ctx.db);
@@ -89,6 +91,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         again = false;
         try {
           fleet.reconcile();
+          if (!lease.isHolder()) continue;
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
           const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
@@ -150,6 +153,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       monitor.forget(controllerId, ctx.now());
     },
     start(): void {
+      // Taking over the lease (its holder died) means driving the cabinets at once.
+      lease.onChange((holder) => holder && void tick());
       timer = setInterval(() => void tick(), options.tickMs ?? DISPATCH_TICK_MS);
       timer.unref();
       void tick();
