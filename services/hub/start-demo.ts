@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
 import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
+import { setUpDemoLighting } from '../../simulators/city/lighting-demo.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { settingsOrExit } from '../config/settings.ts';
@@ -40,6 +41,16 @@ writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), n
 const feed = settings.GTFS_PATH ? loadGtfsPath(settings.GTFS_PATH) : undefined;
 const gtfs = feed?.ok ? { gtfs: feed.feed } : {};
 
+const token = hub.generatedAdminToken ?? readAdminToken(dataDir);
+
+// Lighting: a group per district with a night schedule, made through the REST API (kept on restart).
+const lightingToken = settings.HUB_ADMIN_TOKEN ?? token;
+const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
+await (lightingToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: lightingToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
+  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
+  (err: Error) => console.warn(`demo lighting: ${err.message}`),
+);
+
 const simulator = startCitySimulator({
   ...gtfs,
   mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
@@ -56,7 +67,6 @@ const trackers = startTrackerSimulator({
   warn: (m) => console.warn(m),
 });
 
-const token = hub.generatedAdminToken ?? readAdminToken(dataDir);
 console.log(`
   mistohub demo city is running (DEMO data: ${devices.length} simulated devices)
     dashboards   http://localhost:${hub.ports.http}/

@@ -313,6 +313,11 @@ export class LightingControllerModel {
     const cmd = parsed.data;
     if (cmd.expiresAt !== undefined && cmd.expiresAt <= now) return rejected('expiresAt is in the past');
     const until = cmd.expiresAt ?? Number.POSITIVE_INFINITY;
+    // A failed dimming driver cannot dim: the controller says so rather than pretend.
+    const dimTo = cmd.action === 'set-level' ? cmd.level : cmd.action === 'on' ? (cmd.level ?? 100) : undefined;
+    if (dimTo !== undefined && dimTo > 0 && dimTo < 100 && this.fault(now) === 'power-mismatch') {
+      return rejected(`dimming driver fault: cannot dim to ${dimTo} %, the lamps burn at 100 %`);
+    }
     switch (cmd.action) {
       case 'set-level':
         if (cmd.level === undefined) return rejected('set-level needs a level');

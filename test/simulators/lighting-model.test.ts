@@ -190,6 +190,18 @@ describe('lighting controller model', () => {
     expect(m.state(now + 1000)!.level).toBe(100);
   });
 
+  it('rejects dimming while its dimming driver has failed, but still switches', () => {
+    const m = new LightingControllerModel(controllerSpecFor({ id: 'demo-lc-007', ...CENTRE }, 1, true));
+    let t = at('2025-11-01T00:00:00Z');
+    while (m.fault(t) !== 'power-mismatch') t += 5 * 60_000;
+    const dim = m.command({ cmdId: 'dim', ts: t, action: 'set-level', level: 40 }, t)!;
+    expect(dim.status).toBe('rejected');
+    expect(dim.reason).toMatch(/dimming driver fault/);
+    expect(m.command({ cmdId: 'full', ts: t, action: 'on' }, t)!.status).toBe('applied');
+    expect(m.command({ cmdId: 'off', ts: t, action: 'off' }, t)!.status).toBe('applied');
+    expect(m.state(t + 1000)?.level ?? 0).toBe(0);
+  });
+
   it('applies a redelivered command once and acknowledges it again', () => {
     const s = spec();
     const m = new LightingControllerModel(s);
