@@ -28,6 +28,8 @@ export const LightingStatePayload = z.strictObject({
   currentA: NonNegative.max(10000).optional(),
   energyKWh: NonNegative.optional(),
   lamps: z.array(LampState).max(500).optional(),
+  /** the cabinet's door contact: true while it is open (raises the `door-open` fault) */
+  doorOpen: z.boolean().optional(),
 });
 export type LightingStatePayload = z.input<typeof LightingStatePayload>;
 export type LightingState = z.output<typeof LightingStatePayload>;

@@ -43,14 +43,6 @@ const gtfs = feed?.ok ? { gtfs: feed.feed } : {};
 
 const token = hub.generatedAdminToken ?? readAdminToken(dataDir);
 
-// Lighting: a group per district with a night schedule, made through the REST API (kept on restart).
-const lightingToken = settings.HUB_ADMIN_TOKEN ?? token;
-const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
-await (lightingToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: lightingToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
-  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
-  (err: Error) => console.warn(`demo lighting: ${err.message}`),
-);
-
 const simulator = startCitySimulator({
   ...gtfs,
   mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
@@ -58,6 +50,15 @@ const simulator = startCitySimulator({
   devices,
   logger: { info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
 });
+
+// Lighting: a group per district with a night schedule, made through the REST API (kept on
+// restart); not awaited, so the vehicles start at once.
+const lightingToken = settings.HUB_ADMIN_TOKEN ?? token;
+const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
+void (lightingToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: lightingToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
+  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
+  (err: Error) => console.warn(`demo lighting: ${err.message}`),
+);
 
 const trackers = startTrackerSimulator({
   ...gtfs,

@@ -42,6 +42,11 @@ describe('which faults a cabinet has (pure)', () => {
     expect(codes(findFaults(c(710), { ...s, powerTolerancePct: 30 }, T0, false))).toEqual([]);
     expect(codes(findFaults({ ...c(500), ratedW: undefined }, s, T0, false))).toEqual([]);
   });
+  it('door open while the cabinet says so', () => {
+    expect(codes(findFaults({ state: state({ doorOpen: true }), receivedMs: T0 }, s, T0, false))).toEqual(['door-open']);
+    expect(codes(findFaults({ state: state({ doorOpen: false }), receivedMs: T0 }, s, T0, false))).toEqual([]);
+    expect(codes(findFaults({ state: state({}), receivedMs: T0 }, s, T0, false))).toEqual([]);
+  });
   it('voltage out of range', () => {
     expect(codes(findFaults({ state: state({ voltageV: 206 }), receivedMs: T0 }, s, T0, false))).toEqual(['voltage-out-of-range']);
     expect(codes(findFaults({ state: state({ voltageV: 230 }), receivedMs: T0 }, s, T0, false))).toEqual([]);
@@ -100,7 +105,7 @@ describe('faults over REST from real MQTT cabinets', () => {
   });
   const faults = async (q = '') => (await (await t.api(`/api/v1/lighting/faults?controllerId=cab-f${q}`)).json()) as LightingFault[];
 
-  it('a lamp failure, a voltage and a power fault are raised, acknowledged and cleared', async () => {
+  it('a lamp failure, a voltage, a power and a door fault are raised, acknowledged and cleared', async () => {
     expect((await t.api('/api/v1/lighting/controllers/cab-f/rating', { method: 'PUT', json: { ratedW: 0 } })).status).toBe(400);
     expect((await t.api('/api/v1/lighting/controllers/cab-f/rating', { method: 'PUT', json: { ratedW: 1000 } })).status).toBe(200);
     const badSettings = await t.api('/api/v1/lighting/fault-settings', { method: 'PUT', json: { ...DEFAULT_FAULT_SETTINGS, voltageMinV: 260 } });
@@ -109,23 +114,23 @@ describe('faults over REST from real MQTT cabinets', () => {
     const c = await connectCabinet(t.mqttPort, 'cab-f', secret);
     try {
       await c.client.publishAsync('v1/lighting/cab-f/state', JSON.stringify({
-        ts: new Date().toISOString(), level: 50, on: true, powerW: 900, voltageV: 270, lamps: [{ id: 'L3', faults: ['lamp-failure'] }],
+        ts: new Date().toISOString(), level: 50, on: true, powerW: 900, voltageV: 270, doorOpen: true, lamps: [{ id: 'L3', faults: ['lamp-failure'] }],
       }), { qos: 1 });
       const raised = await eventually(async () => {
         const list = await faults('&active=true');
-        return list.length === 3 ? list : null;
-      }, 10_000, 'three active faults');
-      expect(raised.map((f) => `${f.code}:${f.lampId ?? ''}`).sort()).toEqual(['lamp-failure:L3', 'power-mismatch:', 'voltage-out-of-range:']);
+        return list.length === 4 ? list : null;
+      }, 10_000, 'four active faults');
+      expect(raised.map((f) => `${f.code}:${f.lampId ?? ''}`).sort()).toEqual(['door-open:', 'lamp-failure:L3', 'power-mismatch:', 'voltage-out-of-range:']);
       const lamp = raised.find((f) => f.code === 'lamp-failure')!;
       const acked = (await (await t.api(`/api/v1/lighting/faults/${lamp.id}/ack`, { method: 'POST' })).json()) as LightingFault;
       expect(acked).toMatchObject({ id: lamp.id, ackedBy: 'admin', clearedAt: null });
       expect(acked.ackedAt).not.toBeNull();
       expect((await t.api('/api/v1/lighting/faults/99999/ack', { method: 'POST' })).status).toBe(404);
 
-      await c.client.publishAsync('v1/lighting/cab-f/state', JSON.stringify({ ts: new Date().toISOString(), level: 50, on: true, powerW: 500, voltageV: 231, lamps: [{ id: 'L3' }] }), { qos: 1 });
+      await c.client.publishAsync('v1/lighting/cab-f/state', JSON.stringify({ ts: new Date().toISOString(), level: 50, on: true, powerW: 500, voltageV: 231, doorOpen: false, lamps: [{ id: 'L3' }] }), { qos: 1 });
       await eventually(async () => (await faults('&active=true')).length === 0, 10_000, 'every fault cleared');
       const history = await faults('&active=false');
-      expect(history).toHaveLength(3);
+      expect(history).toHaveLength(4);
       expect(history.find((f) => f.id === lamp.id)).toMatchObject({ ackedBy: 'admin' });
       expect(history.every((f) => f.clearedAt !== null)).toBe(true);
     } finally {

@@ -39,6 +39,7 @@ export function findFaults(c: CabinetView, settings: FaultSettings, nowMs: numbe
       out.push({ code: 'power-mismatch', lampId: '', detail: `${round(s.powerW)} W at level ${s.level} %, expected ${round(expected)} W ± ${round(allowed)} W` });
     }
   }
+  if (s.doorOpen === true) out.push({ code: 'door-open', lampId: '', detail: 'the cabinet reports its door open' });
   if (s.voltageV !== undefined && (s.voltageV < settings.voltageMinV || s.voltageV > settings.voltageMaxV)) {
     out.push({ code: 'voltage-out-of-range', lampId: '', detail: `${s.voltageV} V outside ${settings.voltageMinV}–${settings.voltageMaxV} V` });
   }

@@ -111,6 +111,7 @@ export class OpcuaCabinet {
       ...(num(v.voltageV) !== undefined ? { voltageV: num(v.voltageV)! } : {}),
       ...(num(v.currentA) !== undefined ? { currentA: num(v.currentA)! } : {}),
       ...(num(v.energyKWh) !== undefined ? { energyKWh: num(v.energyKWh)! } : {}),
+      ...(v.doorOpen !== undefined ? { doorOpen: Boolean(v.doorOpen) } : {}),
     };
     this.o.onState(state);
   }
