@@ -335,3 +335,28 @@ export const OpcuaBinding = z.strictObject({
 });
 export type OpcuaBinding = z.infer<typeof OpcuaBinding>;
 export const OpcuaCabinetStatus = OpcuaBinding.extend({ controllerId: z.string(), link: z.enum(['connecting', 'connected', 'unreachable']), detail: z.string().nullable() });
+
+/** `GET /api/v1/lighting/energy` — one cabinet or one group, local days or months of CITY_TZ. */
+export const LightingEnergyQuery = z
+  .strictObject({
+    groupId: GroupId.optional(),
+    controllerId: DeviceId.optional(),
+    from: LocalDate,
+    to: LocalDate,
+    interval: z.enum(['day', 'month']).default('day'),
+  })
+  .superRefine((q, ctx) => {
+    if ((q.groupId === undefined) === (q.controllerId === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'give exactly one of groupId and controllerId' });
+    }
+    if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+export type LightingEnergyQuery = z.infer<typeof LightingEnergyQuery>;
+export const LightingEnergyInterval = z.object({
+  start: IsoUtc,
+  end: IsoUtc,
+  kWh: z.number(),
+  fullPowerKWh: z.number(),
+  savedKWh: z.number(),
+});
+export type LightingEnergyInterval = z.infer<typeof LightingEnergyInterval>;

@@ -4,8 +4,10 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { CommandAcks } from './command-acks.ts';
 import { createDispatch, type DispatchOptions } from './dispatch/dispatch.ts';
 import { DISPATCH_MIGRATIONS } from './dispatch/migrations.ts';
+import { energyRoutes } from './energy/routes.ts';
 import { LiveControllers } from './live-controllers.ts';
 import { lightingRoutes } from './routes.ts';
+import { zoneOf } from './schedule/local-time.ts';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -50,6 +52,10 @@ export function createLightingModule(ctx: DomainContext, options: LightingOption
     routes: async (app) => {
       await app.register(lightingRoutes({ controllers, acks, auth: ctx.auth }));
       await app.register(dispatch.routes);
+      await app.register(energyRoutes({
+        auth: ctx.auth, store: ctx.store, devices: ctx.devices, zone: zoneOf(ctx.city.tz),
+        members: (groupId) => dispatch.groups.get(groupId)?.controllerIds,
+      }));
     },
     realtime: [
       {
