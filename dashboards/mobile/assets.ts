@@ -86,19 +86,27 @@ export function iconPng(size: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
-export async function buildMobileAssets(): Promise<Map<string, Asset>> {
-  const sw = await build({
-    entryPoints: [join(ROOT, 'sw.ts')],
+const bundle = (file: string, format: 'iife' | 'esm') =>
+  build({
+    entryPoints: [join(ROOT, file)],
     bundle: true,
     write: false,
-    format: 'iife',
+    format,
     platform: 'browser',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     minify: true,
     legalComments: 'none',
     logLevel: 'silent',
   });
+
+/**
+ * Also /mobile/app.js again, in one file: the dashboards' shared build splits common code into
+ * chunks, and the service worker must know every file of the shell by name to keep it offline.
+ */
+export async function buildMobileAssets(): Promise<Map<string, Asset>> {
+  const [sw, app] = await Promise.all([bundle('sw.ts', 'iife'), bundle('app.ts', 'esm')]);
   return new Map<string, Asset>([
+    ['/mobile/app.js', { body: Buffer.from(app.outputFiles[0]!.contents), contentType: 'text/javascript; charset=utf-8' }],
     ['/m/sw.js', { body: Buffer.from(sw.outputFiles[0]!.contents), contentType: 'text/javascript; charset=utf-8' }],
     ['/m/manifest.webmanifest', { body: Buffer.from(JSON.stringify(MANIFEST)), contentType: 'application/manifest+json; charset=utf-8' }],
     ['/m/icon.svg', { body: Buffer.from(ICON_SVG), contentType: 'image/svg+xml' }],
