@@ -106,6 +106,39 @@ describe('passengers’ page /m/ on a phone', () => {
     await page.screenshot({ path: '/work/mobile-arrivals.png', fullPage: true });
   }, 60_000);
 
+  it('reads at WCAG AA contrast, names its controls, and its text grows with the phone’s setting', async () => {
+    const low = await page.evaluate(() => {
+      const lum = (c: string) => {
+        const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+      };
+      const bgOf = (e: Element | null): string => {
+        for (; e; e = e.parentElement) {
+          const bg = getComputedStyle(e).backgroundColor;
+          if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+        }
+        return 'rgb(255, 255, 255)';
+      };
+      const out: string[] = [];
+      const checked = document.querySelectorAll('#arrivals .badge, #arrivals .when').length;
+      if (checked < 4) out.push(`only ${checked} arrival elements to check`);
+      for (const e of document.querySelectorAll('header h1 a, #lang, #stop-name, #fav, #arrivals .badge, #arrivals .dest, #arrivals .when, #arrivals .sched, #updated')) {
+        const [a, b] = [lum(getComputedStyle(e).color), lum(bgOf(e))].sort((x, y) => y - x) as [number, number];
+        const ratio = (a + 0.05) / (b + 0.05);
+        if (ratio < 4.5) out.push(`${e.className || e.id}: ${ratio.toFixed(2)} "${e.textContent}"`);
+      }
+      return out;
+    });
+    expect(low).toEqual([]);
+    expect(await page.locator('#lang').getAttribute('aria-label')).toBe('English');
+    expect(await page.locator('#arrivals').getAttribute('aria-label')).toBe('Прибуття');
+    const size = () => page.locator('#arrivals li[data-trip] .when').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const before = await size();
+    await page.evaluate(() => void (document.documentElement.style.fontSize = '200%'));
+    expect(await size()).toBeCloseTo(before * 2, 0);
+    await page.evaluate(() => void (document.documentElement.style.fontSize = ''));
+  });
+
   it('keeps a favourite stop on the phone', async () => {
     const fav = page.locator('#fav');
     expect(await fav.getAttribute('aria-pressed')).toBe('false');
