@@ -68,6 +68,10 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      applied_at TEXT NOT NULL
    );`,
+  // Energy meters: what they measure, their unit and multiplier.
+  `ALTER TABLE devices ADD COLUMN resource TEXT;
+   ALTER TABLE devices ADD COLUMN unit TEXT;
+   ALTER TABLE devices ADD COLUMN multiplier REAL;`,
 ];
 
 export function openRegistryDb(dataDir: string): Db {

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
 
 const MAX_CSV_ROWS = 20_000;
-const NUMERIC_COLUMNS = new Set(['lat', 'lon']);
+const NUMERIC_COLUMNS = new Set(['lat', 'lon', 'multiplier']);
 const BOOLEAN_COLUMNS = new Set(['demo']);
 const LOGIN_ID_HELP =
   '`loginId` is what the device logs in with: the 15-digit IMEI for Teltonika and GT06, the unit id for Wialon IPS (1–64 characters of A–Z, a–z, 0–9, _ . : -); ' +
@@ -75,7 +75,7 @@ export const deviceRoutes =
         schema: {
           tags: ['devices'],
           summary: 'Bulk registration from CSV (text/csv, header row of field names); answers row by row',
-          description: 'Columns: id,kind,protocol,name,loginId (or its older name imei),vehicleId,routeId,groupId,buildingId,lat,lon,demo. Good rows are registered even when others are refused.',
+          description: 'Columns: id,kind,protocol,name,loginId (or its older name imei),vehicleId,routeId,groupId,buildingId,lat,lon,demo,resource,unit,multiplier. Good rows are registered even when others are refused.',
           response: { 200: CsvImportResult },
         },
       },
