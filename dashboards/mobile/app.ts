@@ -107,6 +107,7 @@ function stopItem(s: { stopId: string; name: string; names?: Record<string, stri
 let timer: ReturnType<typeof setInterval> | undefined;
 let tick: ReturnType<typeof setInterval> | undefined;
 const stopTimers = () => {
+  catchUp = undefined;
   if (timer) clearInterval(timer);
   if (tick) clearInterval(tick);
   timer = tick = undefined;
@@ -265,9 +266,13 @@ function stopView(stopId: string): void {
     }
   };
   void load();
-  timer = setInterval(() => void load(), POLL_MS);
+  // A page in the background does not poll (the phone's battery, data and the rate limit); it catches up when shown.
+  timer = setInterval(() => void (document.hidden || load()), POLL_MS);
   tick = setInterval(draw, 5_000);
+  catchUp = () => void load();
 }
+
+let catchUp: (() => void) | undefined;
 
 function routeView(routeId: string, stopId: string | undefined): void {
   stopTimers();
@@ -294,7 +299,8 @@ function routeView(routeId: string, stopId: string | undefined): void {
     }
   };
   void load();
-  timer = setInterval(() => void load(), POLL_MS);
+  timer = setInterval(() => void (document.hidden || load()), POLL_MS);
+  catchUp = () => void load();
 }
 
 function delayText(delayS: number | null): string {
@@ -377,6 +383,9 @@ function start(): void {
     $('view').focus();
   });
   addEventListener('online', () => route());
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) catchUp?.();
+  });
   route();
   if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/m/sw.js', { scope: '/m/' }).catch(() => undefined);
 }
