@@ -76,6 +76,9 @@ const DeviceFields = {
   resource: EnergyResource.optional(),
   unit: EnergyUnit.optional(),
   multiplier: finite().positive('must be > 0').max(1e6, 'must be ≤ 1000000').optional(),
+  /** OPC UA devices: the server the hub connects to, and the controller model that maps its nodes */
+  endpointUrl: z.string().max(500).regex(/^opc\.tcp:\/\/[^\s/:]+(:\d{1,5})?(\/\S*)?$/, 'must be an OPC UA endpoint such as opc.tcp://10.0.0.5:4840').optional(),
+  model: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . : - (a model of PUT /api/v1/lighting/models/:modelId)').optional(),
 };
 
 interface LoginIdInput { loginId?: string | undefined; imei?: string | undefined }
@@ -106,10 +109,12 @@ export function loginIdIssue(protocol: DeviceProtocol, body: LoginIdInput): { fi
 }
 
 const METER_FIELDS = ['resource', 'unit', 'multiplier'] as const;
+const OPCUA_FIELDS = ['endpointUrl', 'model'] as const;
 
 type KindFields = {
   kind: DeviceKind; protocol: DeviceProtocol; loginId?: string | undefined; imei?: string | undefined; vehicleId?: string | undefined;
   resource?: EnergyResource | undefined; unit?: EnergyUnit | undefined; multiplier?: number | undefined;
+  endpointUrl?: string | undefined; model?: string | undefined;
 };
 
 function checkKindRules(d: KindFields, ctx: z.RefinementCtx): void {
@@ -121,6 +126,12 @@ function checkKindRules(d: KindFields, ctx: z.RefinementCtx): void {
   if (logsInWithLoginId(d.protocol) && d.loginId === undefined && d.imei === undefined) {
     const { name, what } = LOGIN_ID_RULES[d.protocol];
     ctx.addIssue({ code: 'custom', path: ['loginId'], message: `a ${name} device logs in with its ${what}: give it as loginId` });
+  }
+  if (d.protocol !== 'opcua') {
+    for (const f of OPCUA_FIELDS) if (d[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'only an OPC UA device (protocol "opcua") has it' });
+  } else {
+    if (!d.endpointUrl) ctx.addIssue({ code: 'custom', path: ['endpointUrl'], message: 'an OPC UA device needs the endpoint the hub connects to, e.g. opc.tcp://10.0.0.5:4840' });
+    if (d.kind === 'lighting-controller' && !d.model) ctx.addIssue({ code: 'custom', path: ['model'], message: 'an OPC UA cabinet needs its controller model (PUT /api/v1/lighting/models/:modelId)' });
   }
   if (d.kind === 'tracker' && !d.vehicleId) ctx.addIssue({ code: 'custom', path: ['vehicleId'], message: 'a tracker needs the vehicle it is fitted to' });
   if (d.kind !== 'energy-meter') {
@@ -167,6 +178,9 @@ export const Device = z.object({
   resource: EnergyResource.nullable().optional(),
   unit: EnergyUnit.nullable().optional(),
   multiplier: z.number().nullable().optional(),
+  /** OPC UA devices only */
+  endpointUrl: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
   createdAt: IsoUtc,
   updatedAt: IsoUtc,
 });

@@ -79,11 +79,15 @@ describe('an OPC UA cabinet through its model', () => {
   it('the hub drives it: states through ingest into the live view, an override written and confirmed by reading back', async () => {
     const t = await startTestHub({}, { domains: [lightingDomainWith({ tickMs: 200, opcuaBackoff: { initialMs: 200, maxMs: 1_000 } })] });
     try {
-      await t.register({ id: 'opc-1', kind: 'lighting-controller', protocol: 'opcua', name: 'OPC UA cabinet' });
       expect((await t.api('/api/v1/lighting/models/sim-cabinet', { method: 'PUT', json: simModel('opc-1') })).status).toBe(200);
-      const bad = await t.api('/api/v1/lighting/controllers/opc-1/opcua', { method: 'PUT', json: { endpointUrl: 'http://x', model: 'nope' } });
-      expect(((await bad.json()) as { issues: { field: string }[] }).issues.map((i) => i.field)).toEqual(['endpointUrl']);
-      expect((await t.api('/api/v1/lighting/controllers/opc-1/opcua', { method: 'PUT', json: { endpointUrl: server.endpointUrl, model: 'sim-cabinet' } })).status).toBe(200);
+      // Registered as PRODUCT.md has it: a device with protocol "opcua", its endpointUrl and model.
+      const refused = await t.api('/api/v1/devices', { method: 'POST', json: { id: 'opc-1', kind: 'lighting-controller', protocol: 'opcua', endpointUrl: 'http://x' } });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { issues: { field: string }[] }).issues.map((i) => i.field).sort()).toEqual(['endpointUrl', 'model']);
+      const mqttWithEndpoint = await t.api('/api/v1/devices', { method: 'POST', json: { id: 'mq-1', kind: 'lighting-controller', protocol: 'mqtt', endpointUrl: server.endpointUrl } });
+      expect(((await mqttWithEndpoint.json()) as { issues: { field: string; reason: string }[] }).issues).toEqual([{ field: 'endpointUrl', reason: 'only an OPC UA device (protocol "opcua") has it' }]);
+      await t.register({ id: 'opc-1', kind: 'lighting-controller', protocol: 'opcua', name: 'OPC UA cabinet', endpointUrl: server.endpointUrl, model: 'sim-cabinet' });
+      expect(await (await t.api('/api/v1/devices/opc-1')).json()).toMatchObject({ protocol: 'opcua', endpointUrl: server.endpointUrl, model: 'sim-cabinet' });
       await eventually(async () => ((await (await t.api('/api/v1/lighting/opcua')).json()) as { link: string }[])[0]?.link === 'connected', 60_000, 'the hub connected');
       await eventually(async () => ((await (await t.api('/api/v1/lighting/controllers')).json()) as ControllerState[]).find((c) => c.controllerId === 'opc-1'), 10_000, 'opc-1 live');
 

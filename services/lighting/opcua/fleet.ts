@@ -20,9 +20,18 @@ export class OpcuaFleet {
 
   constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly backoff?: { initialMs: number; maxMs: number }) {}
 
+  /**
+   * Where each OPC UA cabinet is and how it is read: the device's own `endpointUrl` and `model`
+   * (POST /api/v1/devices, as PRODUCT.md has it), else a binding made with
+   * PUT /lighting/controllers/:id/opcua (kept for those who used it before devices had both).
+   */
   bindings(): Map<string, OpcuaBinding> {
     const rows = this.ctx.db.prepare('SELECT controller_id, endpoint_url, model_id FROM lighting_opcua_bindings').all() as { controller_id: string; endpoint_url: string; model_id: string }[];
-    return new Map(rows.map((r) => [r.controller_id, { endpointUrl: r.endpoint_url, model: r.model_id }]));
+    const out = new Map(rows.map((r) => [r.controller_id, { endpointUrl: r.endpoint_url, model: r.model_id }]));
+    for (const d of this.ctx.devices.list({ kind: 'lighting-controller' })) {
+      if (d.protocol === 'opcua' && d.endpointUrl && d.model) out.set(d.id, { endpointUrl: d.endpointUrl, model: d.model });
+    }
+    return out;
   }
 
   bind(controllerId: string, b: OpcuaBinding): void {
