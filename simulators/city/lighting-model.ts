@@ -214,6 +214,15 @@ export class LightingControllerModel {
     return 'power-mismatch';
   }
 
+  /** Whether the cabinet's door stands open at the instant (a maintenance visit or a break-in; deterministic). */
+  doorOpen(ms: number): boolean {
+    if (!this.spec.faults) return false;
+    const w = Math.floor((ms - SIM_EPOCH_MS) / FAULT_WINDOW_MS);
+    if (unit(this.spec.seed, w, 50) >= 0.01) return false;
+    const start = w * FAULT_WINDOW_MS + SIM_EPOCH_MS + unit(this.spec.seed, w, 51) * 60 * 60_000;
+    return ms >= start && ms < start + between(5, 30, this.spec.seed, w, 52) * 60_000;
+  }
+
   /** Lamps that have failed at the instant: a few per week per cabinet, repaired the next day. */
   failedLamps(ms: number): string[] {
     if (!this.spec.faults) return [];
@@ -282,6 +291,7 @@ export class LightingControllerModel {
       currentA: Math.round((powerW / (3 * voltageV * 0.95)) * 100) / 100,
       energyKWh: Math.round(this.energyKWh * 1000) / 1000,
     };
+    if (this.doorOpen(ms)) payload.doorOpen = true;
     if (failed.length > 0) {
       payload.lamps = failed.map((id) => ({ id, level: 0, on: false, powerW: 0, faults: ['lamp-failure' as const] }));
     }

@@ -214,7 +214,7 @@ describe('lighting controller model', () => {
     expect(m.state(now + 63_000)!.level).toBe(100);
   });
 
-  it('has occasional faults when asked to: failed lamps, silence, voltage out of range, lit by day', () => {
+  it('has occasional faults when asked to: failed lamps, silence, voltage out of range, lit by day, door open', () => {
     const m = new LightingControllerModel(controllerSpecFor({ id: 'demo-lc-007', ...CENTRE }, 1, true));
     const s = m.spec;
     const from = at('2025-09-01T00:00:00Z');
@@ -222,6 +222,7 @@ describe('lighting controller model', () => {
     let failedLamps = 0;
     let badVoltage = 0;
     let litByDay = 0;
+    let doorOpen = 0;
     let samples = 0;
     let lastEnergy = 0;
     for (let t = from; t < from + 60 * 86_400_000; t += 5 * 60_000) {
@@ -237,11 +238,14 @@ describe('lighting controller model', () => {
       if (p.lamps?.some((l) => l.faults?.includes('lamp-failure'))) failedLamps++;
       if (p.voltageV! < 207 || p.voltageV! > 253) badVoltage++;
       if (p.on && scheduledLevel(t, s) === 0) litByDay++;
+      if (p.doorOpen) doorOpen++;
     }
     expect(silent).toBeGreaterThan(0);
     expect(failedLamps).toBeGreaterThan(0);
     expect(badVoltage).toBeGreaterThan(0);
     expect(litByDay).toBeGreaterThan(0);
+    expect(doorOpen).toBeGreaterThan(0);
+    expect(doorOpen).toBeLessThan(samples * 0.01);
     // Occasional: most of the time the cabinet is healthy.
     expect(silent + badVoltage + litByDay).toBeLessThan(samples * 0.05);
   });
