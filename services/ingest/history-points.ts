@@ -39,6 +39,7 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
         fields: withOptional({ level: s.level, on: s.on }, {
           powerW: s.powerW, voltageV: s.voltageV, currentA: s.currentA, energyKWh: s.energyKWh,
           lamps: s.lamps ? JSON.stringify(s.lamps) : undefined,
+          doorOpen: s.doorOpen,
         }),
       };
     }

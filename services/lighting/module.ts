@@ -77,6 +77,7 @@ export function createLightingModule(ctx: DomainContext, options: LightingOption
           voltageV: typeof f.voltageV === 'number' ? f.voltageV : undefined,
           energyKWh: typeof f.energyKWh === 'number' ? f.energyKWh : undefined,
           lamps: typeof f.lamps === 'string' ? (JSON.parse(f.lamps) as LightingState['lamps']) : undefined,
+          doorOpen: typeof f.doorOpen === 'boolean' ? f.doorOpen : undefined,
         } as LightingState;
         controllers.apply(inGroup(device), state, p.ts);
       }
