@@ -36,8 +36,7 @@ export interface TransitRealtime {
   channel: RealtimeChannel;
   /**
    * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
-   * own (REST checks this; the `/stops` namespace should too when a display joins `stop:{id}` —
-   * the seam has no per-room check yet).
+   * own (REST checks this; so does the `/stops` namespace when a display joins `stop:{id}`).
    */
   mayReadStop(principal: Principal, stopId: string): boolean;
   start(): void;
@@ -54,11 +53,12 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     await app.register(realtimeRoutes({ engine, auth: deps.auth, displays, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
     await app.register(gtfsRtRoutes({ engine, now: deps.now, ...(deps.serviceAlerts ? { serviceAlerts: deps.serviceAlerts } : {}) }));
   };
+  const mayReadStop = (p: Principal, stopId: string): boolean => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId);
   return {
     engine,
     routes,
-    channel: stopsChannel(publisher),
-    mayReadStop: (p, stopId) => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId),
+    channel: stopsChannel(publisher, mayReadStop),
+    mayReadStop,
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
