@@ -164,6 +164,40 @@ export const RouteHeadways = z.object({
 });
 export type RouteHeadways = z.infer<typeof RouteHeadways>;
 
+/** Kinds of operations alert: headways (bunching, gap), adherence (early, late), off-route, a silent tracker, a trip nobody runs. */
+export const OpsAlertKind = z.enum(['bunching', 'gap', 'early', 'late', 'off-route', 'stale-tracker', 'no-vehicle']);
+export type OpsAlertKind = z.infer<typeof OpsAlertKind>;
+/** open: raised, nobody acknowledged it; acknowledged: a dispatcher saw it, the cause goes on; cleared: the cause ended. */
+export const OpsAlertState = z.enum(['open', 'acknowledged', 'cleared']);
+export type OpsAlertState = z.infer<typeof OpsAlertState>;
+
+/** An operations alert for dispatchers (`GET /api/v1/transit/ops-alerts`, event `opsAlerts` on `/transit`). */
+export const OpsAlert = z.object({
+  id: z.number().int(),
+  kind: OpsAlertKind,
+  state: OpsAlertState,
+  vehicleId: z.string().nullable(),
+  tripId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  /** the measure behind it: delay s (late, early), metres (off-route), silence s (stale-tracker), headway ratio (bunching, gap), minutes since due (no-vehicle) */
+  value: z.number(),
+  message: z.string(),
+  raisedAt: IsoUtc,
+  /** the last time the cause was seen */
+  lastSeenAt: IsoUtc,
+  acknowledgedAt: IsoUtc.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  clearedAt: IsoUtc.nullable(),
+});
+export type OpsAlert = z.infer<typeof OpsAlert>;
+
+/** `GET /api/v1/transit/ops-alerts?state=`: `active` (open and acknowledged, the default), one state, or `all`; newest first. */
+export const OpsAlertQuery = z.strictObject({
+  state: z.enum(['active', 'open', 'acknowledged', 'cleared', 'all']).default('active'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const OpsAlertIdParams = z.object({ id: z.coerce.number().int().positive() });
+
 /** `PUT /api/v1/transit/displays/:principal/stops`: the stops a `display` token may read. */
 export const DisplayStopsBody = z.strictObject({ stopIds: z.array(GtfsId).max(500, 'at most 500 stops') });
 export const DisplayStops = z.object({ principal: z.string(), stopIds: z.array(z.string()) });

@@ -1,4 +1,4 @@
-import { namespaces, LIVE_MIN_INTERVAL_MS, type Position, type VehicleState } from '../contracts/index.ts';
+import { namespaces, LIVE_MIN_INTERVAL_MS, type OpsAlert, type Position, type VehicleState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
@@ -48,7 +48,11 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
         roles: ['dispatcher', 'display'],
         roomPrefixes: ['route'],
         snapshot: () => vehicles.byRoute(),
-        tick: (sweep) => [{ event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) }],
+        tick: (sweep) => [
+          { event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) },
+          // Operations alerts raised, acknowledged or cleared (services/transit/ops).
+          { event: 'opsAlerts', items: sweep ? rt.ops.takeChanges() : [], roomsOf: (a) => ((a as OpsAlert).routeId ? [`route:${(a as OpsAlert).routeId}`] : []) },
+        ],
       },
       // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
       rt.channel,

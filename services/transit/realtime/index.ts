@@ -8,6 +8,8 @@ import type { GtfsFeed } from '../gtfs/model.ts';
 import type { AuditSink, AuthPolicy, Principal, RealtimeChannel } from '../../platform/domain-module.ts';
 import type { Db } from '../../registry/database.ts';
 import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
+import { opsRoutes } from '../ops-routes.ts';
+import { OpsAlerts } from '../ops/ops-alerts.ts';
 import { realtimeRoutes } from '../realtime-routes.ts';
 import { BoardPublisher, stopsChannel } from './boards.ts';
 import { RealtimeEngine } from './engine.ts';
@@ -28,12 +30,16 @@ export interface TransitRealtimeDeps {
   serviceAlerts?: () => readonly ServiceAlertInput[];
   /** how often learned travel times are written (default 30 s) */
   flushEveryMs?: number;
+  /** how often operations alerts are evaluated (default 5 s) */
+  opsEveryMs?: number;
 }
 
 export interface TransitRealtime {
   engine: RealtimeEngine;
   routes: FastifyPluginAsync;
   channel: RealtimeChannel;
+  /** operations alerts: evaluated every few seconds once started; their changes for the `/transit` push */
+  ops: OpsAlerts;
   /**
    * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
    * own (REST checks this; so does the `/stops` namespace when a display joins `stop:{id}`).
@@ -48,9 +54,12 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
   const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
   const displays = new DisplayStops(deps.db);
   const publisher = new BoardPublisher(engine, deps.now);
+  const ops = new OpsAlerts(deps.db, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) });
   let timer: NodeJS.Timeout | undefined;
+  let opsTimer: NodeJS.Timeout | undefined;
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(realtimeRoutes({ engine, auth: deps.auth, displays, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+    await app.register(opsRoutes({ ops, auth: deps.auth, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
     await app.register(gtfsRtRoutes({ engine, now: deps.now, ...(deps.serviceAlerts ? { serviceAlerts: deps.serviceAlerts } : {}) }));
   };
   const mayReadStop = (p: Principal, stopId: string): boolean => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId);
@@ -59,12 +68,16 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     routes,
     channel: stopsChannel(publisher, mayReadStop),
     mayReadStop,
+    ops,
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
+      opsTimer = setInterval(() => ops.evaluate(deps.now()), deps.opsEveryMs ?? 5_000);
+      opsTimer.unref();
     },
     close() {
       if (timer) clearInterval(timer);
+      if (opsTimer) clearInterval(opsTimer);
       travel.flush();
     },
   };
