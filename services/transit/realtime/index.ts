@@ -10,6 +10,8 @@ import type { Db } from '../../registry/database.ts';
 import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
 import { opsRoutes } from '../ops-routes.ts';
 import { OpsAlerts } from '../ops/ops-alerts.ts';
+import { ServiceAlerts } from '../ops/service-alerts.ts';
+import { serviceAlertRoutes } from '../service-alert-routes.ts';
 import { realtimeRoutes } from '../realtime-routes.ts';
 import { BoardPublisher, stopsChannel } from './boards.ts';
 import { RealtimeEngine } from './engine.ts';
@@ -54,13 +56,17 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
   const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
   const displays = new DisplayStops(deps.db);
   const publisher = new BoardPublisher(engine, deps.now);
+  // Dispatchers' service alerts, and any the caller adds (tests), feed /gtfs-rt/alerts.
+  const service = new ServiceAlerts(deps.db);
+  const serviceAlerts = () => [...service.inputs(deps.now()), ...(deps.serviceAlerts?.() ?? [])];
   const ops = new OpsAlerts(deps.db, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) });
   let timer: NodeJS.Timeout | undefined;
   let opsTimer: NodeJS.Timeout | undefined;
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(realtimeRoutes({ engine, auth: deps.auth, displays, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
     await app.register(opsRoutes({ ops, auth: deps.auth, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
-    await app.register(gtfsRtRoutes({ engine, now: deps.now, ...(deps.serviceAlerts ? { serviceAlerts: deps.serviceAlerts } : {}) }));
+    await app.register(serviceAlertRoutes({ alerts: service, feed: deps.feed, auth: deps.auth, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+    await app.register(gtfsRtRoutes({ engine, now: deps.now, serviceAlerts }));
   };
   const mayReadStop = (p: Principal, stopId: string): boolean => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId);
   return {

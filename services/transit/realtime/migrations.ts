@@ -3,7 +3,7 @@ import type { Migration } from '../../platform/domain-module.ts';
 /**
  * The realtime half of transit keeps its tables in the registry database: the learned travel
  * times (so predictions survive a restart), which stops a `display` token may read, and the
- * operations alerts with their history.
+ * operations alerts with their history, and the dispatchers' service alerts.
  */
 export const REALTIME_MIGRATIONS: readonly Migration[] = [
   {
@@ -42,5 +42,23 @@ export const REALTIME_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX IF NOT EXISTS transit_ops_alerts_open ON transit_ops_alerts (cleared_at, key);
       CREATE INDEX IF NOT EXISTS transit_ops_alerts_raised ON transit_ops_alerts (raised_at);`,
+  },
+  {
+    id: 'transit:alerts-1',
+    sql: `CREATE TABLE IF NOT EXISTS transit_service_alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        route_ids TEXT NOT NULL,
+        stop_ids TEXT NOT NULL,
+        start_at TEXT,
+        end_at TEXT,
+        header_uk TEXT NOT NULL,
+        header_en TEXT,
+        description_uk TEXT,
+        description_en TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );`,
   },
 ];
