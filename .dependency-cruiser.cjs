@@ -30,7 +30,7 @@ module.exports = {
       name: 'infrastructure-not-domains',
       comment: 'The hub infrastructure knows domains only through services/platform/domain-module.ts; services/hub/domains.ts is the one place that names them.',
       severity: 'error',
-      from: { path: '^services/(http|realtime|ingest|store|spool|broker|registry|live|observability|config|platform)/' },
+      from: { path: '^services/(http|realtime|ingest|store|spool|broker|uplink|registry|live|observability|config|platform)/' },
       to: { path: '^services/(transit|lighting|energy)/' },
     },
     {

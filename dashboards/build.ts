@@ -9,6 +9,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { DEFAULT_LANG, isMsgKey, translate } from './shared/i18n.ts';
+import { buildMobileAssets } from './mobile/assets.ts';
 
 export interface DashboardAsset {
   body: Buffer;
@@ -25,6 +26,8 @@ export const DASHBOARD_PAGES: Readonly<Record<string, string>> = {
   '/energy/': 'energy',
   // A stop display: one page for every stop, the stop id in the path.
   '/stop/:stopId': 'stop',
+  // Passengers' page (no login): manifest, icons and service worker under /m/ from mobile/assets.ts.
+  '/m/': 'mobile',
 };
 
 const TYPES: Record<string, string> = {
@@ -92,5 +95,6 @@ export async function buildDashboards(): Promise<Map<string, DashboardAsset>> {
   out.set('/shared/style.css', { body: style, contentType: TYPES['.css'] as string });
   out.set('/shared/uplot.css', { body: uplotCss, contentType: TYPES['.css'] as string });
   out.set('/favicon.svg', { body: favicon, contentType: TYPES['.svg'] as string });
+  for (const [url, asset] of await buildMobileAssets()) out.set(url, asset);
   return out;
 }

@@ -14,6 +14,8 @@ function topicOf(m: DeviceMessage): string {
       return topics.lightingCommandAck(m.deviceId);
     case 'energy-reading':
       return topics.energyReading(m.deviceId);
+    case 'weather':
+      return topics.weather(m.deviceId);
   }
 }
 

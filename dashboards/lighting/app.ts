@@ -8,6 +8,7 @@ import { LiveStore } from '../shared/live.ts';
 import { SchematicMap, type MapPoint } from '../shared/map.ts';
 import { bindLiveStatus, bindToggle, fillSelect, initPage, must, setDemo, startRedrawLoop } from '../shared/page.ts';
 import { LiveTable } from '../shared/table.ts';
+import { initDispatch } from './dispatch.ts';
 
 const ALL = '';
 const NO_GROUP = '\u0000none';
@@ -202,3 +203,4 @@ startRedrawLoop((now) => {
 });
 
 store.start();
+initDispatch(token);

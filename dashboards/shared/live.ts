@@ -4,6 +4,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { apiGet } from './auth.ts';
+import { SESSION_ENDED } from '../../services/contracts/socket-events.ts';
 
 export type LiveStatus = 'signed-out' | 'connecting' | 'live' | 'offline' | 'unauthorized' | 'forbidden';
 
@@ -67,6 +68,11 @@ export class LiveStore<T> {
       }
       // refused by the server's middleware: no retry
       this.setStatus(isForbidden(err) ? 'forbidden' : 'unauthorized');
+    });
+    // The hub ended this session (token revoked or expired, user deleted): sign in again, no reconnect.
+    socket.on(SESSION_ENDED, () => {
+      socket.disconnect();
+      this.setStatus('unauthorized');
     });
     socket.on('snapshot', (items: unknown) => {
       if (!Array.isArray(items)) return;

@@ -8,6 +8,7 @@ export type FrameResult =
   | 'too-large'
   | 'unsupported'
   | 'unknown-imei'
+  | 'login-throttled'
   | 'not-logged-in'
   | 'ingest-failed';
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameBuffer } from './frame-buffer.ts';
+import { createLoginGuard } from './login-guard.ts';
 import { GatewayMetrics, type FrameResult } from './metrics.ts';
 import { DEFAULT_LIMITS, silentLogger } from './types.ts';
 import type { GatewayDeps, GatewayLimits, GatewayLogger, GatewayOptions, TrackerProtocol } from './types.ts';
@@ -10,6 +11,8 @@ export type StepResult = 'next' | 'wait' | 'close';
 
 export interface Connection {
   readonly remote: string;
+  /** the peer's address alone, what login limits count by */
+  readonly address: string;
   send(bytes: Buffer | string): void;
   /** Sends a last reply (if any), then closes the connection. */
   closeWith(bytes?: Buffer | string): void;
@@ -71,6 +74,7 @@ export async function startTcpServer(opts: TcpServerOptions): Promise<RunningTcp
 
     const conn: Connection = {
       remote,
+      address: socket.remoteAddress ?? '?',
       get closed() {
         return closed || socket.destroyed;
       },
@@ -192,9 +196,18 @@ export async function startTcpGateway(
   const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...protocolLimits, ...opts.limits };
   const logger = opts.logger ?? silentLogger;
   const metrics = new GatewayMetrics(protocol, opts.registry);
-  const deps: GatewayDeps = { ingest: opts.ingest, metrics, logger, now: opts.now ?? Date.now };
+  const now = opts.now ?? Date.now;
+  const login = createLoginGuard(protocol, opts.lookupTracker, { limits, metrics, logger, now });
+  const deps: GatewayDeps = { ingest: opts.ingest, login, metrics, logger, now };
   const host = opts.host ?? '0.0.0.0';
-  const tcp = await startTcpServer({ host, port: opts.port, limits, metrics, logger, createSession: (conn) => createSession(conn, deps, limits) });
+  const started = await startTcpServer({ host, port: opts.port, limits, metrics, logger, createSession: (conn) => createSession(conn, deps, limits) });
+  const tcp: RunningTcpServer = {
+    ...started,
+    close: async () => {
+      login.close();
+      await started.close();
+    },
+  };
   logger.info({ port: tcp.port }, `${protocol} gateway listening`);
   return { tcp, host, deps };
 }

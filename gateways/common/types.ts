@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Ingest } from '../../services/ingest/ingest.ts';
+import type { LoginGuard } from './login-guard.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 export type TrackerProtocol = 'teltonika' | 'wialon-ips' | 'gt06';
@@ -27,6 +28,12 @@ export interface GatewayLimits {
   maxFrameBytes: number;
   /** How long a connection may wait for its first valid frame (login). */
   loginTimeoutMs: number;
+  /** Refused logins (unknown ids) an address may have in a row before it is held back... */
+  refusedLoginBurst: number;
+  /** ...and how many a minute after that; while held back every login from it is refused unseen. */
+  refusedLoginsPerMinute: number;
+  /** Refused logins are logged once in full per interval, then as one line with the count. */
+  refusalLogIntervalMs: number;
 }
 
 export interface GatewayOptions {
@@ -53,6 +60,11 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   idleTimeoutMs: 10 * 60_000,
   maxFrameBytes: 64 * 1024,
   loginTimeoutMs: 60_000,
+  // Generous: trackers on one mobile carrier can share an address (CGNAT), and a misconfigured
+  // one retries every half minute or so.
+  refusedLoginBurst: 20,
+  refusedLoginsPerMinute: 10,
+  refusalLogIntervalMs: 60_000,
 };
 
 export const silentLogger: GatewayLogger = {
@@ -65,6 +77,8 @@ export const silentLogger: GatewayLogger = {
 /** What a gateway session needs of the hub, the same for every protocol. */
 export interface GatewayDeps {
   ingest: Ingest;
+  /** Looks a login id up, per address rate-limited and logged (login-guard.ts). */
+  login: LoginGuard;
   metrics: GatewayMetrics;
   logger: GatewayLogger;
   now: () => number;

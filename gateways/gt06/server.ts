@@ -48,12 +48,8 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLo
     const p = decodeGt06Packet(f.protocol, content);
 
     if (p.type === 'login') {
-      const found = await opts.lookupTracker(PROTOCOL, p.imei);
-      if (!found) {
-        deps.metrics.frame('unknown-imei');
-        deps.logger.info({ remote: conn.remote, imei: p.imei }, 'gt06: unknown IMEI refused');
-        return 'close';
-      }
+      const found = await deps.login.check(conn.address, p.imei);
+      if (!found) return 'close';
       deps.metrics.frame('ok');
       deviceId = found.deviceId;
       conn.send(encodeGt06Reply(f.protocol, f.serial));

@@ -54,10 +54,8 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxFr
         return 'close';
       case 'login': {
         buf.consume(d.size);
-        const found = await opts.lookupTracker(PROTOCOL, d.imei);
+        const found = await deps.login.check(conn.address, d.imei);
         if (!found) {
-          deps.metrics.frame('unknown-imei');
-          deps.logger.info({ remote: conn.remote, imei: d.imei }, 'teltonika: unknown IMEI refused');
           conn.closeWith(LOGIN_REFUSED);
           return 'close';
         }
@@ -148,12 +146,8 @@ export async function startTeltonikaGateway(opts: GatewayOptions): Promise<Gatew
       logger.debug({ remote: `${rinfo.address}:${rinfo.port}`, reason: d.reason }, 'teltonika: invalid UDP packet');
       return;
     }
-    const found = await opts.lookupTracker(PROTOCOL, d.imei);
-    if (!found) {
-      metrics.frame('unknown-imei');
-      logger.info({ imei: d.imei }, 'teltonika: unknown IMEI refused (UDP)');
-      return;
-    }
+    const found = await deps.login.check(rinfo.address, d.imei);
+    if (!found) return;
     if (d.kind === 'unsupported') {
       metrics.frame('unsupported');
       return;

@@ -71,14 +71,12 @@ function createSession(conn: Connection, opts: GatewayOptions, deps: Deps, maxLi
           conn.send(`#AL#10${CRLF}`);
           return 'next';
         }
-        deps.logger.info({ remote: conn.remote, reason: p.reason }, 'wialon-ips: login refused');
+        deps.login.refuse(conn.address, p.reason);
         conn.closeWith(`#AL#0${CRLF}`);
         return 'close';
       }
-      const found = await opts.lookupTracker(PROTOCOL, p.unitId);
+      const found = await deps.login.check(conn.address, p.unitId);
       if (!found) {
-        deps.metrics.frame('unknown-imei');
-        deps.logger.info({ remote: conn.remote, unitId: p.unitId }, 'wialon-ips: unknown unit id refused');
         conn.closeWith(`#AL#0${CRLF}`);
         return 'close';
       }

@@ -11,6 +11,7 @@ const UPLINK_BY_KIND: Record<DeviceKind, readonly Channel[]> = {
   tracker: ['position'],
   'lighting-controller': ['lighting-state', 'lighting-cmd-ack'],
   'energy-meter': ['energy-reading'],
+  'weather-station': ['weather'],
 };
 
 /** A device may publish only its own kind's topics under its own id; a gateway only positions. */

@@ -73,7 +73,12 @@ export class AuthThrottle {
     this.pending.set(address, inFlight + 1);
     // An anonymous attempt has no account to charge: its address is charged up front.
     const upFront = this.opts.chargeAddressUpFront || !acctKey ? keys : [acctKey];
-    upFront.forEach((k) => this.charge(k));
+    const at = this.now();
+    const before = new Map<string, number | undefined>();
+    for (const k of upFront) {
+      before.set(k, this.entries.get(k)?.lastMs);
+      this.charge(k, at);
+    }
     if (this.entries.size > 100_000) this.prune();
     let settled = false;
     const settle = (): boolean => {
@@ -84,9 +89,14 @@ export class AuthThrottle {
       else this.pending.delete(address);
       return true;
     };
+    // Given back whole: the count, and the time the hold runs from (unless a later attempt has
+    // stamped it since), so a success does not start a new hold for the key's old failures.
     const giveBack = (k: string) => {
       const e = this.entries.get(k);
-      if (e && --e.failures <= 0) this.entries.delete(k);
+      if (!e) return;
+      if (--e.failures <= 0) return void this.entries.delete(k);
+      const prev = before.get(k);
+      if (e.lastMs === at && prev !== undefined) e.lastMs = prev;
     };
     return {
       ok: true,
@@ -104,9 +114,9 @@ export class AuthThrottle {
     };
   }
 
-  private charge(key: string): void {
+  private charge(key: string, at = this.now()): void {
     const e = this.entries.get(key);
-    this.entries.set(key, { failures: (e?.failures ?? 0) + 1, lastMs: this.now() });
+    this.entries.set(key, { failures: (e?.failures ?? 0) + 1, lastMs: at });
   }
 
   /** How long `key` is still held back; 0 when an attempt may go ahead. */
@@ -128,4 +138,18 @@ export class AuthThrottle {
     const cutoff = this.now() - this.opts.forgetAfterMs;
     for (const [k, e] of this.entries) if (e.lastMs < cutoff) this.entries.delete(k);
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/**
+ * An attempt that is held back waits its hold out once and asks again. A client behind the same
+ * address as a guesser is delayed, not refused; of a burst sent at once, one more is checked per
+ * hold and the rest are refused unhashed, answered no sooner than the hold allows.
+ */
+export async function attemptAfterHold(throttle: AuthThrottle, address: string, account?: string, wait: (ms: number) => Promise<void> = sleep): Promise<Attempt> {
+  const first = throttle.attempt(address, account);
+  if (first.ok) return first;
+  await wait(first.retryAfterMs);
+  return throttle.attempt(address, account);
 }

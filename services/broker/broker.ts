@@ -11,7 +11,8 @@ import type { Ingest } from '../ingest/ingest.ts';
 import { SERVICE_PREFIX, mayPublish, maySubscribe, type MqttIdentity } from './acl.ts';
 import { clientAddress, type TrustProxy } from '../http/client-address.ts';
 import { HashBusyError } from '../registry/secrets.ts';
-import { AuthThrottle, DEVICE_THROTTLE } from './auth-throttle.ts';
+import { AuthThrottle, DEVICE_THROTTLE, attemptAfterHold, type AttemptTicket } from './auth-throttle.ts';
+import type { AedesBackends } from './backends.ts';
 import { LogSummary } from '../observability/log-summary.ts';
 import { COMPLETION_BUDGET_MS, COMPLETION_BUDGET_THROTTLED_MS, COMPLETIONS_PER_TURN, CompletionQueue, FLOOD_ACKS } from './completion-queue.ts';
 
@@ -26,6 +27,8 @@ export interface BrokerDeps {
   trustProxy?: TrustProxy;
   /** true while admissions are being delayed: acknowledgements then get a short turn (see completion-queue.ts) */
   throttled?: () => boolean;
+  /** What aedes runs on (services/broker/backends.ts): in memory by default, Redis when shared. */
+  backends?: Pick<AedesBackends, 'options' | 'shared'>;
 }
 
 export interface MqttBroker {
@@ -73,23 +76,15 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
   const flooded = (): boolean => completions.length > FLOOD_ACKS || deps.throttled?.() === true;
   const completions: CompletionQueue = new CompletionQueue(COMPLETIONS_PER_TURN, () => (flooded() ? COMPLETION_BUDGET_THROTTLED_MS : COMPLETION_BUDGET_MS));
   /** Set once an observer subscribes: only observers may subscribe to what devices send. */
-  let uplinkSubscribed = false;
+  // With shared backends an observer may have subscribed on another instance: always forward.
+  let uplinkSubscribed = deps.backends?.shared === true;
 
   const broker = await Aedes.createBroker({
+    ...deps.backends?.options,
     // Client ids are the device's id (≤ 64) or a service's `svc:` name, with room to spare.
     maxClientsIdLength: 128,
     authenticate(client, username, password, done) {
       const address = remoteAddress(client);
-      // Counted before the check, per address and per account: parallel guesses cannot all pass.
-      const attempt = throttle.attempt(address, username || undefined);
-      if (!attempt.ok) {
-        metrics.authFailures.inc();
-        refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'held back after failed logins' });
-        // Held back: no hash. The answer waits out the hold, so a reconnect loop cannot spin.
-        const t = setTimeout(() => done(authError('too many failed logins; try again later', 3), false), attempt.retryAfterMs);
-        t.unref();
-        return;
-      }
       const check = async (): Promise<MqttIdentity | undefined> => {
         if (!username || !password) return undefined;
         const secret = password.toString('utf8');
@@ -100,26 +95,38 @@ export async function createBroker(deps: BrokerDeps): Promise<MqttBroker> {
         const device = await devices.authenticate(username, secret);
         return device ? { type: 'device', device } : undefined;
       };
-      check().then(
-        (who) => {
-          if (!who) {
-            attempt.failed();
-            metrics.authFailures.inc();
-            // Never log the password; the username is an id, not a secret.
-            refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'bad credentials' });
-            return done(authError(username ? 'bad username or password' : 'anonymous clients are refused', username ? 4 : 5), false);
-          }
-          attempt.succeeded();
-          identities.set(client, who);
-          done(null, true);
-        },
-        (err: Error) => {
-          attempt.abandoned();
-          if (err instanceof HashBusyError) logger.debug({ address }, 'mqtt login refused: too many credential checks waiting');
-          else logger.error({ err }, 'mqtt authentication failed');
-          done(authError('server unavailable', 3), false);
-        },
-      );
+      const verify = (attempt: AttemptTicket) =>
+        check().then(
+          (who) => {
+            if (!who) {
+              attempt.failed();
+              metrics.authFailures.inc();
+              // Never log the password; the username is an id, not a secret.
+              refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'bad credentials' });
+              return done(authError(username ? 'bad username or password' : 'anonymous clients are refused', username ? 4 : 5), false);
+            }
+            attempt.succeeded();
+            identities.set(client, who);
+            done(null, true);
+          },
+          (err: Error) => {
+            attempt.abandoned();
+            if (err instanceof HashBusyError) logger.debug({ address }, 'mqtt login refused: too many credential checks waiting');
+            else logger.error({ err }, 'mqtt authentication failed');
+            done(authError('server unavailable', 3), false);
+          },
+        );
+
+      // Counted before the check, per address and per account: parallel guesses cannot all pass.
+      // Held back, an attempt waits its hold out once; still held, it is refused without a hash.
+      void attemptAfterHold(throttle, address, username || undefined).then((attempt) => {
+        if (!attempt.ok) {
+          metrics.authFailures.inc();
+          refusals.note(address, { username: username?.slice(0, 128) ?? null, address, reason: 'held back after failed logins' });
+          return done(authError('too many failed logins; try again later', 3), false);
+        }
+        verify(attempt);
+      });
     },
 
     authorizePublish(client, packet, callback) {

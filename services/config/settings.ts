@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const Port = z.coerce.number().int('must be a whole number').min(0, 'must be 0–65535').max(65535, 'must be 0–65535');
@@ -57,6 +58,18 @@ export const SettingsSchema = z.object({
   /** the place of sunset and sunrise (Kropyvnytskyi by default) */
   CITY_LAT: z.coerce.number().min(-90, 'must be −90…90 degrees').max(90, 'must be −90…90 degrees').default(48.5079),
   CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
+  /** scale-out (docs/scale-out.md): Redis shared by every hub instance (broker pub/sub and sessions, Socket.IO, leases) */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL such as redis://localhost:6379' }).optional(),
+  /** an external MQTT 5 broker: the hub then embeds none and takes device topics through a shared subscription */
+  MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL such as mqtt://localhost:1883' }).optional(),
+  /** the hub's own login to the external broker */
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  /** this instance's name in a cluster (lease holder, broker id, MQTT client id) */
+  HUB_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . -')
+    .default(() => `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 50)}-${process.pid}`),
   /** the GTFS static feed the transit domain runs on: a .zip file or a folder of .txt files */
   GTFS_PATH: optionalString,
   /** a street-map tile server under the dispatch map, e.g. https://tiles.example.org/{z}/{x}/{y}.png */
@@ -72,7 +85,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
  * INFLUX_URL, which may carry user:password@) is named with the reason only: stderr ends up in
  * journals and CI logs.
  */
-const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY']);
+const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY', 'HUB_INSTANCE_ID']);
 
 /** `NAME="value": reason` for a harmless variable, `NAME: reason` for any other. */
 export function describeProblem(name: string, value: string | undefined, reason: string, shown: ReadonlySet<string> = SHOWN): string {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES } from './common.ts';
-import { EnergyReadingPayload, type EnergyReading } from './energy.ts';
+import { EnergyReadingPayload, WeatherPayload, type EnergyReading, type WeatherReading } from './energy.ts';
 import { LightingCommandAck, LightingStatePayload, type LightingState } from './lighting.ts';
 import { parseTopic, type UplinkChannel } from './topics.ts';
 import { PositionPayload, quickPosition, type Position } from './transit.ts';
@@ -23,7 +23,8 @@ export type DeviceMessage =
   | { channel: 'position'; deviceId: string; ts: number; payload: Position }
   | { channel: 'lighting-state'; deviceId: string; ts: number; payload: LightingState }
   | { channel: 'lighting-cmd-ack'; deviceId: string; ts: number; payload: z.output<typeof LightingCommandAck> }
-  | { channel: 'energy-reading'; deviceId: string; ts: number; payload: EnergyReading };
+  | { channel: 'energy-reading'; deviceId: string; ts: number; payload: EnergyReading }
+  | { channel: 'weather'; deviceId: string; ts: number; payload: WeatherReading };
 
 export interface Rejection {
   reason: RejectReason;
@@ -39,6 +40,7 @@ export const payloadSchemas: Record<UplinkChannel, z.ZodType> = {
   'lighting-state': LightingStatePayload,
   'lighting-cmd-ack': LightingCommandAck,
   'energy-reading': EnergyReadingPayload,
+  weather: WeatherPayload,
 };
 
 /** "lat: must be ≤ 90; speedKmh: expected number, received string" */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DeviceId, IsoUtc, Latitude, Longitude } from './common.ts';
+import { DeviceId, IsoUtc, Latitude, Longitude, finite } from './common.ts';
+import { EnergyResource, EnergyUnit, UNITS_BY_RESOURCE } from './energy.ts';
 
-export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter']);
+export const DeviceKind = z.enum(['tracker', 'lighting-controller', 'energy-meter', 'weather-station']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
 export const DeviceProtocol = z.enum(['mqtt', 'teltonika', 'wialon-ips', 'gt06', 'opcua']);
 export type DeviceProtocol = z.infer<typeof DeviceProtocol>;
@@ -11,6 +12,7 @@ export const PROTOCOLS_BY_KIND: Record<DeviceKind, readonly DeviceProtocol[]> = 
   tracker: ['mqtt', 'teltonika', 'wialon-ips', 'gt06'],
   'lighting-controller': ['mqtt', 'opcua'],
   'energy-meter': ['mqtt', 'opcua'],
+  'weather-station': ['mqtt'],
 };
 
 /**
@@ -70,6 +72,13 @@ const DeviceFields = {
   lon: Longitude.optional(),
   /** Demo devices are labelled as such in every view. */
   demo: z.boolean().optional(),
+  /** energy meters: what they measure, in which unit, and register units to that unit */
+  resource: EnergyResource.optional(),
+  unit: EnergyUnit.optional(),
+  multiplier: finite().positive('must be > 0').max(1e6, 'must be ≤ 1000000').optional(),
+  /** OPC UA devices: the server the hub connects to, and the controller model that maps its nodes */
+  endpointUrl: z.string().max(500).regex(/^opc\.tcp:\/\/[^\s/:]+(:\d{1,5})?(\/\S*)?$/, 'must be an OPC UA endpoint such as opc.tcp://10.0.0.5:4840').optional(),
+  model: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . : - (a model of PUT /api/v1/lighting/models/:modelId)').optional(),
 };
 
 interface LoginIdInput { loginId?: string | undefined; imei?: string | undefined }
@@ -99,7 +108,16 @@ export function loginIdIssue(protocol: DeviceProtocol, body: LoginIdInput): { fi
   return problem ? { field, reason: problem } : null;
 }
 
-function checkKindRules(d: { kind: DeviceKind; protocol: DeviceProtocol; loginId?: string | undefined; imei?: string | undefined; vehicleId?: string | undefined }, ctx: z.RefinementCtx): void {
+const METER_FIELDS = ['resource', 'unit', 'multiplier'] as const;
+const OPCUA_FIELDS = ['endpointUrl', 'model'] as const;
+
+type KindFields = {
+  kind: DeviceKind; protocol: DeviceProtocol; loginId?: string | undefined; imei?: string | undefined; vehicleId?: string | undefined;
+  resource?: EnergyResource | undefined; unit?: EnergyUnit | undefined; multiplier?: number | undefined;
+  endpointUrl?: string | undefined; model?: string | undefined;
+};
+
+function checkKindRules(d: KindFields, ctx: z.RefinementCtx): void {
   if (!PROTOCOLS_BY_KIND[d.kind].includes(d.protocol)) {
     ctx.addIssue({ code: 'custom', path: ['protocol'], message: `a ${d.kind} speaks ${PROTOCOLS_BY_KIND[d.kind].join(', ')}` });
   }
@@ -109,7 +127,18 @@ function checkKindRules(d: { kind: DeviceKind; protocol: DeviceProtocol; loginId
     const { name, what } = LOGIN_ID_RULES[d.protocol];
     ctx.addIssue({ code: 'custom', path: ['loginId'], message: `a ${name} device logs in with its ${what}: give it as loginId` });
   }
+  if (d.protocol !== 'opcua') {
+    for (const f of OPCUA_FIELDS) if (d[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'only an OPC UA device (protocol "opcua") has it' });
+  } else {
+    if (!d.endpointUrl) ctx.addIssue({ code: 'custom', path: ['endpointUrl'], message: 'an OPC UA device needs the endpoint the hub connects to, e.g. opc.tcp://10.0.0.5:4840' });
+    if (d.kind === 'lighting-controller' && !d.model) ctx.addIssue({ code: 'custom', path: ['model'], message: 'an OPC UA cabinet needs its controller model (PUT /api/v1/lighting/models/:modelId)' });
+  }
   if (d.kind === 'tracker' && !d.vehicleId) ctx.addIssue({ code: 'custom', path: ['vehicleId'], message: 'a tracker needs the vehicle it is fitted to' });
+  if (d.kind !== 'energy-meter') {
+    for (const f of METER_FIELDS) if (d[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'only an energy-meter has it' });
+  } else if (d.resource && d.unit && !UNITS_BY_RESOURCE[d.resource].includes(d.unit)) {
+    ctx.addIssue({ code: 'custom', path: ['unit'], message: `a ${d.resource} meter counts in ${UNITS_BY_RESOURCE[d.resource].join(', ')}` });
+  }
 }
 
 /** `POST /api/v1/devices`; the login id comes as `loginId` or under its older name `imei` (see `readLoginId`). */
@@ -145,6 +174,13 @@ export const Device = z.object({
   lon: z.number().nullable(),
   demo: z.boolean(),
   enabled: z.boolean(),
+  /** energy meters only */
+  resource: EnergyResource.nullable().optional(),
+  unit: EnergyUnit.nullable().optional(),
+  multiplier: z.number().nullable().optional(),
+  /** OPC UA devices only */
+  endpointUrl: z.string().nullable().optional(),
+  model: z.string().nullable().optional(),
   createdAt: IsoUtc,
   updatedAt: IsoUtc,
 });

@@ -1,8 +1,20 @@
 import { z } from 'zod';
-import { DeviceId, IsoUtc, NonNegative, Timestamp } from './common.ts';
+import { DeviceId, IsoUtc, Latitude, Longitude, NonNegative, Timestamp, finite } from './common.ts';
 
 export const EnergyUnit = z.enum(['kWh', 'm3', 'Gcal', 'GJ']);
 export type EnergyUnit = z.infer<typeof EnergyUnit>;
+
+/** What an energy meter measures. */
+export const EnergyResource = z.enum(['electricity', 'heat', 'gas', 'water']);
+export type EnergyResource = z.infer<typeof EnergyResource>;
+
+/** The units a meter of each resource may count in. */
+export const UNITS_BY_RESOURCE: Record<EnergyResource, readonly EnergyUnit[]> = {
+  electricity: ['kWh'],
+  heat: ['Gcal', 'GJ', 'kWh'],
+  gas: ['m3', 'kWh'],
+  water: ['m3'],
+};
 
 /** `v1/energy/{meterId}/reading` — `value` is the register's cumulative value. */
 export const EnergyReadingPayload = z.strictObject({
@@ -13,6 +25,18 @@ export const EnergyReadingPayload = z.strictObject({
 });
 export type EnergyReadingPayload = z.input<typeof EnergyReadingPayload>;
 export type EnergyReading = z.output<typeof EnergyReadingPayload>;
+
+/**
+ * `v1/energy/{stationId}/weather` — outdoor temperature from a weather station (a device of kind
+ * `weather-station`), for heating degree-days.
+ */
+export const WeatherPayload = z.strictObject({
+  ts: Timestamp,
+  temperatureC: finite().min(-90, 'must be ≥ -90').max(70, 'must be ≤ 70'),
+  humidityPct: finite().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100').optional(),
+});
+export type WeatherPayload = z.input<typeof WeatherPayload>;
+export type WeatherReading = z.output<typeof WeatherPayload>;
 
 export const MeterState = z.object({
   meterId: DeviceId,
@@ -27,3 +51,190 @@ export const MeterState = z.object({
   demo: z.boolean(),
 });
 export type MeterState = z.infer<typeof MeterState>;
+
+export const BuildingType = z.enum(['school', 'kindergarten', 'hospital', 'office', 'other']);
+export type BuildingType = z.infer<typeof BuildingType>;
+
+/** A building id: also a Socket.IO room (`building:{id}`) and a path segment. */
+export const BuildingId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$/, 'must be 1–120 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
+
+/** `PUT /api/v1/energy/buildings/:buildingId` */
+export const BuildingPut = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  type: BuildingType,
+  areaM2: finite().positive('must be > 0').max(1e7, 'must be ≤ 10000000').describe('heated area, m²'),
+  address: z.string().trim().max(300).optional(),
+  lat: Latitude.optional(),
+  lon: Longitude.optional(),
+});
+export type BuildingPut = z.infer<typeof BuildingPut>;
+
+export const Building = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  address: z.string().nullable(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  /** the energy meters registered with this buildingId */
+  meterIds: z.array(z.string()),
+  createdAt: IsoUtc,
+  updatedAt: IsoUtc,
+});
+export type Building = z.infer<typeof Building>;
+
+export const ConsumptionInterval = z.enum(['hour', 'day', 'month']);
+export type ConsumptionInterval = z.infer<typeof ConsumptionInterval>;
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD');
+
+/** `?from=YYYY-MM-DD&to=YYYY-MM-DD&interval=hour|day|month` — local dates, `from` inclusive, `to` exclusive. */
+export const ConsumptionQuery = z.strictObject({
+  from: LocalDate,
+  to: LocalDate,
+  interval: ConsumptionInterval.default('day'),
+  /** buildings only: one resource */
+  resource: EnergyResource.optional(),
+});
+
+export const ConsumptionPoint = z.object({
+  start: IsoUtc,
+  end: IsoUtc,
+  /** null: no reading covers the interval */
+  value: z.number().nullable(),
+  unit: EnergyUnit,
+  /** part of it is interpolated over a gap, estimated across a meter replacement, or (buildings) missing from a meter */
+  estimated: z.boolean(),
+  resource: EnergyResource.nullable().optional(),
+});
+export type ConsumptionPoint = z.infer<typeof ConsumptionPoint>;
+
+/** An answer to a CSV import, row by row. */
+export const EnergyImportResult = z.object({
+  accepted: z.number(),
+  refused: z.number(),
+  rows: z.array(
+    z.object({
+      line: z.number().describe('1-based line of the CSV, the header being line 1'),
+      id: z.string().nullable(),
+      status: z.enum(['accepted', 'refused']),
+      error: z.string().optional(),
+    }),
+  ),
+});
+export type EnergyImportResult = z.infer<typeof EnergyImportResult>;
+
+/** `?from&to&resource&baseC` of a building's baseline: the model is fitted on the year before `from`. */
+export const BaselineQuery = z.strictObject({
+  from: LocalDate,
+  to: LocalDate,
+  resource: EnergyResource.default('heat'),
+  baseC: z.coerce.number().refine(Number.isFinite, 'must be a number').min(0, 'must be ≥ 0').max(30, 'must be ≤ 30').default(18),
+});
+
+const PeriodFigures = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** consumption over the period (days with data), null when there is none */
+  actual: z.number().nullable(),
+  /** heating degree-days over the days with temperatures */
+  hdd: z.number(),
+  days: z.number(),
+  daysWithTemperature: z.number(),
+  estimated: z.boolean(),
+});
+
+export const BaselineReport = z.object({
+  buildingId: z.string(),
+  resource: EnergyResource,
+  unit: EnergyUnit.nullable(),
+  baseC: z.number(),
+  model: z.object({
+    from: z.string(),
+    to: z.string(),
+    baseload: z.number().describe('consumption per day at 0 HDD'),
+    perHdd: z.number().describe('consumption per heating degree-day'),
+    r2: z.number(),
+    cvRmse: z.number(),
+    days: z.number(),
+    sufficient: z.boolean(),
+    reasons: z.array(z.string()),
+  }),
+  period: PeriodFigures.extend({
+    /** what the baseline expects for the period's weather (days with temperatures) */
+    expected: z.number().nullable(),
+    deviationPct: z.number().nullable(),
+  }),
+  lastYear: PeriodFigures.extend({ changePct: z.number().nullable().describe('period against the same dates a year earlier') }),
+  perM2: z.number().nullable().describe('period consumption per m² of heated area'),
+});
+export type BaselineReport = z.infer<typeof BaselineReport>;
+
+export const RankingQuery = z.strictObject({ from: LocalDate, to: LocalDate });
+
+export const RankingEntry = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  /** electricity, heat and gas in kWh (gas m3 × GAS_KWH_PER_M3) */
+  energyKWh: z.number().nullable(),
+  kWhPerM2: z.number().nullable(),
+  waterM3: z.number().nullable(),
+  estimated: z.boolean(),
+});
+export type RankingEntry = z.infer<typeof RankingEntry>;
+
+export const AnomalyKind = z.enum(['night-baseload', 'night-flow', 'spike', 'silent', 'above-baseline']);
+export const AnomalyState = z.enum(['new', 'acknowledged', 'resolved']);
+
+export const Anomaly = z.object({
+  id: z.number(),
+  meterId: z.string(),
+  buildingId: z.string().nullable(),
+  kind: AnomalyKind,
+  start: IsoUtc,
+  end: IsoUtc,
+  /** the figures that made it an anomaly */
+  evidence: z.record(z.string(), z.union([z.number(), z.string()])),
+  state: AnomalyState,
+  detectedAt: IsoUtc,
+  updatedAt: IsoUtc,
+  updatedBy: z.string().nullable(),
+});
+export type Anomaly = z.infer<typeof Anomaly>;
+
+export const AnomalyQuery = z.strictObject({
+  state: AnomalyState.optional(),
+  buildingId: z.string().max(120).optional(),
+  kind: AnomalyKind.optional(),
+});
+/** `PATCH /api/v1/energy/anomalies/:id` */
+export const AnomalyPatch = z.strictObject({ state: z.enum(['acknowledged', 'resolved']) });
+/** `POST /api/v1/energy/anomalies/scan`: complete local days [from, to) */
+export const AnomalyScan = z.strictObject({ from: LocalDate, to: LocalDate });
+
+/** `?month=YYYY-MM[&buildingId=]` of the monthly report */
+export const ReportQuery = z.strictObject({
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'),
+  buildingId: BuildingId.optional(),
+});
+
+export const OpenDataQuery = z.strictObject({ year: z.coerce.number().int('must be a year').min(2000, 'must be ≥ 2000').max(2100, 'must be ≤ 2100') });
+
+/** One building's consumption of one resource in one local month: the open data set. */
+export const OpenDataRow = z.object({
+  buildingId: z.string(),
+  name: z.string(),
+  type: BuildingType,
+  areaM2: z.number(),
+  month: z.string().describe('YYYY-MM, a local month'),
+  resource: EnergyResource.nullable(),
+  unit: EnergyUnit,
+  value: z.number(),
+  estimated: z.boolean(),
+});
+export type OpenDataRow = z.infer<typeof OpenDataRow>;

@@ -1,19 +1,35 @@
+import type { FastifyPluginAsync } from 'fastify';
 import { namespaces, LIVE_MIN_INTERVAL_MS, EnergyUnit, type EnergyReading, type MeterState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import { createEnergyAccounting, type EnergyAccounting, type EnergyOptions } from './accounting.ts';
 import { LiveMeters } from './live-meters.ts';
+import { ENERGY_MIGRATIONS } from './migrations.ts';
 import { energyRoutes } from './routes.ts';
 
-/** Energy of public buildings: meters' latest registers. */
-export function createEnergyModule(ctx: DomainContext): DomainModule {
+export interface EnergyModule extends DomainModule, Pick<EnergyAccounting, 'flush' | 'rebuildFromStore' | 'rebuilt'> {}
+
+/**
+ * Energy of public buildings: meters' latest registers (live), and buildings with their
+ * consumption by local hour, day and month, kept as readings arrive (accounting.ts).
+ */
+export function createEnergyModule(ctx: DomainContext, options: EnergyOptions = {}): EnergyModule {
   const meters = new LiveMeters(ctx.now);
+  const accounting = createEnergyAccounting(ctx, options);
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(energyRoutes({ meters, auth: ctx.auth }));
+    await app.register(accounting.routes!);
+  };
   return {
     name: 'energy',
     measurements: [{ name: 'energy_reading', tags: ['building'] }],
     onAccepted(message, device, receivedMs) {
-      if (message.channel === 'energy-reading') meters.apply(device, message.payload, receivedMs);
+      if (message.channel !== 'energy-reading') return;
+      meters.apply(device, message.payload, receivedMs);
+      accounting.onAccepted!(message, device, receivedMs);
     },
-    routes: energyRoutes({ meters, auth: ctx.auth }),
+    keepEvent: (message, device, receivedMs) => accounting.keepEvent!(message, device, receivedMs),
+    routes,
     realtime: [
       {
         namespace: namespaces.energy,
@@ -35,10 +51,15 @@ export function createEnergyModule(ctx: DomainContext): DomainModule {
     onDeviceRemoved(device) {
       meters.delete(device.id);
     },
-    health: () => ({ energy: { status: 'ok', detail: `${meters.size} meters live` } }),
+    health: () => ({ energy: { status: 'ok', detail: `${meters.size} meters live, ${accounting.waiting()} readings waiting to be rolled up` } }),
+    start: () => accounting.start!(),
+    close: () => accounting.close!(),
+    flush: accounting.flush,
+    rebuildFromStore: accounting.rebuildFromStore,
+    rebuilt: accounting.rebuilt,
   };
 }
 
 const roomsOfMeter = (m: MeterState): string[] => (m.buildingId ? [`building:${m.buildingId}`] : []);
 
-export const energyDomain: Domain = { name: 'energy', create: createEnergyModule };
+export const energyDomain: Domain = { name: 'energy', migrations: ENERGY_MIGRATIONS, create: (ctx) => createEnergyModule(ctx) };

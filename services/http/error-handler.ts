@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../contracts/index.ts';
+import { HashBusyError } from '../registry/secrets.ts';
 import { HttpError } from './auth.ts';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -23,6 +24,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = { statusCode: 400, error: 'Bad Request', message: issues.map((i) => `${i.field}: ${i.reason}`).join('; '), issues };
     } else if (err instanceof HttpError) {
       body = { statusCode: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
+    } else if (err instanceof HashBusyError) {
+      // Creating a device or a user waits for a hash like a login does; past the line, "busy".
+      void reply.header('retry-after', '1');
+      body = { statusCode: 503, error: 'Service Unavailable', message: 'the hub is checking too many credentials at once; try again in a second' };
     } else if (err.statusCode && err.statusCode < 500) {
       body = { statusCode: err.statusCode, error: STATUS_TEXT[err.statusCode] ?? 'Error', message: err.message };
     } else {

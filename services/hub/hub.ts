@@ -11,7 +11,10 @@ import type { Health } from '../contracts/index.ts';
 import type { Settings } from '../config/settings.ts';
 import { prepareDataDir } from '../config/data-dir.ts';
 import { AuthThrottle } from '../broker/auth-throttle.ts';
+import { aedesBackends } from '../broker/backends.ts';
 import { createBroker } from '../broker/broker.ts';
+import { startDeviceLoginSync } from '../uplink/dynsec.ts';
+import { connectExternalBroker } from '../uplink/external-broker.ts';
 import { buildApp } from '../http/app.ts';
 import { authPolicy } from '../http/auth.ts';
 import { Backpressure, DEFAULT_LIMITS, withSpoolLimit, type BackpressureLimits } from '../ingest/backpressure.ts';
@@ -31,6 +34,8 @@ import { Spool } from '../spool/index.ts';
 import { createHistoryStore } from '../store/create-store.ts';
 import type { StoreStatus } from '../store/history-store.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
+import { Leases, MemoryLeaseStore } from '../platform/lease.ts';
+import { RedisLeaseStore } from '../platform/lease-redis.ts';
 import { DOMAINS } from './domains.ts';
 
 export const VERSION = '0.1.0';
@@ -147,28 +152,46 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     writer.start();
     closers.push(() => writer.stop());
 
-    const broker = await createBroker({
-      devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
-      // While admissions are delayed, not during the hold after it (which health shows): a
-      // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
-      throttled: () => backpressure.state.delayMs > 0,
-      trustProxy: settings.TRUST_PROXY,
-    });
+    const backends = aedesBackends(settings.MQTT_URL ? { HUB_INSTANCE_ID: settings.HUB_INSTANCE_ID } : settings, logger.child({ part: 'mqtt' }));
+    closers.push(() => backends.close());
+    // MQTT_URL: devices connect to an external broker and no broker is embedded (docs/scale-out.md).
+    const broker = settings.MQTT_URL
+      ? await connectExternalBroker({
+          url: settings.MQTT_URL, username: settings.MQTT_USERNAME, password: settings.MQTT_PASSWORD, instanceId: settings.HUB_INSTANCE_ID,
+          devices, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
+        })
+      : await createBroker({
+          backends,
+          devices, accounts, ingest: pipeline, metrics, logger: logger.child({ part: 'mqtt' }), now,
+          // While admissions are delayed, not during the hold after it (which health shows): a
+          // short turn in the hold leaves PUBACKs behind just as traffic comes back after a spike.
+          throttled: () => backpressure.state.delayMs > 0,
+          trustProxy: settings.TRUST_PROXY,
+        });
     closers.push(() => broker.close());
+    if (settings.MQTT_URL) {
+      const dynsec = await startDeviceLoginSync({ url: settings.MQTT_URL, username: settings.MQTT_USERNAME, password: settings.MQTT_PASSWORD, instanceId: settings.HUB_INSTANCE_ID, logger: logger.child({ part: 'mqtt' }), devices });
+      if (dynsec) closers.push(() => dynsec.close());
+    }
     const mqttPort = await broker.listen(settings.MQTT_PORT, settings.HTTP_HOST);
 
     // The domains: each gets narrow ports and hands back what it contributes.
     const auth = authPolicy(accounts);
-    const context: DomainContext = {
+    const context: Omit<DomainContext, 'lease'> = {
       logger, metrics, now, auth, store, devices, audit, db, ingest: pipeline, dataDir,
       publish: (topic, payload) => broker.publish(topic, payload),
       city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
       settings,
     };
+    const leaseStore = settings.REDIS_URL
+      ? new RedisLeaseStore(settings.REDIS_URL, (err) => logger.warn({ err: err.message }, 'redis (leases) unreachable; retrying'))
+      : new MemoryLeaseStore(now);
+    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }) });
+    closers.push(() => leases.close());
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {
       applyDomainMigrations(db, domain.migrations ?? [], now);
-      const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }) });
+      const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }), lease: (name) => leases.lease(`${domain.name}:${name}`) });
       modules.push(module);
       for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
       closers.push(() => module.close?.());
@@ -219,13 +242,14 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       const components: Health['components'] = {
         registry: { status: 'ok' },
         ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
-        mqtt: { status: 'ok', detail: `listening on ${mqttPort}` },
+        mqtt: { status: 'ok', detail: settings.MQTT_URL ? 'external broker (MQTT_URL)' : `listening on ${mqttPort}` },
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
         // A write confirmed after the last probe says the store is back, whatever the probe said.
         store: writing.ok && (storeStatus.ok || writer.lastSuccessMs > storeProbedMs) ? { status: 'ok', detail: store.kind } : { status: 'degraded', detail: writing.detail ?? storeStatus.detail ?? 'unavailable' },
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` }
           : s.full ? { status: 'down', detail: `full (SPOOL_MAX_BYTES), nothing is acknowledged until the store takes the backlog: ${s.lastError ?? ''}` }
           : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
+        cluster: { status: 'ok', detail: `instance ${settings.HUB_INSTANCE_ID}, ${settings.REDIS_URL ? 'shared through Redis' : 'alone'}; holds ${leases.held().join(', ') || 'no lease'}` },
       };
       for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);
@@ -259,7 +283,10 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     });
     closers.push(() => new Promise<void>((r) => wss.close(() => r())));
 
-    const realtime = startRealtime(app.server, { auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []) });
+    const realtime = startRealtime(app.server, {
+      auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []),
+      redisUrl: settings.REDIS_URL, onRedisError: (err) => logger.warn({ err: err.message }, 'redis (Socket.IO adapter) unreachable; retrying'),
+    });
     closers.push(() => realtime.close());
     // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.
     const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token) });

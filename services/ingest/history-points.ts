@@ -54,6 +54,9 @@ export function toHistoryPoint(m: DeviceMessage, device: Device): HistoryPoint |
     case 'lighting-cmd-ack':
       // Acks are delivery state of commands, not telemetry.
       return null;
+    case 'weather':
+      // Outdoor temperature is kept by the energy domain (keepEvent), hourly, for degree-days.
+      return null;
   }
 }
 

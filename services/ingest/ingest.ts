@@ -1,7 +1,7 @@
 import type { DeviceMessage, Rejection } from '../contracts/index.ts';
 
-/** Where a message came in: the MQTT broker or one of the tracker gateways. */
-export type IngestSource = 'mqtt' | 'teltonika' | 'wialon-ips' | 'gt06' | 'opcua';
+/** Where a message came in: the MQTT broker, one of the tracker gateways, OPC UA, or a file imported over REST. */
+export type IngestSource = 'mqtt' | 'teltonika' | 'wialon-ips' | 'gt06' | 'opcua' | 'import';
 
 export interface DeadLetterInput extends Rejection {
   /** where it came in, or the history writer for a point the store refused for good */

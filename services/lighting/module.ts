@@ -1,7 +1,9 @@
-import { namespaces, LIVE_MIN_INTERVAL_MS, type ControllerState, type LightingState } from '../contracts/index.ts';
+import { namespaces, LIVE_MIN_INTERVAL_MS, type ControllerState, type Device, type LightingState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule, Migration } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { CommandAcks } from './command-acks.ts';
+import { createDispatch, type DispatchOptions } from './dispatch/dispatch.ts';
+import { DISPATCH_MIGRATIONS } from './dispatch/migrations.ts';
 import { LiveControllers } from './live-controllers.ts';
 import { lightingRoutes } from './routes.ts';
 
@@ -18,24 +20,37 @@ const MIGRATIONS: readonly Migration[] = [
             PRIMARY KEY (controller_id, cmd_id)
           );`,
   },
+  ...DISPATCH_MIGRATIONS,
 ];
 
-/** Street lighting: cabinets' live state, command acknowledgements. */
-export function createLightingModule(ctx: DomainContext): DomainModule {
+export type LightingOptions = DispatchOptions;
+
+/** Street lighting: cabinets' live state; groups, schedules, overrides and command delivery. */
+export function createLightingModule(ctx: DomainContext, options: LightingOptions = {}): DomainModule {
   const controllers = new LiveControllers(ctx.now);
   const acks = new CommandAcks(ctx.db);
+  const dispatch = createDispatch(ctx, acks, options);
+  // Live state names the group the dispatch groups give a cabinet.
+  const inGroup = (device: Device): Device => {
+    const groupId = dispatch.groupOf(device);
+    return groupId === device.groupId ? device : { ...device, groupId };
+  };
   return {
     name: 'lighting',
     measurements: [{ name: 'lighting_state', tags: ['group'] }],
     onAccepted(message, device, receivedMs) {
-      if (message.channel === 'lighting-state') controllers.apply(device, message.payload, receivedMs);
+      if (message.channel === 'lighting-state') controllers.apply(inGroup(device), message.payload, receivedMs);
+      dispatch.heard(message, device, receivedMs);
     },
     keepEvent(message, device, receivedMs) {
       if (message.channel !== 'lighting-cmd-ack') return false;
-      acks.keep(device.id, message.payload, receivedMs);
+      dispatch.keepAck(device.id, message.payload, receivedMs);
       return true;
     },
-    routes: lightingRoutes({ controllers, acks, auth: ctx.auth }),
+    routes: async (app) => {
+      await app.register(lightingRoutes({ controllers, acks, auth: ctx.auth }));
+      await app.register(dispatch.routes);
+    },
     realtime: [
       {
         namespace: namespaces.lighting,
@@ -57,16 +72,24 @@ export function createLightingModule(ctx: DomainContext): DomainModule {
           energyKWh: typeof f.energyKWh === 'number' ? f.energyKWh : undefined,
           lamps: typeof f.lamps === 'string' ? (JSON.parse(f.lamps) as LightingState['lamps']) : undefined,
         } as LightingState;
-        controllers.apply(device, state, p.ts);
+        controllers.apply(inGroup(device), state, p.ts);
       }
     },
     onDeviceRemoved(device) {
       controllers.delete(device.id);
+      dispatch.forget(device.id);
     },
     health: () => ({ lighting: { status: 'ok', detail: `${controllers.size} cabinets live` } }),
+    async start() {
+      dispatch.start();
+    },
+    close: () => dispatch.close(),
   };
 }
 
 const roomsOfController = (c: ControllerState): string[] => (c.groupId ? [`group:${c.groupId}`] : []);
 
-export const lightingDomain: Domain = { name: 'lighting', migrations: MIGRATIONS, create: createLightingModule };
+/** The lighting domain with its scheduler's timing and retry policy set (tests shorten them). */
+export const lightingDomainWith = (options: LightingOptions): Domain => ({ name: 'lighting', migrations: MIGRATIONS, create: (ctx) => createLightingModule(ctx, options) });
+
+export const lightingDomain: Domain = lightingDomainWith({});

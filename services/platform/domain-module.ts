@@ -14,8 +14,9 @@ import type { HistoryStore } from '../store/history-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Ingest } from '../ingest/ingest.ts';
+import type { Lease } from './lease.ts';
 
-export type { Principal };
+export type { Lease, Principal };
 
 /** How REST routes and sockets check a caller. */
 export interface AuthPolicy {
@@ -97,6 +98,12 @@ export interface DomainContext {
   dataDir: string;
   /** The city's time zone and place (CITY_TZ, CITY_LAT, CITY_LON). */
   city: { tz: string; lat: number; lon: number };
+  /**
+   * The lease of work that must run once across the cluster (a scheduler, a detector, a report
+   * job), named within the domain: run it only while `isHolder()`. Alone, this instance always
+   * holds it; with REDIS_URL one instance does, and another takes over when it dies.
+   */
+  lease(name: string): Lease;
   /** The hub's settings, for a domain's own (transit: GTFS_PATH, MAP_TILE_URL). */
   settings: Readonly<Settings>;
 }

@@ -68,6 +68,13 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      applied_at TEXT NOT NULL
    );`,
+  // Energy meters: what they measure, their unit and multiplier.
+  `ALTER TABLE devices ADD COLUMN resource TEXT;
+   ALTER TABLE devices ADD COLUMN unit TEXT;
+   ALTER TABLE devices ADD COLUMN multiplier REAL;`,
+  // OPC UA devices: the endpoint the hub connects to and the controller model of their nodes.
+  `ALTER TABLE devices ADD COLUMN endpoint_url TEXT;
+   ALTER TABLE devices ADD COLUMN model TEXT;`,
 ];
 
 export function openRegistryDb(dataDir: string): Db {

@@ -1,4 +1,4 @@
-import { readLoginId, type Device, type DeviceCreate, type DeviceKind, type DevicePatch, type DeviceProtocol } from '../contracts/index.ts';
+import { readLoginId, type Device, type DeviceCreate, type DeviceKind, type DevicePatch, type DeviceProtocol, type EnergyResource, type EnergyUnit } from '../contracts/index.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { Db } from './database.ts';
 import { hashSecret, newSecret, tokenDigest, verifySecret } from './secrets.ts';
@@ -9,6 +9,8 @@ interface DeviceRow {
   vehicle_id: string | null; route_id: string | null; group_id: string | null; building_id: string | null;
   lat: number | null; lon: number | null; demo: number; enabled: number; secret_hash: string | null;
   created_at: string; updated_at: string;
+  resource: EnergyResource | null; unit: EnergyUnit | null; multiplier: number | null;
+  endpoint_url: string | null; model: string | null;
 }
 
 export class DeviceConflictError extends Error {
@@ -21,6 +23,8 @@ const toDevice = (r: DeviceRow): Device => ({
   id: r.id, kind: r.kind, protocol: r.protocol, name: r.name, loginId: r.imei, imei: r.imei, vehicleId: r.vehicle_id,
   routeId: r.route_id, groupId: r.group_id, buildingId: r.building_id, lat: r.lat, lon: r.lon,
   demo: r.demo === 1, enabled: r.enabled === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+  ...(r.kind === 'energy-meter' ? { resource: r.resource, unit: r.unit, multiplier: r.multiplier } : {}),
+  ...(r.protocol === 'opcua' ? { endpointUrl: r.endpoint_url, model: r.model } : {}),
 });
 
 /**
@@ -90,11 +94,13 @@ export class DeviceRegistry {
       vehicle_id: input.vehicleId ?? null, route_id: input.routeId ?? null, group_id: input.groupId ?? null,
       building_id: input.buildingId ?? null, lat: input.lat ?? null, lon: input.lon ?? null, demo: input.demo ? 1 : 0,
       enabled: 1, secret_hash: secretHash, created_at: ts, updated_at: ts,
+      resource: input.resource ?? null, unit: input.unit ?? null, multiplier: input.multiplier ?? null,
+      endpoint_url: input.endpointUrl ?? null, model: input.model ?? null,
     };
     this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO devices (id, kind, protocol, name, imei, vehicle_id, route_id, group_id, building_id, lat, lon, demo, enabled, secret_hash, created_at, updated_at)
-                  VALUES (@id, @kind, @protocol, @name, @imei, @vehicle_id, @route_id, @group_id, @building_id, @lat, @lon, @demo, @enabled, @secret_hash, @created_at, @updated_at)`)
+        .prepare(`INSERT INTO devices (id, kind, protocol, name, imei, vehicle_id, route_id, group_id, building_id, lat, lon, demo, enabled, secret_hash, created_at, updated_at, resource, unit, multiplier, endpoint_url, model)
+                  VALUES (@id, @kind, @protocol, @name, @imei, @vehicle_id, @route_id, @group_id, @building_id, @lat, @lon, @demo, @enabled, @secret_hash, @created_at, @updated_at, @resource, @unit, @multiplier, @endpoint_url, @model)`)
         .run(row);
       this.audit.record(actor, 'device.create', input.id, { kind: input.kind, protocol: input.protocol });
     })();
@@ -117,12 +123,14 @@ export class DeviceRegistry {
       building_id: patch.buildingId ?? device.buildingId, lat: patch.lat ?? device.lat, lon: patch.lon ?? device.lon,
       demo: (patch.demo ?? device.demo) ? 1 : 0, enabled: (patch.enabled ?? device.enabled) ? 1 : 0,
       secret_hash: secretHash, created_at: device.createdAt, updated_at: new Date(this.now()).toISOString(),
+      resource: patch.resource ?? device.resource ?? null, unit: patch.unit ?? device.unit ?? null, multiplier: patch.multiplier ?? device.multiplier ?? null,
+      endpoint_url: patch.endpointUrl ?? device.endpointUrl ?? null, model: patch.model ?? device.model ?? null,
     };
     this.db.transaction(() => {
       this.db
         .prepare(`UPDATE devices SET name=@name, imei=@imei, vehicle_id=@vehicle_id, route_id=@route_id, group_id=@group_id,
                   building_id=@building_id, lat=@lat, lon=@lon, demo=@demo, enabled=@enabled, secret_hash=@secret_hash,
-                  updated_at=@updated_at WHERE id=@id`)
+                  updated_at=@updated_at, resource=@resource, unit=@unit, multiplier=@multiplier, endpoint_url=@endpoint_url, model=@model WHERE id=@id`)
         .run(next);
       const { rotateSecret, ...changed } = patch;
       this.audit.record(actor, 'device.update', id, { ...changed, ...(rotateSecret ? { secretRotated: true } : {}) });

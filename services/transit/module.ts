@@ -6,6 +6,7 @@ import { LiveVehicles } from './live-vehicles.ts';
 import { REALTIME_MIGRATIONS, createTransitRealtime } from './realtime/index.ts';
 import { openGtfs } from './gtfs/startup.ts';
 import { gtfsRoutes } from './gtfs-routes.ts';
+import { openRoutes } from './open-routes.ts';
 import { transitRoutes } from './routes.ts';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -41,6 +42,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }));
       await app.register(rt.routes);
       await app.register(gtfsApi);
+      await app.register(openRoutes({ feed: current, engine: rt.engine, vehicles, now: ctx.now }));
     },
     realtime: [
       {

@@ -4,7 +4,7 @@
  * exact integral of that profile, computed in closed form per local day, so it never runs
  * backwards — not across DST changes, not across simulator restarts.
  */
-import type { EnergyReadingPayload, EnergyUnit } from '../../services/contracts/index.ts';
+import type { EnergyReadingPayload, EnergyUnit, WeatherPayload } from '../../services/contracts/index.ts';
 import { DAY_MS, kyivMidnight, kyivTime, SIM_EPOCH_MS } from './kyiv-time.ts';
 import { between, hashString, unit } from './random.ts';
 
@@ -142,6 +142,23 @@ function localDay(dayIndex: number): LocalDay {
 export function outdoorTempC(dayIndex: number): number {
   const doy = localDay(dayIndex).dayOfYear;
   return 9 - 13 * Math.cos((2 * Math.PI * (doy - 15)) / 365) + between(-3.5, 3.5, 0x5eed, dayIndex);
+}
+
+/**
+ * The payload of a weather station (`v1/energy/{stationId}/weather`) at the instant: the day's
+ * mean outdoor temperature (the one the heat meters answer to) with a daily swing of ±4 °C,
+ * coldest at 05:00 and warmest at 17:00 local, which averages out over the day.
+ */
+export function weatherReading(ms: number): WeatherPayload {
+  const t = kyivTime(ms);
+  const hourOfDay = t.hour + t.minute / 60;
+  const swing = -4 * Math.cos((2 * Math.PI * (hourOfDay - 5)) / 24);
+  return { ts: new Date(ms).toISOString(), temperatureC: Math.round((outdoorTempC(t.dayIndex) + swing) * 10) / 10 };
+}
+
+/** Readings of a model every `stepMs` over [from, to): a meter's history, in closed form. */
+export function* historyReadings(model: EnergyMeterModel, from: number, to: number, stepMs = 15 * 60_000): Generator<EnergyReadingPayload> {
+  for (let ms = Math.ceil(from / stepMs) * stepMs; ms < to; ms += stepMs) yield model.reading(ms);
 }
 
 const isNight = (h: number) => h < 6 || h >= 21;

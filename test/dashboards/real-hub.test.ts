@@ -149,4 +149,17 @@ describe('dashboards on the real hub', () => {
     expect(await energy.locator('tr[data-id="mtr-ui"]').innerText()).toContain('Школа 5');
     expect(errors).toEqual([]);
   });
+
+  it('a page whose token is revoked says so and asks to sign in again, instead of showing stale data as live', async () => {
+    const created = await t.api('/api/v1/tokens', { method: 'POST', json: { name: 'night shift', roles: ['lighting'] } });
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    const page = await open(token);
+    await page.goto(`${t.httpUrl}/lighting/`);
+    await page.waitForSelector('tr[data-id="cab-ui"]', { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#conn-status')?.dataset.state === 'live', null, { timeout: 10_000 });
+    expect((await t.api(`/api/v1/tokens/${id}`, { method: 'DELETE' })).status).toBe(204);
+    // The hub ends the socket with `session-ended`; the page does not reconnect with a dead token.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#conn-status')?.dataset.state === 'unauthorized', null, { timeout: 10_000 });
+    expect(await page.locator('#auth-banner').innerText()).toContain('Увійдіть знову');
+  });
 });

@@ -52,11 +52,12 @@ export class RawClient {
     );
   }
 
-  static async connect(port: number): Promise<RawClient> {
+  /** `localAddress` (any 127.x on Linux) plays a device at another address. */
+  static async connect(port: number, localAddress?: string): Promise<RawClient> {
     const socket = new Socket();
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.connect(port, '127.0.0.1', () => resolve());
+      socket.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) }, () => resolve());
     });
     return new RawClient(socket);
   }

@@ -9,6 +9,9 @@ interface Answer {
   retryAfter: string | undefined;
 }
 
+/** 3 free failures, then at most one per hold of 250, 500, 1000 ms: what a 2-second spread of arrivals allows. */
+const MOST_CHECKED = 6;
+
 /** Failed logins and parallel guesses against a real hub, through a (pretend) reverse proxy. */
 describe('login throttling: counted before the hash, per address and per account', () => {
   let t: TestHub;
@@ -30,6 +33,17 @@ describe('login throttling: counted before the hash, per address and per account
       req.end(body);
     });
   const count = (answers: Answer[], status: number) => answers.filter((a) => a.status === status).length;
+  /**
+   * Sent at once, the attempts are checked three times (the free failures) and refused unhashed
+   * after that. On a loaded machine they may reach the hub spread over a second or two, and an
+   * attempt arriving after a hold (250 ms, then 500, 1000…) ended is checked too: a few more.
+   */
+  const expectThrottled = (answers: Answer[]) => {
+    const checked = count(answers, 401);
+    expect(checked).toBeGreaterThanOrEqual(3);
+    expect(checked).toBeLessThanOrEqual(MOST_CHECKED);
+    expect(count(answers, 429)).toBe(answers.length - checked);
+  };
 
   beforeAll(async () => {
     // 127.0.0.1 plays the reverse proxy; every other address is a client of its own.
@@ -43,21 +57,18 @@ describe('login throttling: counted before the hash, per address and per account
 
   it('16 parallel failed logins from one address: the free three are checked, the rest refused with 429 unhashed', async () => {
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => login(`nobody-${i}`, 'guess', '127.0.0.2')));
-    expect(count(answers, 401)).toBe(3);
-    expect(count(answers, 429)).toBe(13);
+    expectThrottled(answers);
     expect(answers.find((a) => a.status === 429)?.retryAfter).toMatch(/^\d+$/);
   });
 
   it('an untrusted peer cannot pick its address with X-Forwarded-For', async () => {
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => login(`someone-${i}`, 'guess', '127.0.0.3', `198.51.100.${i}`)));
-    expect(count(answers, 401)).toBe(3);
-    expect(count(answers, 429)).toBe(5);
+    expectThrottled(answers);
   });
 
   it('16 parallel guesses at one account from 16 addresses behind the proxy: the account is held back', async () => {
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => login('alice', `guess-${i}`, '127.0.0.1', `203.0.113.${i + 1}`)));
-    expect(count(answers, 401)).toBe(3);
-    expect(count(answers, 429)).toBe(13);
+    expectThrottled(answers);
   });
 
   it('many addresses and many accounts: each is checked, one hash at a time', async () => {
@@ -86,8 +97,10 @@ describe('login throttling: counted before the hash, per address and per account
       ),
     );
     // 4: bad username or password (checked); 3: server unavailable (held back, no hash).
-    expect(codes.filter((c) => c === 4)).toHaveLength(3);
-    expect(codes.filter((c) => c === 3)).toHaveLength(13);
+    const checked = codes.filter((c) => c === 4).length;
+    expect(checked).toBeGreaterThanOrEqual(3);
+    expect(checked).toBeLessThanOrEqual(MOST_CHECKED);
+    expect(codes.filter((c) => c === 3)).toHaveLength(16 - checked);
     expect(hashing.secret.peakActive).toBe(1);
   });
 });

@@ -15,7 +15,7 @@ describe('REST API', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { status: string; components: Record<string, { status: string }> };
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.components).sort()).toEqual(['energy', 'gateways', 'ingest', 'lighting', 'mqtt', 'registry', 'spool', 'store', 'transit']);
+    expect(Object.keys(body.components).sort()).toEqual(['cluster', 'energy', 'gateways', 'ingest', 'lighting', 'mqtt', 'registry', 'spool', 'store', 'transit']);
   });
 
   it('refuses requests without a token or with the wrong role', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthThrottle, DEFAULT_THROTTLE, DEVICE_THROTTLE } from '../../services/broker/auth-throttle.ts';
+import { AuthThrottle, DEFAULT_THROTTLE, DEVICE_THROTTLE, attemptAfterHold } from '../../services/broker/auth-throttle.ts';
 
 const opts = { ...DEFAULT_THROTTLE, freeFailures: 3, baseDelayMs: 250, maxDelayMs: 2000, forgetAfterMs: 60_000 };
 
@@ -49,6 +49,38 @@ describe('AuthThrottle', () => {
     abandoned.abandoned();
     expect(t.attempt('a', 'dave').ok).toBe(true);
     expect(t.attempt('a', 'erin').ok).toBe(false);
+  });
+
+  it('a success does not start a hold for the address\'s old failures', () => {
+    let now = 0;
+    const t = new AuthThrottle(() => now, opts);
+    for (let i = 0; i < 3; i++) t.attempt('nat', `guess-${i}`); // three failures at t=0
+    now = 10_000; // long after their hold
+    for (let i = 0; i < 3; i++) {
+      const a = t.attempt('nat', 'device-1');
+      if (!a.ok) throw new Error(`reconnect ${i} held back`);
+      a.succeeded();
+      now += 10; // reconnects in quick succession
+    }
+  });
+
+  it('attemptAfterHold: a held attempt waits its hold out once, then is checked or refused', async () => {
+    let now = 0;
+    const t = new AuthThrottle(() => now, opts);
+    // Every waiter sleeps from the moment it was held: the clock ends at the latest wake-up.
+    const wait = (ms: number) => {
+      const until = now + ms;
+      return Promise.resolve().then(() => {
+        now = Math.max(now, until);
+      });
+    };
+    for (let i = 0; i < 3; i++) t.attempt('a');
+    // Held 250 ms, waited out, then let through (and counted).
+    expect((await attemptAfterHold(t, 'a', undefined, wait)).ok).toBe(true);
+    expect(now).toBe(250);
+    // A burst: each waits the 500 ms hold; the first to ask again passes, the others are refused.
+    const burst = await Promise.all(Array.from({ length: 5 }, () => attemptAfterHold(t, 'a', undefined, wait)));
+    expect(burst.filter((r) => r.ok)).toHaveLength(1);
   });
 
   it('forgets a key after a quiet while', () => {

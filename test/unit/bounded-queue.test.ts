@@ -47,5 +47,6 @@ describe('password hashing (real scrypt)', () => {
     expect(refused).toHaveLength(24 - 17);
     expect(refused.every((r) => r.status === 'rejected' && r.reason instanceof HashBusyError)).toBe(true);
     expect(results.filter((r) => r.status === 'fulfilled' && r.value === false)).toHaveLength(17);
-  });
+    // Seventeen 32 MiB hashes one after another: seconds on a quiet machine, more on a shared one.
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LoginBody, Role, ServiceAccountCreate, ServiceAccountCreated, TokenCreate, TokenCreated, User, UserCreate } from '../../contracts/index.ts';
@@ -5,8 +6,20 @@ import { SERVICE_PREFIX } from '../../broker/acl.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
 import { HashBusyError } from '../../registry/secrets.ts';
+import { attemptAfterHold } from '../../broker/auth-throttle.ts';
 
 const SESSION_MS = 12 * 3600_000;
+
+/** Runs work that hashes; a full hashing line (a login flood) answers 503, try again, not 500. */
+async function whenHashed<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof HashBusyError)) throw err;
+    void reply.header('retry-after', '1');
+    throw new HttpError(503, 'the hub is checking too many logins at once; try again in a second');
+  }
+}
 
 export const accountRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -22,20 +35,17 @@ export const accountRoutes =
       async (req, reply) => {
         // Counted before the hash, per address and per account: passwords are guessable, and
         // parallel guesses must not all pass before the first one fails.
-        const attempt = deps.loginThrottle.attempt(req.ip, req.body.username);
+        const attempt = await attemptAfterHold(deps.loginThrottle, req.ip, req.body.username);
         if (!attempt.ok) {
-          const s = Math.ceil(attempt.retryAfterMs / 1000);
-          void reply.header('retry-after', String(s));
-          throw new HttpError(429, `too many failed logins from this address or for this user; try again in ${s} s`);
+          void reply.header('retry-after', String(Math.ceil(attempt.retryAfterMs / 1000)));
+          throw new HttpError(429, 'too many failed logins from this address or for this user; try again later');
         }
         let session: Awaited<ReturnType<typeof deps.accounts.login>>;
         try {
-          session = await deps.accounts.login(req.body.username, req.body.password, SESSION_MS);
+          session = await whenHashed(reply, () => deps.accounts.login(req.body.username, req.body.password, SESSION_MS));
         } catch (err) {
           attempt.abandoned();
-          if (!(err instanceof HashBusyError)) throw err;
-          void reply.header('retry-after', '1');
-          throw new HttpError(503, 'the hub is checking too many logins at once; try again in a second');
+          throw err;
         }
         if (!session) {
           attempt.failed();
@@ -50,7 +60,7 @@ export const accountRoutes =
 
     app.post('/api/v1/users', { preHandler: admin, schema: { tags: ['auth'], summary: 'Create a user', body: UserCreate, response: { 201: User } } }, async (req, reply) => {
       if (deps.accounts.hasUser(req.body.username)) throw new HttpError(409, `user "${req.body.username}" exists`, [{ field: 'username', reason: 'is taken' }]);
-      await deps.accounts.createUser(req.body.username, req.body.password, req.body.roles, actor(req.principal));
+      await whenHashed(reply, () => deps.accounts.createUser(req.body.username, req.body.password, req.body.roles, actor(req.principal)));
       const user = deps.accounts.listUsers().find((u) => u.username === req.body.username)!;
       return reply.status(201).send(user);
     });
@@ -85,7 +95,7 @@ export const accountRoutes =
       },
       async (req, reply) => {
         const username = `${SERVICE_PREFIX}${req.body.name}`;
-        const secret = await deps.accounts.createServiceAccount(username, req.body.scope, actor(req.principal));
+        const secret = await whenHashed(reply, () => deps.accounts.createServiceAccount(username, req.body.scope, actor(req.principal)));
         return reply.status(201).send({ username, scope: req.body.scope, secret });
       },
     );

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app.ts';
 import { HttpError, requireRole } from '../auth.ts';
 
 const MAX_CSV_ROWS = 20_000;
-const NUMERIC_COLUMNS = new Set(['lat', 'lon']);
+const NUMERIC_COLUMNS = new Set(['lat', 'lon', 'multiplier']);
 const BOOLEAN_COLUMNS = new Set(['demo']);
 const LOGIN_ID_HELP =
   '`loginId` is what the device logs in with: the 15-digit IMEI for Teltonika and GT06, the unit id for Wialon IPS (1–64 characters of A–Z, a–z, 0–9, _ . : -); ' +
@@ -49,6 +49,9 @@ export const deviceRoutes =
       // The body alone does not say the protocol, so its login id is checked here, against the device's.
       const issue = loginIdIssue(current.protocol, req.body);
       if (issue) throw new HttpError(400, `${issue.field}: ${issue.reason}`, [issue]);
+      for (const field of ['endpointUrl', 'model'] as const) {
+        if (req.body[field] !== undefined && current.protocol !== 'opcua') throw new HttpError(400, `${field}: only an OPC UA device (protocol "opcua") has it`, [{ field, reason: 'only an OPC UA device (protocol "opcua") has it' }]);
+      }
       let updated;
       try {
         updated = await deps.devices.update(req.params.id, req.body, req.principal!.name);
@@ -75,7 +78,7 @@ export const deviceRoutes =
         schema: {
           tags: ['devices'],
           summary: 'Bulk registration from CSV (text/csv, header row of field names); answers row by row',
-          description: 'Columns: id,kind,protocol,name,loginId (or its older name imei),vehicleId,routeId,groupId,buildingId,lat,lon,demo. Good rows are registered even when others are refused.',
+          description: 'Columns: id,kind,protocol,name,loginId (or its older name imei),vehicleId,routeId,groupId,buildingId,lat,lon,demo,resource,unit,multiplier,endpointUrl,model. Good rows are registered even when others are refused.',
           response: { 200: CsvImportResult },
         },
       },

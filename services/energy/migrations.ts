@@ -1,0 +1,82 @@
+import type { Migration } from '../platform/domain-module.ts';
+
+/**
+ * The energy domain's tables in the registry database (applied by the hub, once each, by id).
+ *  - energy_buildings: the buildings meters belong to;
+ *  - energy_readings: every accepted register reading, per meter and ts (the last one wins), so a
+ *    late or out-of-order reading can recompute the hours it touches without asking the history store;
+ *  - energy_meters: the unit and multiplier the rollups of a meter were computed with;
+ *  - energy_hourly / energy_daily: consumption per local hour and per local day, kept as readings
+ *    arrive; day starts are local midnights (epoch ms);
+ *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days;
+ *  - energy_anomalies: what the scans found, with its evidence and state (energy:3).
+ */
+export const ENERGY_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'energy:1',
+    sql: `CREATE TABLE IF NOT EXISTS energy_buildings (
+       id TEXT PRIMARY KEY,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       area_m2 REAL NOT NULL,
+       address TEXT, lat REAL, lon REAL,
+       created_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS energy_readings (
+       meter_id TEXT NOT NULL,
+       ts INTEGER NOT NULL,
+       value REAL NOT NULL,
+       unit TEXT NOT NULL,
+       PRIMARY KEY (meter_id, ts)
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS energy_meters (
+       meter_id TEXT PRIMARY KEY,
+       unit TEXT NOT NULL,
+       multiplier REAL NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS energy_hourly (
+       meter_id TEXT NOT NULL,
+       hour INTEGER NOT NULL,
+       value REAL NOT NULL,
+       estimated INTEGER NOT NULL,
+       PRIMARY KEY (meter_id, hour)
+     ) WITHOUT ROWID;
+     CREATE TABLE IF NOT EXISTS energy_daily (
+       meter_id TEXT NOT NULL,
+       day INTEGER NOT NULL,
+       value REAL NOT NULL,
+       estimated INTEGER NOT NULL,
+       hours INTEGER NOT NULL,
+       PRIMARY KEY (meter_id, day)
+     ) WITHOUT ROWID;`,
+  },
+  {
+    id: 'energy:2',
+    sql: `CREATE TABLE IF NOT EXISTS energy_weather (
+       station_id TEXT NOT NULL,
+       ts INTEGER NOT NULL,
+       temperature_c REAL NOT NULL,
+       PRIMARY KEY (station_id, ts)
+     ) WITHOUT ROWID;
+     CREATE INDEX IF NOT EXISTS energy_weather_ts ON energy_weather(ts);`,
+  },
+  {
+    id: 'energy:3',
+    sql: `CREATE TABLE IF NOT EXISTS energy_anomalies (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       meter_id TEXT NOT NULL,
+       building_id TEXT,
+       kind TEXT NOT NULL,
+       start INTEGER NOT NULL,
+       end INTEGER NOT NULL,
+       evidence TEXT NOT NULL,
+       state TEXT NOT NULL,
+       detected_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL,
+       updated_by TEXT,
+       UNIQUE (meter_id, kind, start)
+     );
+     CREATE INDEX IF NOT EXISTS energy_anomalies_state ON energy_anomalies(state, start);`,
+  },
+];

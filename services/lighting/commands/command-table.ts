@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { CommandState, LightingCommand, LightingCommandRecord } from '../../contracts/index.ts';
+import type { Db } from '../../registry/database.ts';
+
+export interface CommandRow {
+  id: string;
+  controller_id: string;
+  action: LightingCommand['action'];
+  level: number | null;
+  source: string;
+  state: CommandState;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  last_sent_at: number | null;
+  next_attempt_at: number | null;
+  finished_at: number | null;
+  detail: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Commands are rows of the registry: they survive a restart and their state is what operators see. */
+export class CommandTable {
+  private readonly latestStmt;
+  private readonly openStmt;
+  private readonly byIdStmt;
+  /** controllerId → its newest command's id: the scheduler asks every pass, the table only grows */
+  private readonly latestIds = new Map<string, string>();
+  constructor(private readonly db: Db) {
+    this.latestStmt = db.prepare('SELECT * FROM lighting_commands WHERE controller_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
+    this.openStmt = db.prepare(`SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') ORDER BY created_at, rowid`);
+    this.byIdStmt = db.prepare('SELECT * FROM lighting_commands WHERE id = ?');
+    const rows = db.prepare(
+      `SELECT c.id, c.controller_id FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
+         ON m.controller_id = c.controller_id AND m.at = c.created_at ORDER BY c.rowid`,
+    ).all() as { id: string; controller_id: string }[];
+    for (const r of rows) this.latestIds.set(r.controller_id, r.id);
+  }
+
+  /** A new command; older open commands of the cabinet are superseded (state `expired`). */
+  create(c: { controllerId: string; action: LightingCommand['action']; level: number | null; source: string; expiresAt: number }, nowMs: number): CommandRow {
+    const id = randomUUID();
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, detail = ? WHERE controller_id = ? AND state IN ('pending', 'sent')`)
+        .run(nowMs, `superseded by ${id}`, c.controllerId);
+      this.db.prepare(`INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`)
+        .run(id, c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
+    })();
+    this.latestIds.set(c.controllerId, id);
+    return this.get(id)!;
+  }
+
+  get(id: string): CommandRow | undefined {
+    return this.byIdStmt.get(id) as CommandRow | undefined;
+  }
+
+  latest(controllerId: string): CommandRow | undefined {
+    return this.latestStmt.get(controllerId) as CommandRow | undefined;
+  }
+
+  /** The newest command of a cabinet, by its id kept in memory (a primary-key read). */
+  newest(controllerId: string): CommandRow | undefined {
+    const id = this.latestIds.get(controllerId);
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  open(): CommandRow[] {
+    return this.openStmt.all() as CommandRow[];
+  }
+
+  /** Open commands past their expiry become `expired`; never sent after that. */
+  expire(nowMs: number): number {
+    return this.db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, next_attempt_at = NULL, detail = 'its expiry passed before the cabinet applied it' WHERE state IN ('pending', 'sent') AND expires_at <= ?`)
+      .run(nowMs, nowMs).changes;
+  }
+
+  markSent(id: string, nowMs: number, nextAttemptAt: number): void {
+    this.db.prepare(`UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = ?, next_attempt_at = ?, detail = NULL WHERE id = ?`).run(nowMs, nextAttemptAt, id);
+  }
+
+  markWaiting(id: string, detail: string): void {
+    this.db.prepare(`UPDATE lighting_commands SET state = 'pending', next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`).run(detail, id);
+  }
+
+  markFailed(id: string, nowMs: number, detail: string): void {
+    this.db.prepare(`UPDATE lighting_commands SET state = 'failed', finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`).run(nowMs, detail, id);
+  }
+
+  /**
+   * A cabinet's `cmd/ack`: an open command becomes `acknowledged` or `rejected`; an ack for a
+   * command already over (expired, superseded, failed) is noted on it and changes nothing.
+   * Returns the command's state afterwards, or undefined for an unknown command.
+   */
+  acknowledge(controllerId: string, cmdId: string, status: 'applied' | 'rejected', reason: string | undefined, receivedMs: number): CommandState | undefined {
+    const row = this.db.prepare('SELECT state FROM lighting_commands WHERE id = ? AND controller_id = ?').get(cmdId, controllerId) as { state: CommandState } | undefined;
+    if (!row) return undefined;
+    if (row.state === 'pending' || row.state === 'sent') {
+      const state: CommandState = status === 'applied' ? 'acknowledged' : 'rejected';
+      this.db.prepare('UPDATE lighting_commands SET state = ?, finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ?').run(state, receivedMs, reason ?? null, cmdId);
+      return state;
+    }
+    this.db.prepare(`UPDATE lighting_commands SET detail = COALESCE(detail, '') || ? WHERE id = ?`).run(`; late ack (${status}) at ${new Date(receivedMs).toISOString()}`, cmdId);
+    return row.state;
+  }
+
+  list(filter: { controllerId?: string | undefined; state?: CommandState | undefined; limit: number }): LightingCommandRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.controllerId) { where.push('controller_id = ?'); args.push(filter.controllerId); }
+    if (filter.state) { where.push('state = ?'); args.push(filter.state); }
+    const rows = this.db.prepare(`SELECT * FROM lighting_commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...args, filter.limit) as CommandRow[];
+    return rows.map(toRecord);
+  }
+}
+
+export function toRecord(r: CommandRow): LightingCommandRecord {
+  return {
+    cmdId: r.id, controllerId: r.controller_id, action: r.action, level: r.level, source: r.source, state: r.state,
+    createdAt: iso(r.created_at)!, expiresAt: iso(r.expires_at)!, attempts: r.attempts, lastSentAt: iso(r.last_sent_at),
+    nextAttemptAt: iso(r.next_attempt_at), finishedAt: iso(r.finished_at), detail: r.detail,
+  };
+}

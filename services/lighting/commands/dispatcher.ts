@@ -1,0 +1,145 @@
+import type { IANAZone } from 'luxon';
+import type { LightingCommand, LightingSchedule } from '../../contracts/index.ts';
+import type { ActiveOverride } from '../dispatch/overrides.ts';
+import type { Place } from '../schedule/sun.ts';
+import type { CommandRow, CommandTable } from './command-table.ts';
+import { desiredFor, scheduleDesire, type Desired } from './desired.ts';
+
+export interface RetryPolicy {
+  /** wait for `cmd/ack` this long after the first send, doubling after each resend */
+  ackTimeoutMs: number;
+  /** sends to a cabinet that keeps talking but never acknowledges, before `failed` */
+  maxAttempts: number;
+  /** a cabinet heard from within this window is online */
+  onlineWindowMs: number;
+  /** after a command ended `failed` or `rejected`, the same desire is tried again after this */
+  reassertAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { ackTimeoutMs: 5_000, maxAttempts: 5, onlineWindowMs: 20 * 60_000, reassertAfterMs: 5 * 60_000 };
+
+export interface DispatcherDeps {
+  commands: CommandTable;
+  /** cabinets under the hub's control, with their group */
+  cabinets(): { id: string; groupId: string | null }[];
+  schedules(): Map<string, LightingSchedule>;
+  overrides(nowMs: number): ActiveOverride[];
+  /** when the hub last heard from a cabinet (any message), or undefined */
+  lastHeard(controllerId: string): number | undefined;
+  /** delivers a command to its cabinet (MQTT publish, QoS 1); rejects when it could not be handed over */
+  deliver(cmd: CommandRow, payload: LightingCommand): Promise<void>;
+  place: Place;
+  zone: IANAZone;
+  retry?: RetryPolicy;
+  onError?(err: Error, cmd: CommandRow): void;
+}
+
+/**
+ * Keeps every cabinet's desired state (plan + overrides) against what was commanded and
+ * acknowledged. `tick(now)` is the whole algorithm; the module runs it every few seconds and
+ * right after a silent cabinet speaks again.
+ *
+ * - A new command when the desire changes (level or source), superseding open ones.
+ * - Sent when the cabinet has been heard from since the command was last sent (so a cabinet
+ *   that dropped off gets it again when it comes back), never after its expiry.
+ * - Waiting for `cmd/ack` with doubling timeouts; a cabinet silent since the send is presumed
+ *   offline (the command waits, attempts are not used up); one that talks but does not
+ *   acknowledge uses up attempts until `failed`.
+ */
+export class Dispatcher {
+  private readonly retry: RetryPolicy;
+  /** each cabinet's desired level at the last pass (absent: nothing governs it) */
+  readonly desired = new Map<string, number>();
+  constructor(private readonly deps: DispatcherDeps) {
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+  }
+
+  /** One pass; returns how many commands were made and sent. */
+  async tick(nowMs: number): Promise<{ created: number; sent: number; expired: number }> {
+    const { commands } = this.deps;
+    const expired = commands.expire(nowMs);
+    const created = this.createCommands(nowMs);
+    const sends: Promise<void>[] = [];
+    for (const cmd of commands.open()) {
+      const p = this.advance(cmd, nowMs);
+      if (p) sends.push(p);
+    }
+    await Promise.all(sends);
+    return { created, sent: sends.length, expired };
+  }
+
+  private createCommands(nowMs: number): number {
+    const { commands, place, zone } = this.deps;
+    const schedules = this.deps.schedules();
+    const overrides = this.deps.overrides(nowMs);
+    const byGroup = new Map<string, Desired>();
+    for (const [groupId, schedule] of schedules) byGroup.set(groupId, scheduleDesire(schedule, nowMs, place, zone));
+    let created = 0;
+    this.desired.clear();
+    for (const cab of this.deps.cabinets()) {
+      const desired = desiredFor(cab.id, cab.groupId, overrides, cab.groupId ? byGroup.get(cab.groupId) : undefined, nowMs);
+      if (desired) this.desired.set(cab.id, desired.level);
+      const last = commands.newest(cab.id);
+      const next = this.nextCommand(desired, last, nowMs);
+      if (!next) continue;
+      commands.create({ controllerId: cab.id, ...next }, nowMs);
+      created++;
+    }
+    return created;
+  }
+
+  private nextCommand(desired: Desired | null, last: CommandRow | undefined, nowMs: number): { action: LightingCommand['action']; level: number | null; source: string; expiresAt: number } | null {
+    if (!desired) {
+      // Nothing governs the cabinet any more (override over, no schedule): hand it back to its own program.
+      if (!last || last.action === 'resume-schedule') return null;
+      return { action: 'resume-schedule', level: null, source: 'schedule', expiresAt: nowMs + 24 * 3_600_000 };
+    }
+    if (last && last.action !== 'resume-schedule' && last.level === desired.level && last.source === desired.source) {
+      const settled = last.state === 'pending' || last.state === 'sent' || last.state === 'acknowledged';
+      const retryDue = (last.state === 'failed' || last.state === 'rejected') && nowMs - (last.finished_at ?? nowMs) >= this.retry.reassertAfterMs;
+      const lapsed = last.state === 'expired' && last.expires_at <= nowMs && desired.until > nowMs;
+      if (settled || !(retryDue || lapsed)) return null;
+    }
+    return { action: desired.level > 0 ? 'set-level' : 'off', level: desired.level, source: desired.source, expiresAt: desired.until };
+  }
+
+  private advance(cmd: CommandRow, nowMs: number): Promise<void> | null {
+    const { commands } = this.deps;
+    const heard = this.deps.lastHeard(cmd.controller_id);
+    const online = heard !== undefined && nowMs - heard < this.retry.onlineWindowMs;
+    if (cmd.state === 'sent') {
+      if (cmd.next_attempt_at !== null && nowMs < cmd.next_attempt_at) return null;
+      // No ack in time. Silent since the send: presumed offline, wait for it to come back.
+      if (heard === undefined || heard <= (cmd.last_sent_at ?? 0)) {
+        commands.markWaiting(cmd.id, 'no answer from the cabinet since it was sent; sent again when it is heard from');
+        return null;
+      }
+      if (cmd.attempts >= this.retry.maxAttempts) {
+        commands.markFailed(cmd.id, nowMs, `no acknowledgement after ${cmd.attempts} sends`);
+        return null;
+      }
+      return this.send(cmd, nowMs);
+    }
+    // pending: first send, or waiting for a silent cabinet to speak again
+    if (!online || (cmd.last_sent_at !== null && heard! <= cmd.last_sent_at)) {
+      if (!cmd.detail) commands.markWaiting(cmd.id, 'the cabinet is offline; sent when it is heard from');
+      return null;
+    }
+    return this.send(cmd, nowMs);
+  }
+
+  private send(cmd: CommandRow, nowMs: number): Promise<void> {
+    const timeout = this.retry.ackTimeoutMs * 2 ** Math.min(cmd.attempts, 10);
+    // The row says `sent` before the message leaves, so an ack can never race ahead of it.
+    this.deps.commands.markSent(cmd.id, nowMs, nowMs + timeout);
+    const payload: LightingCommand = {
+      cmdId: cmd.id, ts: new Date(nowMs).toISOString(), action: cmd.action,
+      ...(cmd.level !== null && cmd.action === 'set-level' ? { level: cmd.level } : {}),
+      expiresAt: new Date(cmd.expires_at).toISOString(),
+    };
+    return this.deps.deliver(cmd, payload).catch((err: Error) => {
+      this.deps.commands.markWaiting(cmd.id, `could not be handed to the broker: ${err.message}`);
+      this.deps.onError?.(err, cmd);
+    });
+  }
+}

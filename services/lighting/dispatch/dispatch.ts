@@ -1,0 +1,169 @@
+import { topics, type Device, type DeviceMessage } from '../../contracts/index.ts';
+import type { DomainContext } from '../../platform/domain-module.ts';
+import type { CommandAcks } from '../command-acks.ts';
+import { CommandTable } from '../commands/command-table.ts';
+import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
+import { FaultTable } from '../faults/fault-table.ts';
+import { FaultMonitor } from '../faults/monitor.ts';
+import { faultRoutes } from '../faults/routes.ts';
+import { OpcuaFleet, opcuaRoutes } from '../opcua/fleet.ts';
+import { modelRoutes, OpcuaModels } from '../opcua/models.ts';
+import { zoneOf } from '../schedule/local-time.ts';
+import { Groups } from './groups.ts';
+import { Overrides } from './overrides.ts';
+import { dispatchRoutes } from './routes.ts';
+
+export interface DispatchOptions {
+  /** how often the scheduler compares desired and commanded state */
+  tickMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** OPC UA reconnect backoff (default 1 s doubling to 30 s) */
+  opcuaBackoff?: { initialMs: number; maxMs: number };
+}
+
+/** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
+export const DISPATCH_TICK_MS = 2_000;
+
+/**
+ * Groups, schedules, overrides and command delivery: the dispatch half of the lighting module,
+ * on the registry's tables (migration `lighting:2`).
+ */
+export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: DispatchOptions = {}) {
+  const zone = zoneOf(ctx.city.tz);
+  const place = { lat: ctx.city.lat, lon: ctx.city.lon };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  // Commands are sent by one instance of a cluster: the holder of this lease (alone, always this one).
+  const lease = ctx.lease('dispatch');
+  const groups = new Groups(ctx.db);
+  const overrides = new Overrides(ctx.db);
+  const commands = new CommandTable(ctx.db);
+  const lastHeard = new Map<string, number>();
+  const faults = new FaultTable(ctx.db);
+  const monitor = new FaultMonitor(faults, place);
+  const models = new OpcuaModels(ctx.db);
+  const fleet = new OpcuaFleet(ctx, models, options.opcuaBackoff);
+  let membership = groups.membership();
+  const log = ctx.logger;
+
+  const dispatcher = new Dispatcher({
+    commands, place, zone, retry,
+    cabinets: () =>
+      ctx.devices.list({ kind: 'lighting-controller' })
+        .filter((d) => d.enabled && (d.protocol === 'mqtt' || fleet.cabinet(d.id) !== undefined))
+        .map((d) => ({ id: d.id, groupId: membership.get(d.id) ?? d.groupId })),
+    schedules: () => groups.schedules(),
+    overrides: (now) => overrides.active(now),
+    lastHeard: (id) => lastHeard.get(id),
+    deliver: async (cmd, payload) => {
+      const opcua = fleet.cabinet(cmd.controller_id);
+      if (!opcua) return ctx.publish(topics.lightingCommand(cmd.controller_id), JSON.stringify(payload));
+      // OPC UA: the write and the value read back are the acknowledgement.
+      if (cmd.action === 'resume-schedule') {
+        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', 'an OPC UA cabinet has no program of its own: it keeps its level', ctx.now());
+        return;
+      }
+      try {
+        const level = await opcua.setLevel(cmd.action === 'off' ? 0 : cmd.level ?? 0);
+        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', `read back ${level}`, ctx.now());
+      } catch (err) {
+        const message = (err as Error).message;
+        // A server's refusal is an answer; a lost connection is not (the command waits).
+        if (/Bad|reads back/.test(message) && !/BadConnection|BadSession|BadSecureChannel|BadCommunication|not connected/.test(message)) {
+          commands.acknowledge(cmd.controller_id, cmd.id, 'rejected', message, ctx.now());
+        } else throw err;
+      }
+    },
+    onError: (err, cmd) => log.warn({ err: err.message, cmdId: cmd.id, controllerId: cmd.controller_id }, 'command not handed to the broker; retried'),
+  });
+
+  // One pass at a time; a kick during a pass asks for another right after it.
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+  const tick = (): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          fleet.reconcile();
+          if (!lease.isHolder()) continue;
+          const r = await dispatcher.tick(ctx.now());
+          if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
+          const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
+          const f = monitor.sweep(cabinets, (id) => dispatcher.desired.get(id), ctx.now());
+          if (f.raised || f.cleared) log.info(f, 'lighting faults changed');
+        } catch (err) {
+          log.error({ err }, 'lighting dispatch pass failed');
+        }
+      } while (again && !closed);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  let timer: NodeJS.Timeout | undefined;
+
+  const keepAck = ctx.db.transaction((deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) => {
+    acks.keep(deviceId, ack, receivedMs);
+    return commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
+  });
+
+  return {
+    groups, overrides, commands, dispatcher, faults, tick,
+    /** controllerId → groupId as the dispatch groups say (else the device's own `groupId`) */
+    groupOf: (device: Device): string | null => membership.get(device.id) ?? device.groupId,
+    routes: async (app: Parameters<ReturnType<typeof dispatchRoutes>>[0]) => {
+      await app.register(dispatchRoutes({
+        auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, groups, overrides, commands, now: ctx.now, place, zone,
+        changed: () => {
+          membership = groups.membership();
+          void tick();
+        },
+      }));
+      await app.register(modelRoutes({ auth: ctx.auth, audit: ctx.audit, models, now: ctx.now }));
+      await app.register(opcuaRoutes({ ctx, fleet, models, changed: () => void tick() }));
+      await app.register(faultRoutes({
+        auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
+        changed: () => {
+          monitor.reload();
+          void tick();
+        },
+      }));
+    },
+    /** Any message from a cabinet says it is reachable; one back from silence gets its waiting commands at once. */
+    heard(message: DeviceMessage, device: Device, receivedMs: number): void {
+      if (device.kind !== 'lighting-controller') return;
+      if (message.channel === 'lighting-state') monitor.observe(device, message.payload, receivedMs);
+      const before = lastHeard.get(device.id);
+      lastHeard.set(device.id, receivedMs);
+      if (before === undefined || receivedMs - before > retry.ackTimeoutMs) void tick();
+    },
+    /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
+    keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {
+      return keepAck(deviceId, ack, receivedMs);
+    },
+    /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
+    forget(controllerId: string): void {
+      lastHeard.delete(controllerId);
+      monitor.forget(controllerId, ctx.now());
+    },
+    start(): void {
+      // Taking over the lease (its holder died) means driving the cabinets at once.
+      lease.onChange((holder) => holder && void tick());
+      timer = setInterval(() => void tick(), options.tickMs ?? DISPATCH_TICK_MS);
+      timer.unref();
+      void tick();
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await running;
+      await fleet.close();
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * One OPC UA cabinet seen through its controller model: connected (security mode None),
+ * its read nodes subscribed and each change turned into a lighting state (hub units: value ×
+ * scale), setpoints written in the data type the server declares for the node (integer types
+ * get the rounded value) and confirmed by reading them back. node-opcua reconnects with
+ * backoff and restores the session and its subscription by itself; the status says whether the
+ * cabinet is reachable.
+ */
+import {
+  AttributeIds, DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, TimestampsToReturn,
+  Variant, type ClientSession, type ClientSubscription, type DataValue, type NodeId,
+} from 'node-opcua';
+import type { LightingStatePayload, OpcuaModel } from '../../contracts/index.ts';
+import { nodeOf } from './models.ts';
+
+export type CabinetLink = 'connecting' | 'connected' | 'unreachable';
+
+export interface OpcuaCabinetOptions {
+  controllerId: string;
+  endpointUrl: string;
+  model: OpcuaModel;
+  /** the hub's own certificate lives here (HUB_DATA_DIR/pki) */
+  pkiDir: string;
+  onState(state: LightingStatePayload): void;
+  onLink?(link: CabinetLink, detail?: string): void;
+  now?: () => number;
+  /** reconnect backoff: first wait and longest wait, ms */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+const INTEGER_TYPES = new Set([DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64]);
+
+/** A hub value as the node wants it: divided by the scale, rounded for integer types. */
+export function toNodeValue(hubValue: number | boolean, scale: number, dataType: DataType): number | boolean {
+  if (dataType === DataType.Boolean) return typeof hubValue === 'boolean' ? hubValue : hubValue !== 0;
+  const raw = typeof hubValue === 'boolean' ? (hubValue ? 1 : 0) : hubValue / scale;
+  return INTEGER_TYPES.has(dataType) ? Math.round(raw) : raw;
+}
+
+type ReadKey = keyof OpcuaModel['read'];
+
+export class OpcuaCabinet {
+  private client: OPCUAClient | undefined;
+  private session: ClientSession | undefined;
+  private subscription: ClientSubscription | undefined;
+  private readonly values: Partial<Record<ReadKey, number | boolean>> = {};
+  private readonly dataTypes = new Map<string, DataType>();
+  private emitQueued = false;
+  private stopped = false;
+  link: CabinetLink = 'connecting';
+
+  constructor(private readonly o: OpcuaCabinetOptions) {}
+
+  private setLink(link: CabinetLink, detail?: string): void {
+    if (this.link === link) return;
+    this.link = link;
+    this.o.onLink?.(link, detail);
+  }
+
+  /** Connects and subscribes; resolves once subscribed (node-opcua keeps retrying until it can). */
+  async start(): Promise<void> {
+    const certificateManager = new OPCUACertificateManager({ rootFolder: this.o.pkiDir, automaticallyAcceptUnknownCertificate: false });
+    await certificateManager.initialize();
+    const client = OPCUAClient.create({
+      applicationName: 'mistohub', endpointMustExist: false, keepSessionAlive: true,
+      securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None,
+      clientCertificateManager: certificateManager,
+      connectionStrategy: { initialDelay: this.o.backoff?.initialMs ?? 1_000, maxDelay: this.o.backoff?.maxMs ?? 30_000, maxRetry: Number.MAX_SAFE_INTEGER },
+    });
+    this.client = client;
+    client.on('backoff', (retry: number, delay: number) => this.setLink('unreachable', `retry ${retry} in ${delay} ms`));
+    client.on('connection_lost', () => this.setLink('unreachable', 'connection lost'));
+    client.on('connection_reestablished', () => this.setLink('connected'));
+    client.on('after_reconnection', () => this.setLink('connected'));
+    await client.connect(this.o.endpointUrl);
+    if (this.stopped) return;
+    this.session = await client.createSession();
+    this.subscription = await this.session.createSubscription2({
+      requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 100, publishingEnabled: true, priority: 10,
+    });
+    for (const [key, ref] of Object.entries(this.o.model.read) as [ReadKey, OpcuaModel['read'][ReadKey]][]) {
+      if (!ref) continue;
+      const { nodeId, scale } = nodeOf(ref);
+      const item = await this.subscription.monitor({ nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 100, discardOldest: true, queueSize: 1 }, TimestampsToReturn.Both);
+      item.on('changed', (dv: DataValue) => this.onValue(key, dv.value.value as unknown, scale));
+    }
+    this.setLink('connected');
+  }
+
+  private onValue(key: ReadKey, value: unknown, scale: number): void {
+    if (typeof value === 'boolean') this.values[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) this.values[key] = value * scale;
+    else return;
+    // Changes of one publish arrive together: one state for them.
+    if (this.emitQueued) return;
+    this.emitQueued = true;
+    setImmediate(() => {
+      this.emitQueued = false;
+      this.emit();
+    });
+  }
+
+  private emit(): void {
+    const v = this.values;
+    if (typeof v.level !== 'number' || v.on === undefined) return;
+    const num = (x: number | boolean | undefined) => (typeof x === 'number' ? Math.max(0, x) : undefined);
+    const level = Math.min(100, Math.max(0, Math.round(v.level * 100) / 100));
+    const state: LightingStatePayload = {
+      ts: new Date((this.o.now ?? Date.now)()).toISOString(), level, on: Boolean(v.on),
+      ...(num(v.powerW) !== undefined ? { powerW: num(v.powerW)! } : {}),
+      ...(num(v.voltageV) !== undefined ? { voltageV: num(v.voltageV)! } : {}),
+      ...(num(v.currentA) !== undefined ? { currentA: num(v.currentA)! } : {}),
+      ...(num(v.energyKWh) !== undefined ? { energyKWh: num(v.energyKWh)! } : {}),
+    };
+    this.o.onState(state);
+  }
+
+  private async dataTypeOf(nodeId: string): Promise<DataType> {
+    const known = this.dataTypes.get(nodeId);
+    if (known !== undefined) return known;
+    const dv = await this.session!.read({ nodeId, attributeId: AttributeIds.DataType });
+    const typeId = dv.value.value as NodeId;
+    // Built-in types are ns=0;i=1…25, numbered as DataType.
+    const dt = typeId && typeId.namespace === 0 && typeof typeId.value === 'number' && typeId.value <= 25 ? (typeId.value as DataType) : DataType.Double;
+    this.dataTypes.set(nodeId, dt);
+    return dt;
+  }
+
+  /**
+   * Writes the level (and the relay, when the model has one) and reads the setpoint back.
+   * Resolves with the level read back in hub units; rejects naming the node when the server
+   * refuses or the value read back differs.
+   */
+  async setLevel(level: number): Promise<number> {
+    if (!this.session) throw new Error(`${this.o.controllerId} is not connected`);
+    const { nodeId, scale } = nodeOf(this.o.model.write.level);
+    const dt = await this.dataTypeOf(nodeId);
+    const value = toNodeValue(level, scale, dt);
+    const writes = [{ nodeId, attributeId: AttributeIds.Value, value: { value: new Variant({ dataType: dt, value }) } }];
+    if (this.o.model.write.on) {
+      const on = nodeOf(this.o.model.write.on);
+      const onType = await this.dataTypeOf(on.nodeId);
+      writes.push({ nodeId: on.nodeId, attributeId: AttributeIds.Value, value: { value: new Variant({ dataType: onType, value: toNodeValue(level > 0, on.scale, onType) }) } });
+    }
+    const codes = await this.session.write(writes);
+    codes.forEach((c, i) => {
+      if (!c.isGood()) throw new Error(`writing ${writes[i]!.nodeId}: ${c.name}`);
+    });
+    const back = await this.session.read({ nodeId, attributeId: AttributeIds.Value });
+    const read = Number(back.value.value);
+    if (read !== value) throw new Error(`${nodeId} reads back ${read}, ${String(value)} was written`);
+    return read * scale;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.terminate().catch(() => undefined);
+    await this.session?.close().catch(() => undefined);
+    await this.client?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LightingSchedule, type LightingCommand } from '../../services/contracts/index.ts';
+import { CommandTable } from '../../services/lighting/commands/command-table.ts';
+import { Dispatcher } from '../../services/lighting/commands/dispatcher.ts';
+import { DISPATCH_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
+import type { ActiveOverride } from '../../services/lighting/dispatch/overrides.ts';
+import { zoneOf } from '../../services/lighting/schedule/local-time.ts';
+import { applyDomainMigrations, openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+
+/** The dispatcher with the clock in the test's hands: timeouts, backoff, offline, expiry, exactly. */
+describe('the command dispatcher, clock passed in', () => {
+  const schedule = LightingSchedule.parse({ on: { event: 'time', time: '18:00' }, off: { event: 'time', time: '06:30' }, steps: [{ from: '23:00', level: 50 }] });
+  const T0 = Date.parse('2026-01-15T17:00:00Z'); // 19:00 in Kyiv: level 100 until 23:00 (21:00Z)
+  let dir: ReturnType<typeof makeTempDir>;
+  let db: Db;
+  let commands: CommandTable;
+  let heard: Map<string, number>;
+  let sent: LightingCommand[];
+  let overrides: ActiveOverride[];
+  let d: Dispatcher;
+
+  beforeEach(() => {
+    dir = makeTempDir('dispatcher');
+    db = openRegistryDb(dir.path);
+    applyDomainMigrations(db, DISPATCH_MIGRATIONS, () => T0);
+    commands = new CommandTable(db);
+    heard = new Map();
+    sent = [];
+    overrides = [];
+    d = new Dispatcher({
+      commands, place: { lat: 48.5079, lon: 32.2623 }, zone: zoneOf('Europe/Kyiv'),
+      retry: { ackTimeoutMs: 5_000, maxAttempts: 3, onlineWindowMs: 600_000, reassertAfterMs: 300_000 },
+      cabinets: () => [{ id: 'c1', groupId: 'g' }],
+      schedules: () => new Map([['g', schedule]]),
+      overrides: () => overrides,
+      lastHeard: (id) => heard.get(id),
+      deliver: async (_cmd, payload) => {
+        sent.push(payload);
+      },
+    });
+  });
+  afterEach(() => {
+    db.close();
+    dir.remove();
+  });
+
+  it('waits for a cabinet never heard from, then sends with the plan\'s level and expiry', async () => {
+    expect(await d.tick(T0)).toEqual({ created: 1, sent: 0, expired: 0 });
+    expect(commands.newest('c1')).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
+    heard.set('c1', T0 + 100);
+    expect(await d.tick(T0 + 200)).toEqual({ created: 0, sent: 1, expired: 0 });
+    expect(sent).toEqual([{ cmdId: commands.newest('c1')!.id, ts: new Date(T0 + 200).toISOString(), action: 'set-level', level: 100, expiresAt: '2026-01-15T21:00:00.000Z' }]);
+    expect(commands.newest('c1')).toMatchObject({ state: 'sent', attempts: 1, next_attempt_at: T0 + 200 + 5_000 });
+  });
+
+  it('resends with doubling timeouts to a cabinet that talks but does not ack, then fails', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const id = commands.newest('c1')!.id;
+    const talk = (t: number) => heard.set('c1', t);
+    talk(T0 + 1_000);
+    expect((await d.tick(T0 + 4_999)).sent).toBe(0);
+    expect((await d.tick(T0 + 5_000)).sent).toBe(1);
+    expect(commands.get(id)).toMatchObject({ attempts: 2, next_attempt_at: T0 + 5_000 + 10_000 });
+    talk(T0 + 6_000);
+    expect((await d.tick(T0 + 14_999)).sent).toBe(0);
+    expect((await d.tick(T0 + 15_000)).sent).toBe(1);
+    expect(commands.get(id)).toMatchObject({ attempts: 3, next_attempt_at: T0 + 15_000 + 20_000 });
+    talk(T0 + 16_000);
+    await d.tick(T0 + 35_000);
+    expect(commands.get(id)).toMatchObject({ state: 'failed', detail: 'no acknowledgement after 3 sends', finished_at: T0 + 35_000 });
+    expect(sent.map((s) => s.cmdId)).toEqual([id, id, id]);
+    // the same desire is tried again after reassertAfterMs, as a new command
+    expect((await d.tick(T0 + 35_000 + 299_999)).created).toBe(0);
+    expect((await d.tick(T0 + 35_000 + 300_000)).created).toBe(1);
+  });
+
+  it('a cabinet silent since the send waits without using up attempts; heard again, it gets the command', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const id = commands.newest('c1')!.id;
+    await d.tick(T0 + 5_000);
+    expect(commands.get(id)).toMatchObject({ state: 'pending', attempts: 1 });
+    for (const t of [T0 + 60_000, T0 + 600_000]) expect((await d.tick(t)).sent).toBe(0);
+    heard.set('c1', T0 + 700_000);
+    expect((await d.tick(T0 + 700_000)).sent).toBe(1);
+    expect(commands.get(id)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(commands.acknowledge('c1', id, 'applied', undefined, T0 + 700_100)).toBe('acknowledged');
+    expect((await d.tick(T0 + 700_200))).toEqual({ created: 0, sent: 0, expired: 0 });
+  });
+
+  it('an override outranks the schedule; its command expires with it and is never sent after', async () => {
+    overrides = [{ id: 'o1', groupId: null, controllerId: 'c1', level: 20, priority: 'operator', createdAt: T0, expiresAt: T0 + 60_000 }];
+    await d.tick(T0);
+    const id = commands.newest('c1')!.id;
+    expect(commands.get(id)).toMatchObject({ level: 20, source: 'override:o1', expires_at: T0 + 60_000, state: 'pending' });
+    overrides = [];
+    heard.set('c1', T0 + 60_000);
+    const r = await d.tick(T0 + 60_000);
+    expect(commands.get(id)).toMatchObject({ state: 'expired', detail: 'its expiry passed before the cabinet applied it' });
+    expect(r).toEqual({ created: 1, sent: 1, expired: 1 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ level: 100 });
+    expect(sent[0]!.cmdId).not.toBe(id);
+  });
+
+  it('at the plan\'s step the old command expires and the new level goes out', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    commands.acknowledge('c1', commands.newest('c1')!.id, 'applied', undefined, T0 + 1);
+    const at = Date.parse('2026-01-15T21:00:00Z');
+    heard.set('c1', at - 1);
+    expect(await d.tick(at - 1)).toEqual({ created: 0, sent: 0, expired: 0 });
+    expect(await d.tick(at)).toEqual({ created: 1, sent: 1, expired: 0 });
+    expect(sent.at(-1)).toMatchObject({ action: 'set-level', level: 50, expiresAt: '2026-01-16T04:30:00.000Z' });
+  });
+});
