@@ -19,7 +19,9 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
   const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
   const current = () => feed() ?? (gtfs.holder.info.source === 'none' ? undefined : gtfs.holder.feed);
   // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
-  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
+  // Operations alerts are raised by one instance of a cluster (the lease holder).
+  const opsLease = ctx.lease('ops-alerts');
+  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit, isLeaseHolder: () => opsLease.isHolder() });
   let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',

@@ -34,6 +34,8 @@ export interface TransitRealtimeDeps {
   flushEveryMs?: number;
   /** how often operations alerts are evaluated (default 5 s) */
   opsEveryMs?: number;
+  /** whether this instance does the run-once work (operations alerts are kept by one instance); default always */
+  isLeaseHolder?: () => boolean;
 }
 
 export interface TransitRealtime {
@@ -78,7 +80,9 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
-      opsTimer = setInterval(() => ops.evaluate(deps.now()), deps.opsEveryMs ?? 5_000);
+      opsTimer = setInterval(() => {
+        if (deps.isLeaseHolder?.() ?? true) ops.evaluate(deps.now());
+      }, deps.opsEveryMs ?? 5_000);
       opsTimer.unref();
     },
     close() {

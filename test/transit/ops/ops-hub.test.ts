@@ -12,8 +12,9 @@ import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../../suppo
 import { lineFeed } from '../realtime/feed-fixture.ts';
 
 describe('operations alerts in the hub', () => {
-  // Trips every 10 minutes all day, every day: whenever the test runs, some are under way with nobody on them.
-  const feed = lineFeed({ firstH: 0, lastH: 25 });
+  // Trips every 2 minutes all day, every day (each runs 8 minutes): whenever the test runs, some
+  // started more than 3 minutes ago and have not ended, with nobody on them.
+  const feed = lineFeed({ headwayMin: 2, firstH: 0, lastH: 25 });
   feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
   let t: TestHub;
   const sockets: Socket[] = [];
