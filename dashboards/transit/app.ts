@@ -3,11 +3,11 @@
  * needed; a street map underneath when MAP_TILE_URL is set), every vehicle live on it in its
  * route's colour, and in a table. Filter by route from the list or the legend.
  */
-import type { TransitMapConfig, TransitRoute, VehicleState } from '../../services/contracts/transit.ts';
+import type { OpsAlert, TransitMapConfig, TransitRoute, VehicleState, VehicleTrip } from '../../services/contracts/transit.ts';
 import { apiGet } from '../shared/auth.ts';
 import { namespaces } from '../../services/contracts/socket-events.ts';
 import { routeColor, STALE_COLOR } from '../shared/colors.ts';
-import { fmtAgo, fmtDateTime, fmtNumber } from '../shared/format.ts';
+import { fmtAgo, fmtClock, fmtDateTime, fmtNumber } from '../shared/format.ts';
 import { getLang, onLangChange, t } from '../shared/i18n.ts';
 import { LiveStore } from '../shared/live.ts';
 import { SchematicMap, type MapLine, type MapPoint, type MapStop } from '../shared/map.ts';
@@ -43,13 +43,17 @@ const onlyStale = bindToggle(must<HTMLButtonElement>('only-stale'), () => {
 const map = new SchematicMap(canvas, (id) => {
   table.select(id);
   map.setSelected(id);
+  void showVehicle(id);
 });
 
 const table = new LiveTable<VehicleState>({
   table: must<HTMLTableElement>('vehicles'),
   idOf: (v) => v.vehicleId,
   rowClass: (v) => (v.stale ? 'stale' : ''),
-  onSelect: (id) => map.setSelected(id),
+  onSelect: (id) => {
+    map.setSelected(id);
+    void showVehicle(id);
+  },
   defaultSort: { column: 'route' },
   columns: [
     {
@@ -233,5 +237,114 @@ startRedrawLoop((now) => {
   map.draw();
 });
 
+// The selected vehicle's trip and next stops with ETAs (GET …/vehicles/:id/trip), refreshed every 5 s.
+let selectedVehicle: string | null = null;
+let lastTrip: VehicleTrip | null = null;
+async function showVehicle(id: string | null): Promise<void> {
+  selectedVehicle = id;
+  if (!id || !token) {
+    lastTrip = null;
+    renderVehicle();
+    return;
+  }
+  const res = await apiGet<VehicleTrip>(`/api/v1/transit/vehicles/${encodeURIComponent(id)}/trip`, token);
+  if (selectedVehicle !== id) return;
+  lastTrip = res.status === 'ok' ? res.data : null;
+  renderVehicle();
+}
+
+function renderVehicle(): void {
+  const trip = lastTrip;
+  must('vehicle-none').hidden = selectedVehicle !== null;
+  must('vehicle-info').hidden = selectedVehicle === null;
+  if (!selectedVehicle) return;
+  must('vehicle-id').textContent = selectedVehicle;
+  must('vehicle-trip').textContent = trip?.tripId ?? t('transit.noTrip');
+  const d = trip?.delayS ?? null;
+  const delay = d === null ? t('common.none') : Math.abs(d) < 60 ? t('transit.onTime') : d > 0 ? t('transit.late', { n: Math.round(d / 60) }) : t('transit.early', { n: Math.round(-d / 60) });
+  must('vehicle-delay').textContent = trip?.offRoute ? `${delay} · ⚠ ${t('transit.offRoute')}` : delay;
+  const list = must<HTMLOListElement>('next-stops');
+  const stops = trip?.nextStops.slice(0, 8) ?? [];
+  if (!stops.length) {
+    const li = document.createElement('li');
+    li.className = 'muted';
+    li.textContent = t('transit.nextStopsNone');
+    list.replaceChildren(li);
+    return;
+  }
+  list.replaceChildren(
+    ...stops.map((st) => {
+      const li = document.createElement('li');
+      li.dataset.stop = st.stopId;
+      li.textContent = `${fmtClock(Date.parse(st.arrivalTime))} — ${st.name}`;
+      li.title = t('transit.scheduled', { time: fmtClock(Date.parse(st.scheduledArrivalTime)) });
+      return li;
+    }),
+  );
+}
+
+// Operations alerts (open and acknowledged), refreshed every 5 s; a dispatcher acknowledges one.
+let alerts: OpsAlert[] = [];
+async function loadAlerts(): Promise<void> {
+  if (!token) return;
+  const res = await apiGet<OpsAlert[]>('/api/v1/transit/ops-alerts', token);
+  if (res.status !== 'ok') return;
+  alerts = res.data;
+  renderAlerts();
+}
+
+async function acknowledge(id: number): Promise<void> {
+  if (!token) return;
+  const err = must('ops-error');
+  const res = await fetch(`/api/v1/transit/ops-alerts/${id}/ack`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  err.hidden = res.ok;
+  if (!res.ok) err.textContent = t('transit.ackFailed', { status: res.status });
+  await loadAlerts();
+  must('ops-alerts').querySelector<HTMLElement>(`li[data-id="${id}"]`)?.focus();
+}
+
+function renderAlerts(): void {
+  must('ops-none').hidden = alerts.length > 0;
+  must('ops-alerts').replaceChildren(
+    ...alerts.slice(0, 100).map((a) => {
+      const li = document.createElement('li');
+      li.dataset.id = String(a.id);
+      li.dataset.state = a.state;
+      li.dataset.kind = a.kind;
+      li.tabIndex = -1;
+      const text = document.createElement('span');
+      const who = a.vehicleId ?? a.tripId ?? '';
+      // The kind in the page's language; the hub's own wording (English) as the tooltip.
+      text.textContent = `${fmtClock(Date.parse(a.raisedAt))} ${t(`transit.kind.${a.kind}`)} · ${a.routeId ?? ''} ${who}`;
+      text.title = a.message;
+      li.append(text);
+      if (a.state === 'open') {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = t('transit.ack');
+        b.setAttribute('aria-label', `${t('transit.ack')}: ${t(`transit.kind.${a.kind}`)} ${who}`);
+        b.addEventListener('click', () => void acknowledge(a.id));
+        li.append(b);
+      } else {
+        const s = document.createElement('span');
+        s.className = 'muted';
+        s.textContent = t('transit.acked', { who: a.acknowledgedBy ?? '' });
+        li.append(s);
+      }
+      return li;
+    }),
+  );
+}
+
+onLangChange(() => {
+  renderVehicle();
+  renderAlerts();
+});
+setInterval(() => {
+  void loadAlerts();
+  if (selectedVehicle) void showVehicle(selectedVehicle);
+}, 5_000);
+
 store.start();
 void loadNetwork();
+void loadAlerts();

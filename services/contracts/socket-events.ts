@@ -1,6 +1,6 @@
 import type { ControllerState } from './lighting.ts';
 import type { MeterState } from './energy.ts';
-import type { StopBoard, VehicleState } from './transit.ts';
+import type { OpsAlert, StopBoard, VehicleState } from './transit.ts';
 
 /**
  * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
@@ -35,6 +35,8 @@ export interface SessionEnded {
 export interface TransitServerEvents {
   snapshot: (vehicles: VehicleState[]) => void;
   vehicles: (vehicles: VehicleState[]) => void;
+  /** operations alerts raised, acknowledged or cleared since the last push (room `route:{id}` gets its route's) */
+  opsAlerts: (alerts: OpsAlert[]) => void;
 }
 export interface LightingServerEvents {
   snapshot: (controllers: ControllerState[]) => void;

@@ -164,6 +164,83 @@ export const RouteHeadways = z.object({
 });
 export type RouteHeadways = z.infer<typeof RouteHeadways>;
 
+/** Kinds of operations alert: headways (bunching, gap), adherence (early, late), off-route, a silent tracker, a trip nobody runs. */
+export const OpsAlertKind = z.enum(['bunching', 'gap', 'early', 'late', 'off-route', 'stale-tracker', 'no-vehicle']);
+export type OpsAlertKind = z.infer<typeof OpsAlertKind>;
+/** open: raised, nobody acknowledged it; acknowledged: a dispatcher saw it, the cause goes on; cleared: the cause ended. */
+export const OpsAlertState = z.enum(['open', 'acknowledged', 'cleared']);
+export type OpsAlertState = z.infer<typeof OpsAlertState>;
+
+/** An operations alert for dispatchers (`GET /api/v1/transit/ops-alerts`, event `opsAlerts` on `/transit`). */
+export const OpsAlert = z.object({
+  id: z.number().int(),
+  kind: OpsAlertKind,
+  state: OpsAlertState,
+  vehicleId: z.string().nullable(),
+  tripId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  /** the measure behind it: delay s (late, early), metres (off-route), silence s (stale-tracker), headway ratio (bunching, gap), minutes since due (no-vehicle) */
+  value: z.number(),
+  message: z.string(),
+  raisedAt: IsoUtc,
+  /** the last time the cause was seen */
+  lastSeenAt: IsoUtc,
+  acknowledgedAt: IsoUtc.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  clearedAt: IsoUtc.nullable(),
+});
+export type OpsAlert = z.infer<typeof OpsAlert>;
+
+/** `GET /api/v1/transit/ops-alerts?state=`: `active` (open and acknowledged, the default), one state, or `all`; newest first. */
+export const OpsAlertQuery = z.strictObject({
+  state: z.enum(['active', 'open', 'acknowledged', 'cleared', 'all']).default('active'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const OpsAlertIdParams = z.object({ id: z.coerce.number().int().positive() });
+
+const AlertText = z.strictObject({
+  uk: z.string().trim().min(1, 'the Ukrainian text must not be empty').max(1000, 'at most 1000 characters'),
+  en: z.string().trim().min(1, 'must not be empty when given').max(1000, 'at most 1000 characters').optional(),
+});
+const IsoInstant = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 instant with a zone, e.g. 2026-11-27T08:00:00Z');
+
+/** `POST /api/v1/transit/service-alerts` (and `PUT …/:id`): a notice for riders on routes and stops, in force from `start` to `end`. */
+export const ServiceAlertBody = z
+  .strictObject({
+    routeIds: z.array(GtfsId).max(200, 'at most 200 routes').default([]),
+    stopIds: z.array(GtfsId).max(500, 'at most 500 stops').default([]),
+    /** null or absent: from now */
+    start: IsoInstant.nullable().default(null),
+    /** null or absent: until ended */
+    end: IsoInstant.nullable().default(null),
+    header: AlertText,
+    description: AlertText.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.routeIds.length && !b.stopIds.length) ctx.addIssue({ code: 'custom', path: ['routeIds'], message: 'name at least one route or stop' });
+    if (b.start && b.end && Date.parse(b.end) <= Date.parse(b.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
+  });
+export type ServiceAlertBody = z.infer<typeof ServiceAlertBody>;
+
+export const ServiceAlert = z.object({
+  id: z.number().int(),
+  routeIds: z.array(z.string()),
+  stopIds: z.array(z.string()),
+  start: IsoUtc.nullable(),
+  end: IsoUtc.nullable(),
+  header: z.object({ uk: z.string(), en: z.string().optional() }),
+  description: z.object({ uk: z.string(), en: z.string().optional() }).optional(),
+  /** upcoming (start later), active, ended (end passed) */
+  state: z.enum(['upcoming', 'active', 'ended']),
+  createdAt: IsoUtc,
+  createdBy: z.string(),
+  updatedAt: IsoUtc,
+  updatedBy: z.string(),
+});
+export type ServiceAlert = z.infer<typeof ServiceAlert>;
+export const ServiceAlertQuery = z.strictObject({ state: z.enum(['current', 'ended', 'all']).default('current') });
+export const ServiceAlertIdParams = z.object({ id: z.coerce.number().int().positive() });
+
 /** `PUT /api/v1/transit/displays/:principal/stops`: the stops a `display` token may read. */
 export const DisplayStopsBody = z.strictObject({ stopIds: z.array(GtfsId).max(500, 'at most 500 stops') });
 export const DisplayStops = z.object({ principal: z.string(), stopIds: z.array(z.string()) });

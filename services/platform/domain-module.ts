@@ -68,6 +68,16 @@ export interface RealtimeChannel {
    * listeners and to the rooms `roomsOf(item)` names. `sweep` is true about once a second.
    */
   tick(sweep: boolean): { event: string; items: unknown[]; roomsOf(item: unknown): readonly string[] }[];
+  /**
+   * Whether a principal may join a room (already checked against `roomPrefixes`): a `display`
+   * token reads its own stops only. Absent: every room of the prefixes. Checked at each `join`.
+   */
+  mayJoin?(principal: Principal, room: string): boolean;
+  /**
+   * True for a principal that may not listen namespace-wide: it gets no `snapshot` and no
+   * namespace-wide pushes, only what goes to the rooms it was allowed to join. Absent: false.
+   */
+  mustJoin?(principal: Principal): boolean;
 }
 
 /** What the hub hands a domain. */

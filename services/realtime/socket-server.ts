@@ -5,7 +5,7 @@ import { Server, type Namespace } from 'socket.io';
 import { LIVE_TICK_MS, type ClientToServer } from '../contracts/index.ts';
 import { hasRole } from '../http/auth.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { AuthPolicy, RealtimeChannel } from '../platform/domain-module.ts';
+import type { AuthPolicy, Principal, RealtimeChannel } from '../platform/domain-module.ts';
 import { joinRefusal } from './session-watch.ts';
 
 export interface RealtimeDeps {
@@ -20,6 +20,10 @@ export interface RealtimeDeps {
   redisUrl?: string;
   /** told once per cause when Redis is unreachable (never with the URL: it may hold a password) */
   onRedisError?: (err: Error) => void;
+}
+
+interface SocketData {
+  principal: Principal;
 }
 
 /** Clients that joined no room get every update; the others get their rooms' only. */
@@ -45,12 +49,18 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
       const principal = token ? deps.auth.authenticate(token) : undefined;
       if (!principal) return next(new Error('unauthorized: a valid token is required in auth.token'));
       if (!hasRole(principal, channel.roles)) return next(new Error(`forbidden: this needs one of the roles ${['admin', ...channel.roles].join(', ')}`));
+      (socket.data as SocketData).principal = principal;
       next();
     });
     nsp.on('connection', (socket) => {
       deps.metrics.socketClients.inc({ namespace: channel.namespace });
-      void socket.join(ALL);
-      socket.emit('snapshot', channel.snapshot());
+      const principal = (socket.data as SocketData).principal;
+      // A principal bound to some rooms (a display to its stops) hears nothing namespace-wide.
+      const roomsOnly = channel.mustJoin?.(principal) ?? false;
+      if (!roomsOnly) {
+        void socket.join(ALL);
+        socket.emit('snapshot', channel.snapshot());
+      }
       const s = socket as unknown as { on: <E extends keyof ClientToServer>(e: E, l: ClientToServer[E]) => void };
       s.on('join', (req, ack) => {
         const room = typeof req?.room === 'string' ? req.room : '';
@@ -58,6 +68,7 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
         if (colon < 0 || !channel.roomPrefixes.includes(room.slice(0, colon)) || !ROOM_ID.test(room.slice(colon + 1))) {
           return ack?.({ ok: false, error: `room must look like ${roomHint}` });
         }
+        if (channel.mayJoin && !channel.mayJoin(principal, room)) return ack?.({ ok: false, error: `forbidden: this token may not join ${room}` });
         const full = joinRefusal(socket, room);
         if (full) return ack?.({ ok: false, error: full });
         void socket.leave(ALL);
@@ -66,7 +77,7 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
       });
       s.on('leave', (req) => {
         if (typeof req?.room === 'string') void socket.leave(req.room);
-        if (socket.rooms.size <= 1) void socket.join(ALL);
+        if (socket.rooms.size <= 1 && !roomsOnly) void socket.join(ALL);
       });
       socket.on('disconnect', () => deps.metrics.socketClients.dec({ namespace: channel.namespace }));
     });

@@ -1,4 +1,4 @@
-import { namespaces, LIVE_MIN_INTERVAL_MS, type Position, type VehicleState } from '../contracts/index.ts';
+import { namespaces, LIVE_MIN_INTERVAL_MS, type OpsAlert, type Position, type VehicleState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
@@ -19,7 +19,9 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
   const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
   const current = () => feed() ?? (gtfs.holder.info.source === 'none' ? undefined : gtfs.holder.feed);
   // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
-  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit });
+  // Operations alerts are raised by one instance of a cluster (the lease holder).
+  const opsLease = ctx.lease('ops-alerts');
+  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit, isLeaseHolder: () => opsLease.isHolder() });
   let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',
@@ -50,7 +52,11 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
         roles: ['dispatcher', 'display'],
         roomPrefixes: ['route'],
         snapshot: () => vehicles.byRoute(),
-        tick: (sweep) => [{ event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) }],
+        tick: (sweep) => [
+          { event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) },
+          // Operations alerts raised, acknowledged or cleared (services/transit/ops).
+          { event: 'opsAlerts', items: sweep ? rt.ops.takeChanges() : [], roomsOf: (a) => ((a as OpsAlert).routeId ? [`route:${(a as OpsAlert).routeId}`] : []) },
+        ],
       },
       // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
       rt.channel,

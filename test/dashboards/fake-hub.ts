@@ -174,6 +174,16 @@ export async function startFakeHub(): Promise<FakeHub> {
   rest('/api/v1/transit/vehicles', () => [...vehicles.values()]);
   rest('/api/v1/transit/routes', () => sampleRoutes());
   rest('/api/v1/transit/map', () => ({ tileUrl: null }));
+  rest('/api/v1/transit/ops-alerts', () => []);
+  // The dispatch page's vehicle panel: the sample vehicles run no trip.
+  app.get('/api/v1/transit/vehicles/:vehicleId/trip', async (req, reply) => {
+    if (bearer(req) !== TOKEN) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'bad token' });
+    const { vehicleId } = req.params as { vehicleId: string };
+    return {
+      vehicleId, tripId: null, routeId: vehicles.get(vehicleId)?.routeId ?? null, directionId: null, startDate: null, startTime: null, manual: false, delayS: null,
+      progressM: null, offRouteM: null, offRoute: false, stale: false, headway: null, lastPositionAt: null, nextStops: [],
+    };
+  });
   rest('/api/v1/lighting/controllers', () => [...controllers.values()]);
   rest('/api/v1/energy/meters', () => [...meters.values()]);
   app.get('/api/v1/health', async (): Promise<Health> => ({

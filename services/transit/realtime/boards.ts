@@ -3,7 +3,7 @@
  * engine's arrivals, sent again when they change, and at least when a minute count changes.
  */
 import type { StopBoard } from '../../contracts/index.ts';
-import type { RealtimeChannel } from '../../platform/domain-module.ts';
+import type { Principal, RealtimeChannel } from '../../platform/domain-module.ts';
 import type { RealtimeEngine } from './engine.ts';
 
 export function buildBoard(engine: RealtimeEngine, stopId: string, nowMs: number): StopBoard {
@@ -60,8 +60,13 @@ export class BoardPublisher {
 }
 
 /** The `/stops` namespace: room `stop:{stopId}`, event `arrivals` with the changed boards. */
-export function stopsChannel(publisher: BoardPublisher): RealtimeChannel {
+export function stopsChannel(publisher: BoardPublisher, mayReadStop?: (principal: Principal, stopId: string) => boolean): RealtimeChannel {
   return {
+    // A display joins its own stops only, and hears nothing until it joins; dispatchers hear every board.
+    ...(mayReadStop ? {
+      mayJoin: (p: Principal, room: string) => mayReadStop(p, room.slice(room.indexOf(':') + 1)),
+      mustJoin: (p: Principal) => !p.roles.includes('admin') && !p.roles.includes('dispatcher'),
+    } : {}),
     namespace: '/stops',
     roles: ['display', 'dispatcher'],
     roomPrefixes: ['stop'],

@@ -552,6 +552,21 @@ export class RealtimeEngine {
     return [...this.vehicles.keys()].map((id) => this.tripState(id)!);
   }
 
+  /** Trip instances under way at `nowMs` (started, not ended) that no fresh vehicle runs. */
+  unservedTrips(nowMs = this.now()): { tripId: string; routeId: string; startMs: number; endMs: number }[] {
+    const fs = this.feedState();
+    if (!fs) return [];
+    const out: { tripId: string; routeId: string; startMs: number; endMs: number }[] = [];
+    for (const inst of fs.active.running(nowMs, 0, 0)) {
+      if (inst.startMs > nowMs) continue;
+      const holder = this.runners.get(inst.key);
+      const v = holder ? this.vehicles.get(holder) : undefined;
+      if (v && !this.isStale(v, nowMs) && v.run?.inst.key === inst.key) continue;
+      out.push({ tripId: inst.trip.tripId, routeId: inst.trip.routeId, startMs: inst.startMs, endMs: inst.endMs });
+    }
+    return out;
+  }
+
   /** The predictions of a vehicle's trip (empty when it runs none). */
   predictionsOf(vehicleId: string): readonly StopPrediction[] {
     return this.vehicles.get(vehicleId)?.run?.predictions ?? [];

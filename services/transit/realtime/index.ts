@@ -8,6 +8,10 @@ import type { GtfsFeed } from '../gtfs/model.ts';
 import type { AuditSink, AuthPolicy, Principal, RealtimeChannel } from '../../platform/domain-module.ts';
 import type { Db } from '../../registry/database.ts';
 import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
+import { opsRoutes } from '../ops-routes.ts';
+import { OpsAlerts } from '../ops/ops-alerts.ts';
+import { ServiceAlerts } from '../ops/service-alerts.ts';
+import { serviceAlertRoutes } from '../service-alert-routes.ts';
 import { realtimeRoutes } from '../realtime-routes.ts';
 import { BoardPublisher, stopsChannel } from './boards.ts';
 import { RealtimeEngine } from './engine.ts';
@@ -28,16 +32,21 @@ export interface TransitRealtimeDeps {
   serviceAlerts?: () => readonly ServiceAlertInput[];
   /** how often learned travel times are written (default 30 s) */
   flushEveryMs?: number;
+  /** how often operations alerts are evaluated (default 5 s) */
+  opsEveryMs?: number;
+  /** whether this instance does the run-once work (operations alerts are kept by one instance); default always */
+  isLeaseHolder?: () => boolean;
 }
 
 export interface TransitRealtime {
   engine: RealtimeEngine;
   routes: FastifyPluginAsync;
   channel: RealtimeChannel;
+  /** operations alerts: evaluated every few seconds once started; their changes for the `/transit` push */
+  ops: OpsAlerts;
   /**
    * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
-   * own (REST checks this; the `/stops` namespace should too when a display joins `stop:{id}` —
-   * the seam has no per-room check yet).
+   * own (REST checks this; so does the `/stops` namespace when a display joins `stop:{id}`).
    */
   mayReadStop(principal: Principal, stopId: string): boolean;
   start(): void;
@@ -49,22 +58,36 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
   const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
   const displays = new DisplayStops(deps.db);
   const publisher = new BoardPublisher(engine, deps.now);
+  // Dispatchers' service alerts, and any the caller adds (tests), feed /gtfs-rt/alerts.
+  const service = new ServiceAlerts(deps.db);
+  const serviceAlerts = () => [...service.inputs(deps.now()), ...(deps.serviceAlerts?.() ?? [])];
+  const ops = new OpsAlerts(deps.db, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) });
   let timer: NodeJS.Timeout | undefined;
+  let opsTimer: NodeJS.Timeout | undefined;
   const routes: FastifyPluginAsync = async (app) => {
     await app.register(realtimeRoutes({ engine, auth: deps.auth, displays, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
-    await app.register(gtfsRtRoutes({ engine, now: deps.now, ...(deps.serviceAlerts ? { serviceAlerts: deps.serviceAlerts } : {}) }));
+    await app.register(opsRoutes({ ops, auth: deps.auth, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+    await app.register(serviceAlertRoutes({ alerts: service, feed: deps.feed, auth: deps.auth, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+    await app.register(gtfsRtRoutes({ engine, now: deps.now, serviceAlerts }));
   };
+  const mayReadStop = (p: Principal, stopId: string): boolean => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId);
   return {
     engine,
     routes,
-    channel: stopsChannel(publisher),
-    mayReadStop: (p, stopId) => p.roles.includes('admin') || p.roles.includes('dispatcher') || displays.may(p.name, stopId),
+    channel: stopsChannel(publisher, mayReadStop),
+    mayReadStop,
+    ops,
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
+      opsTimer = setInterval(() => {
+        if (deps.isLeaseHolder?.() ?? true) ops.evaluate(deps.now());
+      }, deps.opsEveryMs ?? 5_000);
+      opsTimer.unref();
     },
     close() {
       if (timer) clearInterval(timer);
+      if (opsTimer) clearInterval(opsTimer);
       travel.flush();
     },
   };
