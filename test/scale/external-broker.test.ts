@@ -87,8 +87,13 @@ describe('external broker mode (MQTT_URL, mosquitto 2, shared subscription)', ()
   it('every message is stored once and none is lost when one instance stops mid-run', async () => {
     const publishers = await Promise.all(Array.from({ length: TRACKERS }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `trk-e${i}`, reconnectPeriod: 0 })));
     let published = 0;
+    // The second half is held back until the instance is gone, so it really stops mid-run
+    // (on a busy machine the whole run could otherwise reach the broker first).
+    let releaseSecondHalf!: () => void;
+    const secondHalf = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
     const publishing = (async () => {
       for (let n = 0; n < PER_TRACKER; n += 10) {
+        if (n === PER_TRACKER / 2) await secondHalf;
         await Promise.all(
           publishers.flatMap((p, i) =>
             Array.from({ length: 10 }, (_, k) =>
@@ -106,6 +111,7 @@ describe('external broker mode (MQTT_URL, mosquitto 2, shared subscription)', ()
     await a!.stop();
     a = undefined;
     const stoppedAt = published;
+    releaseSecondHalf();
     await publishing;
     expect(stoppedAt).toBeLessThan(TOTAL);
     await Promise.all(publishers.map((p) => p.endAsync()));
@@ -161,8 +167,13 @@ describe('external broker mode: an instance SIGKILLed mid-run', () => {
 
     const publishers = await Promise.all(Array.from({ length: TRACKERS }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `trk-k${i}`, reconnectPeriod: 0 })));
     let published = 0;
+    // The second half is held back until the instance is gone, so it really stops mid-run
+    // (on a busy machine the whole run could otherwise reach the broker first).
+    let releaseSecondHalf!: () => void;
+    const secondHalf = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
     const publishing = (async () => {
       for (let n = 0; n < PER_TRACKER; n += 10) {
+        if (n === PER_TRACKER / 2) await secondHalf;
         await Promise.all(
           publishers.flatMap((p, i) =>
             Array.from({ length: 10 }, (_, k) =>
@@ -180,6 +191,7 @@ describe('external broker mode: an instance SIGKILLed mid-run', () => {
     }, 30_000, 'A to take in some');
     await a.kill();
     const killedAt = published;
+    releaseSecondHalf();
     await publishing;
     expect(killedAt).toBeLessThan(TOTAL);
     await Promise.all(publishers.map((p) => p.endAsync()));
