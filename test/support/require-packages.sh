@@ -5,7 +5,7 @@
 #   bash test/support/require-packages.sh [--check] <who> <command>...
 #
 #   <who>      named in every message ("npm test", "npm run bench")
-#   <command>  a program that must be found: influxd, mosquitto, mosquitto_pub, mosquitto_sub, chromium
+#   <command>  a program that must be found: influxd, mosquitto, mosquitto_pub, mosquitto_sub, chromium, redis-server
 #   --check    never install, only say what is missing (how the tests of this script run it)
 #
 # A program counts as found when it is on PATH, or in the sbin folders (mosquitto, the broker,
@@ -22,6 +22,7 @@ declare -A PACKAGE_OF=(
   [mosquitto_pub]=mosquitto-clients
   [mosquitto_sub]=mosquitto-clients
   [chromium]=chromium
+  [redis-server]=redis-server
 )
 # Where to get a package on a system without apt-get.
 declare -A VENDOR_OF=(
@@ -35,6 +36,7 @@ declare -A WHAT_OF=(
   [mosquitto_pub]='MQTT client'
   [mosquitto_sub]='MQTT client'
   [chromium]='browser for the dashboard tests'
+  [redis-server]='Redis server for the scale-out tests'
 )
 
 check_only=0
