@@ -56,6 +56,10 @@ export interface DemoEnergyOptions {
   stationSecret: string;
   log(msg: string): void;
   now?: () => number;
+  /** the history waits this long after start, so the live city connects first (default 30 s) */
+  historyDelayMs?: number;
+  /** pause between two meters' imports (default 250 ms) */
+  pauseMs?: number;
 }
 
 export interface DemoEnergy {
@@ -84,11 +88,18 @@ export async function startDemoEnergy(o: DemoEnergyOptions): Promise<DemoEnergy>
   const history = existsSync(marker)
     ? Promise.resolve()
     : (async () => {
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        await sleep(o.historyDelayMs ?? 30_000);
+        if (stopped) return;
+        o.log('demo energy: loading a year of history in the background');
         const to = Math.floor(now() / HOUR) * HOUR;
         const from = to - 365 * 24 * HOUR;
         const started = performance.now();
         let readings = 0;
-        for (let ms = from; ms < to && !stopped; ms += HOUR) await sendWeather(ms + HOUR / 2);
+        for (let ms = from, n = 0; ms < to && !stopped; ms += HOUR, n++) {
+          await sendWeather(ms + HOUR / 2);
+          if (n % 500 === 499) await sleep(o.pauseMs ?? 250);
+        }
         for (const m of o.meters) {
           if (stopped) return;
           if (m.kind !== 'energy-meter') continue;
@@ -98,7 +109,7 @@ export async function startDemoEnergy(o: DemoEnergyOptions): Promise<DemoEnergy>
           await call('POST', '/api/v1/energy/readings/import', rows.join('\n'), 'text/csv');
           readings += rows.length - 1;
           // let the live city breathe between meters
-          await new Promise((r) => setTimeout(r, 20));
+          await sleep(o.pauseMs ?? 250);
         }
         if (stopped) return;
         writeFileSync(marker, JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), readings }));

@@ -33,7 +33,8 @@ describe('the energy page: ranking, a building with its baseline band, anomalies
     const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const start = end - DAYS * 24 * HOUR;
     const temp = (ms: number) => 4 + 6 * Math.sin(Math.floor((ms - start) / (24 * HOUR)) / 3);
-    const spikeAt = end - 20 * HOUR;
+    // midday of yesterday (local): always a complete day, whatever the hour the test runs at
+    const spikeAt = Date.parse(`${addDays(today, -1)}T10:00:00Z`);
     const rows = ['meterId,ts,value,unit'];
     let heat = 1000, elec = 5000, kg = 200;
     for (let ms = start; ms <= end; ms += HOUR) {
