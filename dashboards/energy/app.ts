@@ -7,6 +7,7 @@ import { onLangChange, t, type MsgKey } from '../shared/i18n.ts';
 import { LiveStore } from '../shared/live.ts';
 import { bindLiveStatus, fillSelect, initPage, must, setDemo, startRedrawLoop } from '../shared/page.ts';
 import { LiveTable } from '../shared/table.ts';
+import { initAnalysis } from './analysis.ts';
 
 const ALL = '';
 const NO_BUILDING = '\u0000none';
@@ -211,3 +212,4 @@ startRedrawLoop((now) => {
 });
 
 store.start();
+initAnalysis(token);

@@ -170,6 +170,16 @@ export const BaselineReport = z.object({
   }),
   lastYear: PeriodFigures.extend({ changePct: z.number().nullable().describe('period against the same dates a year earlier') }),
   perM2: z.number().nullable().describe('period consumption per m² of heated area'),
+  /** the period day by day: what the baseline expects for the day's weather, ± its RMSE (the band a chart draws) */
+  daily: z.array(
+    z.object({
+      start: IsoUtc,
+      hdd: z.number().nullable(),
+      expected: z.number().nullable(),
+      low: z.number().nullable(),
+      high: z.number().nullable(),
+    }),
+  ),
 });
 export type BaselineReport = z.infer<typeof BaselineReport>;
 

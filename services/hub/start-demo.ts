@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
 import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { setUpDemoLighting } from '../../simulators/city/lighting-demo.ts';
+import { DEMO_WEATHER_STATION, demoMeterRegistration, startDemoEnergy } from '../../simulators/city/demo-energy.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { settingsOrExit } from '../config/settings.ts';
@@ -76,12 +77,34 @@ console.log(`
     admin token  ${hub.generatedAdminToken ? `${token}  (shown once; also in ${join(dataDir, 'admin-token')})` : `in ${join(dataDir, 'admin-token')}`}
 `);
 
+// Energy: meters with their resource and unit, the buildings, a weather station, and (first start) a year of history in the background.
+for (const d of devices) {
+  if (d.kind === 'energy-meter' && !hub.devices.get(d.id)?.resource) await hub.devices.update(d.id, demoMeterRegistration(d), 'demo');
+}
+if (!hub.devices.get(DEMO_WEATHER_STATION)) {
+  const { secret } = await hub.devices.create({ id: DEMO_WEATHER_STATION, kind: 'weather-station', protocol: 'mqtt', name: 'Метеостанція (демо)', demo: true }, 'demo');
+  if (secret) credentials.set(DEMO_WEATHER_STATION, secret);
+} else if (!credentials.has(DEMO_WEATHER_STATION)) {
+  const rotated = await hub.devices.update(DEMO_WEATHER_STATION, { rotateSecret: true }, 'demo');
+  if (rotated?.secret) credentials.set(DEMO_WEATHER_STATION, rotated.secret);
+}
+writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), null, 1), { mode: 0o600 });
+const energy = await startDemoEnergy({
+  httpUrl: `http://127.0.0.1:${hub.ports.http}`,
+  mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
+  token: lightingToken!,
+  dataDir,
+  meters: devices.filter((d) => d.kind === 'energy-meter'),
+  stationSecret: credentials.get(DEMO_WEATHER_STATION)!,
+  log: (m) => console.log(m),
+});
+
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     trackers.stop();
-    void simulator.stop().then(() => hub.close()).then(() => process.exit(0));
+    void Promise.all([simulator.stop(), energy.stop()]).then(() => hub.close()).then(() => process.exit(0));
   });
 }

@@ -130,7 +130,22 @@ export function buildingBaseline(
   const hddBaseline = heatingDegreeDays(temps, baseline, baseC);
   const hddPeriod = heatingDegreeDays(temps, period, baseC);
   const hddLastYear = heatingDegreeDays(temps, lastYear, baseC);
-  const model = fitBaseline(baselineGroup ? pairDays(baselineGroup.values, hddBaseline) : []);
+  const points = baselineGroup ? pairDays(baselineGroup.values, hddBaseline) : [];
+  const model = fitBaseline(points);
+  const meanDay = points.length ? points.reduce((s, p) => s + p.value, 0) / points.length : 0;
+  const rmse = model.cvRmse * Math.abs(meanDay);
+  const hddByDay = new Map(hddPeriod.map((d) => [d.start, d.hdd]));
+  const daily = period.map((d) => {
+    const hdd = hddByDay.get(d.start);
+    const e = hdd === undefined || model.days < 2 ? null : expected(model, [hdd]);
+    return {
+      start: new Date(d.start).toISOString(),
+      hdd: hdd === undefined ? null : round(hdd, 3),
+      expected: round(e),
+      low: e === null ? null : round(Math.max(0, e - rmse)),
+      high: e === null ? null : round(e + rmse),
+    };
+  });
   const actual = periodGroup ? total(periodGroup.values) : { value: null, estimated: false };
   const before = lastYearGroup ? total(lastYearGroup.values) : { value: null, estimated: false };
   const expectedValue = model.days >= 2 && hddPeriod.length ? expected(model, hddPeriod.map((d) => d.hdd)) : null;
@@ -154,5 +169,6 @@ export function buildingBaseline(
       estimated: before.estimated, changePct: round(changePct(actual.value, before.value), 2),
     },
     perM2: actual.value === null ? null : round(actual.value / building.areaM2, 4),
+    daily,
   };
 }

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import mqtt from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../../services/contracts/index.ts';
+import { addDays, localDate } from '../../dashboards/energy/analysis.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/hub.ts';
+
+const HOUR = 3_600_000;
+const DAYS = 45;
+
+/** An energy manager in Chromium on a real hub holding 45 days of hourly readings and temperatures. */
+describe('the energy page: ranking, a building with its baseline band, anomalies, the monthly report', () => {
+  let browser: Browser;
+  let t: TestHub;
+  let page: Page;
+  const errors: string[] = [];
+  const today = localDate(Date.now());
+
+  beforeAll(async () => {
+    [browser, t] = await Promise.all([launchBrowser(), startTestHub({}, { dashboards: true })]);
+    const put = async (id: string, body: object) => expect((await t.api(`/api/v1/energy/buildings/${id}`, { method: 'PUT', json: body })).status).toBe(201);
+    await put('school-7', { name: 'Школа № 7', type: 'school', areaM2: 1000 });
+    await put('kg-2', { name: 'Садочок № 2', type: 'kindergarten', areaM2: 100 });
+    await t.register({ id: 'HM-7', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-7', resource: 'heat', unit: 'kWh' });
+    await t.register({ id: 'EM-7', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-7', resource: 'electricity', unit: 'kWh' });
+    await t.register({ id: 'EM-2', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'kg-2', resource: 'electricity', unit: 'kWh' });
+    const ws = await t.register({ id: 'WS-7', kind: 'weather-station', protocol: 'mqtt' });
+
+    // hourly registers: heat follows the cold (18 − T) / 2 per hour; electricity 2 kWh an hour, with one
+    // hour of 40 kWh yesterday (a spike); the kindergarten 3 kWh an hour on 100 m²
+    const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    const start = end - DAYS * 24 * HOUR;
+    const temp = (ms: number) => 4 + 6 * Math.sin(Math.floor((ms - start) / (24 * HOUR)) / 3);
+    // midday of yesterday (local): always a complete day, whatever the hour the test runs at
+    const spikeAt = Date.parse(`${addDays(today, -1)}T10:00:00Z`);
+    const rows = ['meterId,ts,value,unit'];
+    let heat = 1000, elec = 5000, kg = 200;
+    for (let ms = start; ms <= end; ms += HOUR) {
+      rows.push(`HM-7,${new Date(ms).toISOString()},${heat.toFixed(3)},kWh`, `EM-7,${new Date(ms).toISOString()},${elec.toFixed(3)},kWh`, `EM-2,${new Date(ms).toISOString()},${kg.toFixed(3)},kWh`);
+      heat += Math.max(0, (18 - temp(ms)) / 2) + ((ms / HOUR) % 7) * 0.05 * (Math.floor((ms - start) / (24 * HOUR)) % 3); // a little noise: the band has a width
+      elec += ms === spikeAt ? 40 : 2;
+      kg += 3;
+    }
+    const imported = await t.api('/api/v1/energy/readings/import', { method: 'POST', body: rows.join('\n'), headers: { 'content-type': 'text/csv' } });
+    expect(imported.status).toBe(200);
+    expect(((await imported.json()) as { refused: number }).refused).toBe(0);
+    const station = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.mqttPort}`, { username: 'WS-7', password: ws.secret, reconnectPeriod: 0 });
+    try {
+      for (let ms = start; ms <= end; ms += HOUR) await station.publishAsync(topics.weather('WS-7'), JSON.stringify({ ts: ms + HOUR / 2, temperatureC: temp(ms) }), { qos: 1 });
+    } finally {
+      await station.endAsync();
+    }
+    const scan = await t.api('/api/v1/energy/anomalies/scan', { method: 'POST', json: { from: addDays(today, -DAYS), to: today } });
+    expect(((await scan.json()) as { found: number }).found).toBeGreaterThan(0);
+
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'uk-UA', timezoneId: 'Europe/Kyiv', acceptDownloads: true });
+    await context.addInitScript((tok) => sessionStorage.setItem('mistohub.token', tok), ADMIN_TOKEN);
+    page = await context.newPage();
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('ranks the buildings by kWh/m² and by deviation from the baseline, reached by keyboard', async () => {
+    await page.goto(`${t.httpUrl}/energy/`);
+    await page.focus('#tab-live');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#ranking tbody tr[data-id="school-7"]', { timeout: 10_000 });
+    const ids = () => page.$$eval('#ranking tbody tr[data-id]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id));
+    // the kindergarten: 72 kWh a day on 100 m² is more per m² than the school
+    expect(await ids()).toEqual(['kg-2', 'school-7']);
+    const ranking = (await (await t.api(`/api/v1/energy/ranking?from=${addDays(today, -30)}&to=${addDays(today, 1)}`)).json()) as { buildingId: string; kWhPerM2: number }[];
+    expect(await page.locator('#ranking tr[data-id="kg-2"] td').nth(4).innerText()).toContain(new Intl.NumberFormat('uk-UA', { maximumFractionDigits: 2 }).format(ranking[0]!.kWhPerM2));
+    // only the school has heat and so a deviation from its baseline
+    await page.selectOption('#rank-by', 'deviation');
+    expect(await ids()).toEqual(['school-7', 'kg-2']);
+    expect(await page.locator('#ranking tr[data-id="school-7"] td').nth(5).innerText()).toMatch(/%/);
+    expect(await page.evaluate(() => (document.scrollingElement ?? document.documentElement).scrollWidth)).toBeLessThanOrEqual(1366);
+  });
+
+  it("shows a building's daily heat against a year ago with the baseline band", async () => {
+    await page.click('#ranking tr[data-id="school-7"] button');
+    await page.waitForSelector('#bchart[data-band="true"] canvas', { timeout: 10_000 });
+    expect(await page.locator('#building-heading').innerText()).toContain('Школа № 7');
+    expect(await page.getAttribute('#bchart', 'data-series')).toBe('5');
+    expect(await page.locator('#bchart').innerText()).toContain('Базова лінія');
+    expect(await page.locator('#baseline-msg').innerText()).toMatch(/за базовою лінією/);
+    const base = (await (await t.api(`/api/v1/energy/buildings/school-7/baseline?from=${addDays(today, -30)}&to=${addDays(today, 1)}&resource=heat`)).json()) as { daily: { expected: number | null; low: number | null; high: number | null }[] };
+    const day = base.daily.find((d) => d.expected !== null)!;
+    expect(day.low!).toBeLessThanOrEqual(day.expected!);
+    expect(day.high!).toBeGreaterThanOrEqual(day.expected!);
+    await page.screenshot({ path: '/tmp/mistohub-energy-building.png' });
+    // hours of the last week: no band
+    await page.selectOption('#interval', 'hour');
+    await page.waitForSelector('#bchart[data-band="false"] canvas', { timeout: 10_000 });
+    expect(await page.getAttribute('#bchart', 'aria-label')).toContain(`${7 * 24}`);
+  });
+
+  it('acknowledges an anomaly and downloads the monthly report', async () => {
+    await page.click('#tab-anomalies');
+    const row = page.locator('#anomalies tbody tr[data-state="new"]', { hasText: 'EM-7' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    const id = await row.getAttribute('data-id');
+    await row.locator('button.ack').click();
+    await page.waitForSelector(`#anomalies tr[data-id="${id}"][data-state="acknowledged"]`, { timeout: 5_000 });
+    expect(await page.locator(`#anomalies tr[data-id="${id}"]`).innerText()).toContain('підтверджена: admin');
+    const stored = (await (await t.api('/api/v1/energy/anomalies?state=acknowledged')).json()) as { id: number; updatedBy: string }[];
+    expect(stored.find((a) => String(a.id) === id)?.updatedBy).toBe('admin');
+
+    const month = today.slice(0, 7);
+    await page.fill('#report-month', month);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-download')]);
+    expect(download.suggestedFilename()).toBe(`energy-report-${month}.csv`);
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    expect(csv).toContain('Школа № 7');
+    expect(await page.locator('#report-msg').innerText()).toContain(month);
+    await page.screenshot({ path: '/tmp/mistohub-energy-anomalies.png' });
+    expect(errors).toEqual([]);
+  });
+});
