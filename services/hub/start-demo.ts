@@ -54,9 +54,9 @@ const simulator = startCitySimulator({
 
 // Lighting: a group per district with a night schedule, made through the REST API (kept on
 // restart); not awaited, so the vehicles start at once.
-const lightingToken = settings.HUB_ADMIN_TOKEN ?? token;
+const apiToken = settings.HUB_ADMIN_TOKEN ?? token;
 const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
-void (lightingToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: lightingToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
+void (apiToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: apiToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
   (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
   (err: Error) => console.warn(`demo lighting: ${err.message}`),
 );
@@ -92,7 +92,7 @@ writeFileSync(credentialsFile, JSON.stringify(Object.fromEntries(credentials), n
 const energy = await startDemoEnergy({
   httpUrl: `http://127.0.0.1:${hub.ports.http}`,
   mqttUrl: `mqtt://127.0.0.1:${hub.ports.mqtt}`,
-  token: lightingToken!,
+  token: apiToken!,
   dataDir,
   meters: devices.filter((d) => d.kind === 'energy-meter'),
   stationSecret: credentials.get(DEMO_WEATHER_STATION)!,
