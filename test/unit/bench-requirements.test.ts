@@ -66,9 +66,9 @@ describe('what the bench needs from outside the project', () => {
   });
 
   it('refuses a command it knows no package for, naming it', () => {
-    const r = check(['influxd', 'redis-server'], env(folder('any', ['influxd'])));
+    const r = check(['influxd', 'nats-server'], env(folder('any', ['influxd'])));
     expect(r.ok).toBe(false);
-    expect(r.output).toContain('no Debian package known for "redis-server"');
+    expect(r.output).toContain('no Debian package known for "nats-server"');
   });
 
   it('npm run bench on a PATH without influxd (nor apt-get) stops at once with that message, no stack trace', () => {
