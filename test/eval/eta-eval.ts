@@ -14,23 +14,13 @@ import { RealtimeEngine } from '../../services/transit/realtime/engine.ts';
 import { TravelTimes } from '../../services/transit/realtime/travel-times.ts';
 import { addDays, serviceDayStartMs } from '../../services/transit/schedule/service-day.ts';
 import { BUCKETS, score, type Sample } from './eta-buckets.ts';
+import { rng } from '../../simulators/city/random.ts';
 
 const ZONE = 'Europe/Kyiv';
 const LAT0 = 48.5079;
 const LON0 = 32.2623;
 const M_LAT = 111_195;
 const M_LON = M_LAT * Math.cos((LAT0 * Math.PI) / 180);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RouteSpec { id: string; angleDeg: number; stops: number }
 const ROUTES: RouteSpec[] = [{ id: '3', angleDeg: 20, stops: 14 }, { id: '11', angleDeg: 110, stops: 16 }, { id: '27', angleDeg: 250, stops: 12 }];
