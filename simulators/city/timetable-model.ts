@@ -18,11 +18,11 @@
 import type { PositionPayload } from '../../services/contracts/index.ts';
 import { serviceRunsOn } from '../../services/transit/gtfs/load.ts';
 import type { GtfsFeed } from '../../services/transit/gtfs/model.ts';
-import { offsetM, Polyline } from './geo.ts';
+import { Polyline } from './geo.ts';
 import { DAY_MS, kyivInstant, kyivOffsetMs } from './kyiv-time.ts';
 import { between, hashString, unit } from './random.ts';
 import { isRushHour, typicalCruiseKmh, typicalDwellS } from './traffic.ts';
-import { driveAt, driveTime, MAX_CRUISE_KMH, toPositionPayload, type VehicleSample } from './vehicle-model.ts';
+import { driveAt, driveTime, gpsFix, MAX_CRUISE_KMH, toPositionPayload, type VehicleSample } from './vehicle-model.ts';
 
 /** Shortest turn at a terminus when running late, seconds. */
 const MIN_TURN_S = 60;
@@ -310,22 +310,8 @@ export class TimetableVehicleModel {
       odoM = prev ? dayBase(prev) + prev.distanceM : 0;
     }
 
-    const course = line.bearingAt(s, true);
-    const [lat0, lon0] = line.pointAt(Math.min(line.lengthM, Math.max(0, s)));
-    const second = Math.floor(ms / 1000);
-    const [lat, lon] = offsetM([lat0, lon0], between(-2, 2, this.seed, second, 20), between(-2, 2, this.seed, second, 21));
-    let speedKmh = speed * 3.6;
-    if (speedKmh > 3) speedKmh = Math.min(MAX_CRUISE_KMH, Math.max(0, speedKmh + between(-0.5, 0.5, this.seed, second, 22)));
-    const altitudeM = Math.round(112 + Math.min(50, Math.abs(lon - 32.247) * 1100 + Math.abs(lat - 48.51) * 400) + between(-2, 2, this.seed, second, 23));
     return {
-      ts: ms,
-      lat,
-      lon,
-      speedKmh,
-      courseDeg: course,
-      satellites: 7 + Math.floor(unit(this.seed, second, 24) * 7),
-      hdop: between(0.6, 1.4, this.seed, second, 25),
-      altitudeM,
+      ...gpsFix(this.seed, ms, line, s, true, speed),
       odometerKm: this.odometerBaseKm + odoM / 1000,
       phase,
       outbound,

@@ -225,24 +225,8 @@ export class VehicleModel {
     }
 
     // Standing at the first terminus at the start of a lap: facing the way it will leave.
-    const course = this.line.bearingAt(s, outbound);
-    const [lat0, lon0] = this.line.pointAt(Math.min(len, Math.max(0, s)));
-    const second = Math.floor(ms / 1000);
-    // GPS scatter of a couple of metres, as a real receiver reports even when standing still.
-    const [lat, lon] = offsetM([lat0, lon0], between(-2, 2, this.seed, second, 20), between(-2, 2, this.seed, second, 21));
-    let speedKmh = speed * 3.6;
-    if (speedKmh > 3) speedKmh = Math.min(MAX_CRUISE_KMH, Math.max(0, speedKmh + between(-0.5, 0.5, this.seed, second, 22)));
-    // The Inhul valley is about 110 m above sea level, the plateaus about 170 m.
-    const altitudeM = Math.round(112 + Math.min(50, Math.abs(lon - 32.247) * 1100 + Math.abs(lat - 48.51) * 400) + between(-2, 2, this.seed, second, 23));
     return {
-      ts: ms,
-      lat,
-      lon,
-      speedKmh,
-      courseDeg: course,
-      satellites: 7 + Math.floor(unit(this.seed, second, 24) * 7),
-      hdop: between(0.6, 1.4, this.seed, second, 25),
-      altitudeM,
+      ...gpsFix(this.seed, ms, this.line, s, outbound, speed),
       odometerKm: this.odometerBaseKm + (k * 2 * len + travelled) / 1000,
       phase,
       outbound,
@@ -276,5 +260,26 @@ export function toPositionPayload(s: VehicleSample): PositionPayload {
     fix: true,
     ignition: true,
     odometerKm: round(s.odometerKm, 3),
+  };
+}
+
+/**
+ * What a GPS receiver on the vehicle reports at distance `s` along `line`: the point with a
+ * couple of metres of scatter (as a real receiver reports even when standing still), the
+ * heading, a slightly noisy speed, satellites, HDOP and the altitude of the terrain there.
+ */
+export function gpsFix(seed: number, ms: number, line: Polyline, s: number, forward: boolean, speedMs: number) {
+  const [lat0, lon0] = line.pointAt(Math.min(line.lengthM, Math.max(0, s)));
+  const second = Math.floor(ms / 1000);
+  const [lat, lon] = offsetM([lat0, lon0], between(-2, 2, seed, second, 20), between(-2, 2, seed, second, 21));
+  let speedKmh = speedMs * 3.6;
+  if (speedKmh > 3) speedKmh = Math.min(MAX_CRUISE_KMH, Math.max(0, speedKmh + between(-0.5, 0.5, seed, second, 22)));
+  // The Inhul valley is about 110 m above sea level, the plateaus about 170 m.
+  const altitudeM = Math.round(112 + Math.min(50, Math.abs(lon - 32.247) * 1100 + Math.abs(lat - 48.51) * 400) + between(-2, 2, seed, second, 23));
+  return {
+    ts: ms, lat, lon, speedKmh, courseDeg: line.bearingAt(s, forward),
+    satellites: 7 + Math.floor(unit(seed, second, 24) * 7),
+    hdop: between(0.6, 1.4, seed, second, 25),
+    altitudeM,
   };
 }
