@@ -41,6 +41,31 @@ const acceptedPositions = async (t: TestHub): Promise<number> => {
 };
 
 /** Two hubs share the subscription on a real mosquitto 2; one stops mid-run and comes back. */
+/**
+ * Publishes PER_TRACKER positions from each tracker `{prefix}{i}`, ten at a time. The second half
+ * is held back until `releaseSecondHalf`, so an instance stopped before that really stops
+ * mid-run (on a busy machine the whole run could otherwise reach the broker first).
+ */
+function publishRun(publishers: mqtt.MqttClient[], prefix: string, lonAt: (n: number) => number) {
+  let published = 0;
+  let releaseSecondHalf!: () => void;
+  const secondHalf = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
+  const done = (async () => {
+    for (let n = 0; n < PER_TRACKER; n += 10) {
+      if (n === PER_TRACKER / 2) await secondHalf;
+      await Promise.all(
+        publishers.flatMap((p, i) =>
+          Array.from({ length: 10 }, (_, k) =>
+            p.publishAsync(topics.position(`${prefix}${i}`), JSON.stringify({ ts: new Date(BASE_MS + (n + k) * 1000).toISOString(), lat: 48.5 + i / 100, lon: lonAt(n + k) }), { qos: 1 }),
+          ),
+        ),
+      );
+      published += 10 * TRACKERS;
+    }
+  })();
+  return { published: () => published, releaseSecondHalf, done };
+}
+
 describe('external broker mode (MQTT_URL, mosquitto 2, shared subscription)', () => {
   let broker: RunningMosquitto;
   const dirA = makeTempDir('hub-ext-a');
@@ -86,33 +111,16 @@ describe('external broker mode (MQTT_URL, mosquitto 2, shared subscription)', ()
 
   it('every message is stored once and none is lost when one instance stops mid-run', async () => {
     const publishers = await Promise.all(Array.from({ length: TRACKERS }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `trk-e${i}`, reconnectPeriod: 0 })));
-    let published = 0;
-    // The second half is held back until the instance is gone, so it really stops mid-run
-    // (on a busy machine the whole run could otherwise reach the broker first).
-    let releaseSecondHalf!: () => void;
-    const secondHalf = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
-    const publishing = (async () => {
-      for (let n = 0; n < PER_TRACKER; n += 10) {
-        if (n === PER_TRACKER / 2) await secondHalf;
-        await Promise.all(
-          publishers.flatMap((p, i) =>
-            Array.from({ length: 10 }, (_, k) =>
-              p.publishAsync(topics.position(`trk-e${i}`), JSON.stringify({ ts: new Date(BASE_MS + (n + k) * 1000).toISOString(), lat: 48.5 + i / 100, lon: 32.26 + (n + k) / 10_000 }), { qos: 1 }),
-            ),
-          ),
-        );
-        published += 10 * TRACKERS;
-      }
-    })();
+    const run = publishRun(publishers, 'trk-e', (n) => 32.26 + n / 10_000);
 
     // A stops while messages keep coming: what it took in it acknowledges first; what the
     // broker holds for its session waits for it.
     await eventually(async () => (await acceptedPositions(a!)) >= 100, 30_000, 'A to take in some');
     await a!.stop();
     a = undefined;
-    const stoppedAt = published;
-    releaseSecondHalf();
-    await publishing;
+    const stoppedAt = run.published();
+    run.releaseSecondHalf();
+    await run.done;
     expect(stoppedAt).toBeLessThan(TOTAL);
     await Promise.all(publishers.map((p) => p.endAsync()));
 
@@ -166,33 +174,16 @@ describe('external broker mode: an instance SIGKILLed mid-run', () => {
     await start(dirB.path, 'kx-b');
 
     const publishers = await Promise.all(Array.from({ length: TRACKERS }, (_, i) => mqtt.connectAsync(broker.url, { clientId: `trk-k${i}`, reconnectPeriod: 0 })));
-    let published = 0;
-    // The second half is held back until the instance is gone, so it really stops mid-run
-    // (on a busy machine the whole run could otherwise reach the broker first).
-    let releaseSecondHalf!: () => void;
-    const secondHalf = new Promise<void>((resolve) => (releaseSecondHalf = resolve));
-    const publishing = (async () => {
-      for (let n = 0; n < PER_TRACKER; n += 10) {
-        if (n === PER_TRACKER / 2) await secondHalf;
-        await Promise.all(
-          publishers.flatMap((p, i) =>
-            Array.from({ length: 10 }, (_, k) =>
-              p.publishAsync(topics.position(`trk-k${i}`), JSON.stringify({ ts: new Date(BASE_MS + (n + k) * 1000).toISOString(), lat: 48.5 + i / 100, lon: 32.26 }), { qos: 1 }),
-            ),
-          ),
-        );
-        published += 10 * TRACKERS;
-      }
-    })();
+    const run = publishRun(publishers, 'trk-k', () => 32.26);
     await eventually(async () => {
       const text = await (await api(a, '/metrics')).text();
       const m = /mistohub_messages_accepted_total\{source="mqtt",channel="position"\} (\d+)/.exec(text);
       return m && Number(m[1]) >= 100;
     }, 30_000, 'A to take in some');
     await a.kill();
-    const killedAt = published;
-    releaseSecondHalf();
-    await publishing;
+    const killedAt = run.published();
+    run.releaseSecondHalf();
+    await run.done;
     expect(killedAt).toBeLessThan(TOTAL);
     await Promise.all(publishers.map((p) => p.endAsync()));
 
