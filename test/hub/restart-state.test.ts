@@ -32,8 +32,9 @@ describe('a restarted hub', () => {
     await publish(meter.id, meter.secret, topics.energyReading('mtr-rs'), { ts, value: 1234.5, unit: 'kWh' });
     // The PUBACK of an ack comes only once it is kept: stopping the hub right after must lose nothing.
     await publish(cabinet.id, cabinet.secret, topics.lightingCommandAck('cab-rs'), { cmdId: 'c-1', ts, status: 'rejected', reason: 'door open' });
-    // History reaches the store through the spool: wait until the spool has drained.
-    await eventually(async () => /^mistohub_spool_backlog_records 0$/m.test(await (await t!.api('/metrics')).text()), 20_000, 'the spool to drain');
+    // History reaches the store through the spool: wait until the store has confirmed all three
+    // points (the backlog gauge is sampled every 250 ms and may still read 0 from before them).
+    await eventually(async () => /^mistohub_store_points_written_total 3$/m.test(await (await t!.api('/metrics')).text()), 20_000, 'the three points stored');
     expect(((await (await t.api(`/api/v1/transit/vehicles/TB-77/track?from=${new Date(ts - 1000).toISOString()}`)).json()) as unknown[]).length).toBe(1);
     await t.stop();
 
