@@ -90,18 +90,8 @@ export class ConsumptionQuery {
 
   /** Interval sums of meters grouped by resource and unit (sorted by resource, then unit). */
   groups(meters: readonly Device[], spans: readonly TimeSpan[], interval: ConsumptionInterval, resource?: EnergyResource): SeriesGroup[] {
-    const groups = new Map<string, { resource: EnergyResource | null; unit: EnergyUnit; meters: Device[] }>();
-    for (const m of meters) {
-      if (resource && m.resource !== resource) continue;
-      const unit = this.unitOf(m);
-      const key = `${m.resource ?? ''}|${unit}`;
-      const g = groups.get(key);
-      if (g) g.meters.push(m);
-      else groups.set(key, { resource: m.resource ?? null, unit, meters: [m] });
-    }
     const tariffs = this.tariffs.list();
-    return [...groups.keys()].sort().map((key) => {
-      const g = groups.get(key)!;
+    return this.byResourceAndUnit(meters, resource).map((g) => {
       const series = g.meters.map((m) => this.series(m, spans, interval, tariffs));
       return {
         resource: g.resource, unit: g.unit, meterIds: g.meters.map((m) => m.id),
@@ -116,23 +106,28 @@ export class ConsumptionQuery {
    * summed in the database (hours for hour intervals, days for the rest): no per-meter series.
    */
   aggregate(meters: readonly Device[], spans: readonly TimeSpan[], interval: AggregateInterval, resource?: EnergyResource): SeriesGroup[] {
-    const groups = new Map<string, { resource: EnergyResource | null; unit: EnergyUnit; ids: string[] }>();
+    const from = spans[0]!.start;
+    const to = spans[spans.length - 1]!.end;
+    const tariffs = this.tariffs.list();
+    return this.byResourceAndUnit(meters, resource).map((g) => {
+      const ids = g.meters.map((m) => m.id);
+      const rows = this.rollups.sumOf(ids, interval === 'hour' ? 'hour' : 'day', from, to);
+      return { resource: g.resource, unit: g.unit, meterIds: ids, values: sumIntervals(rows, spans), costs: this.costs(rows, spans, g.resource, g.unit, tariffs) };
+    });
+  }
+
+  /** Meters grouped by resource and unit (kWh and m3 are never added), sorted by resource, then unit. */
+  private byResourceAndUnit(meters: readonly Device[], resource?: EnergyResource): { resource: EnergyResource | null; unit: EnergyUnit; meters: Device[] }[] {
+    const groups = new Map<string, { resource: EnergyResource | null; unit: EnergyUnit; meters: Device[] }>();
     for (const m of meters) {
       if (resource && m.resource !== resource) continue;
       const unit = this.unitOf(m);
       const key = `${m.resource ?? ''}|${unit}`;
       const g = groups.get(key);
-      if (g) g.ids.push(m.id);
-      else groups.set(key, { resource: m.resource ?? null, unit, ids: [m.id] });
+      if (g) g.meters.push(m);
+      else groups.set(key, { resource: m.resource ?? null, unit, meters: [m] });
     }
-    const from = spans[0]!.start;
-    const to = spans[spans.length - 1]!.end;
-    const tariffs = this.tariffs.list();
-    return [...groups.keys()].sort().map((key) => {
-      const g = groups.get(key)!;
-      const rows = this.rollups.sumOf(g.ids, interval === 'hour' ? 'hour' : 'day', from, to);
-      return { resource: g.resource, unit: g.unit, meterIds: g.ids, values: sumIntervals(rows, spans), costs: this.costs(rows, spans, g.resource, g.unit, tariffs) };
-    });
+    return [...groups.keys()].sort().map((key) => groups.get(key)!);
   }
 
   /** The unit a meter's rollups are in: the registered one, else the one its readings came in. */
