@@ -66,5 +66,12 @@ describe('npm start', () => {
       expect(ids.length, protocol).toBeGreaterThan(0);
       expect(ids.filter((id) => live.has(id)).length, `${protocol} vehicles live`).toBeGreaterThan(ids.length / 2);
     }
+
+    // The demo energy manager's set-up: buildings and the tariffs that price them.
+    const tariffs = await eventually(async () => {
+      const list = (await (await fetch(`${base}/api/v1/energy/tariffs`, { headers: { authorization: `Bearer ${token}` } })).json()) as { tariffId: string }[];
+      return list.length >= 4 ? list : undefined;
+    }, 30_000, 'the demo tariffs');
+    expect(tariffs.map((t) => t.tariffId).sort()).toEqual(['demo-el-2024', 'demo-el-2026', 'demo-heat', 'demo-water']);
   }, 120_000);
 });

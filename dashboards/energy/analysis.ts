@@ -4,7 +4,7 @@
  * earlier; the baseline band), anomalies to acknowledge and resolve, the monthly report download.
  */
 import uPlot from 'uplot';
-import type { Anomaly, BaselineReport, ConsumptionPoint, RankingEntry } from '../../services/contracts/energy.ts';
+import type { Anomaly, BaselineReport, ConsumptionPoint, RankingEntry, Tariff, TypeBreakdownEntry } from '../../services/contracts/energy.ts';
 import { fmtDateTime, fmtNumber } from '../shared/format.ts';
 import { locale, onLangChange, t, type MsgKey } from '../shared/i18n.ts';
 import { must } from '../shared/page.ts';
@@ -61,7 +61,7 @@ const cell = (tr: HTMLTableRowElement, text: string, className = ''): HTMLTableC
 };
 
 export function initAnalysis(token: string | null): void {
-  const tabs = ['live', 'buildings', 'anomalies'] as const;
+  const tabs = ['live', 'buildings', 'anomalies', 'costs'] as const;
   type Tab = (typeof tabs)[number];
   const tabBtn = (x: Tab) => must<HTMLButtonElement>(`tab-${x}`);
   const view = (x: Tab) => must(`${x}-view`);
@@ -78,6 +78,7 @@ export function initAnalysis(token: string | null): void {
     loaded.add(which);
     if (which === 'buildings') void loadRanking();
     if (which === 'anomalies') void loadAnomalies();
+    if (which === 'costs') void loadCosts();
   }
   tabs.forEach((x, i) => {
     tabBtn(x).addEventListener('click', () => select(x));
@@ -152,15 +153,20 @@ export function initAnalysis(token: string | null): void {
       cell(tr, fmtNumber(b.areaM2), 'num');
       cell(tr, b.kWhPerM2 === null ? '—' : `${fmtNumber(b.kWhPerM2, 2)}${b.estimated ? ' *' : ''}`, 'num').title = b.estimated ? t('energy.estimatedMark') : '';
       cell(tr, fmtPct(deviation.get(b.buildingId)), 'num');
+      cell(tr, b.costUAH === null ? '—' : fmtNumber(b.costUAH, 2), 'num');
     });
     if (rows.length === 0) {
       const tr = rankingBody.insertRow();
       const td = cell(tr, t('energy.noData'));
-      td.colSpan = 6;
+      td.colSpan = 7;
     }
   }
-  fromEl.addEventListener('change', () => void loadRanking());
-  toEl.addEventListener('change', () => void loadRanking());
+  const periodChanged = () => {
+    void loadRanking();
+    loaded.delete('costs');
+  };
+  fromEl.addEventListener('change', periodChanged);
+  toEl.addEventListener('change', periodChanged);
   rankBy.addEventListener('change', renderRanking);
   must('period-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -380,12 +386,119 @@ export function initAnalysis(token: string | null): void {
     })();
   });
 
+  // ── building types and tariffs ──────────────────────────────────────────────────────────────
+  const typesBody = must<HTMLTableElement>('types').tBodies[0]!;
+  const typesMsg = must('types-msg');
+  const typesPeriod = must('types-period');
+  const tariffsBody = must<HTMLTableElement>('tariffs').tBodies[0]!;
+  const tariffMsg = must('tariff-msg');
+  const tf = {
+    id: must<HTMLInputElement>('tariff-id'),
+    resource: must<HTMLSelectElement>('tariff-resource'),
+    unit: must<HTMLSelectElement>('tariff-unit'),
+    price: must<HTMLInputElement>('tariff-price'),
+    from: must<HTMLInputElement>('tariff-from'),
+    to: must<HTMLInputElement>('tariff-to'),
+  };
+  let types: TypeBreakdownEntry[] = [];
+  let tariffs: Tariff[] = [];
+  const say = (el: HTMLElement, text: string, error = false) => {
+    el.textContent = text;
+    el.classList.toggle('error', error);
+  };
+
+  async function loadCosts(): Promise<void> {
+    if (!token) return;
+    const [ty, ta] = await Promise.all([
+      api<TypeBreakdownEntry[]>(token, 'GET', `/api/v1/energy/types?from=${fromEl.value}&to=${toEl.value}`),
+      api<Tariff[]>(token, 'GET', '/api/v1/energy/tariffs'),
+    ]);
+    if (ty.ok) types = ty.data;
+    say(typesMsg, ty.ok ? '' : t('energy.failed', { reason: ty.reason }), !ty.ok);
+    if (ta.ok) tariffs = ta.data;
+    else say(tariffMsg, t('energy.failed', { reason: ta.reason }), true);
+    renderCosts();
+  }
+
+  function renderCosts(): void {
+    typesPeriod.textContent = t('energy.typesPeriod', { from: fromEl.value, to: toEl.value });
+    typesBody.replaceChildren();
+    for (const e of types) {
+      const tr = typesBody.insertRow();
+      tr.dataset.type = e.type;
+      tr.dataset.resource = e.resource ?? '';
+      cell(tr, t(`energy.type.${e.type}` as MsgKey));
+      cell(tr, String(e.buildings), 'num');
+      cell(tr, fmtNumber(e.areaM2), 'num');
+      cell(tr, e.resource ? t(`energy.resource.${e.resource}` as MsgKey) : '—');
+      cell(tr, e.value === null ? '—' : `${fmtNumber(e.value, 1)} ${t(`unit.${e.unit}` as MsgKey)}${e.estimated ? ' *' : ''}`, 'num').title = e.estimated ? t('energy.estimatedMark') : '';
+      cell(tr, e.kWhPerM2 === null ? '—' : fmtNumber(e.kWhPerM2, 2), 'num');
+      cell(tr, e.costUAH === null ? '—' : fmtNumber(e.costUAH, 2), 'num');
+    }
+    if (types.length === 0) cell(typesBody.insertRow(), t('energy.noData')).colSpan = 7;
+    tariffsBody.replaceChildren();
+    for (const x of tariffs) {
+      const tr = tariffsBody.insertRow();
+      tr.dataset.id = x.tariffId;
+      cell(tr, x.tariffId).title = x.note ?? '';
+      cell(tr, t(`energy.resource.${x.resource}` as MsgKey));
+      cell(tr, `${fmtNumber(x.priceUAH, 4)} / ${t(`unit.${x.unit}` as MsgKey)}`, 'num');
+      cell(tr, x.validFrom);
+      cell(tr, x.validTo ?? t('energy.openEnded'));
+      const actions = tr.insertCell();
+      const edit = document.createElement('button');
+      edit.type = 'button';
+      edit.className = 'edit';
+      edit.textContent = t('energy.edit');
+      edit.addEventListener('click', () => {
+        tf.id.value = x.tariffId;
+        tf.resource.value = x.resource;
+        tf.unit.value = x.unit;
+        tf.price.value = String(x.priceUAH);
+        tf.from.value = x.validFrom;
+        tf.to.value = x.validTo ?? '';
+        tf.price.focus();
+      });
+      const del = document.createElement('button');
+      del.type = 'button';
+      del.className = 'delete';
+      del.textContent = t('energy.delete');
+      del.addEventListener('click', () => {
+        void (async () => {
+          if (!token) return;
+          const res = await fetch(`/api/v1/energy/tariffs/${encodeURIComponent(x.tariffId)}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).catch((err: Error) => err);
+          if (res instanceof Error || !res.ok) return say(tariffMsg, t('energy.failed', { reason: res instanceof Error ? res.message : `HTTP ${res.status}` }), true);
+          say(tariffMsg, t('energy.tariffDeleted', { id: x.tariffId }));
+          await loadCosts();
+          tf.id.focus();
+        })();
+      });
+      actions.append(edit, del);
+    }
+    if (tariffs.length === 0) cell(tariffsBody.insertRow(), t('energy.noTariffs')).colSpan = 6;
+  }
+
+  must('tariff-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!token) return;
+    const id = tf.id.value.trim();
+    const body = { resource: tf.resource.value, unit: tf.unit.value, priceUAH: Number(tf.price.value), validFrom: tf.from.value, ...(tf.to.value ? { validTo: tf.to.value } : {}) };
+    void (async () => {
+      const res = await api<Tariff>(token, 'PUT', `/api/v1/energy/tariffs/${encodeURIComponent(id)}`, body);
+      if (!res.ok) return say(tariffMsg, t('energy.failed', { reason: res.reason }), true);
+      say(tariffMsg, t('energy.tariffSaved', { id }));
+      await loadCosts();
+      void loadRanking();
+    })();
+  });
+
   onLangChange(() => {
     renderRanking();
     renderAnomalies();
+    renderCosts();
     heading.textContent = selected ? t('energy.buildingHeading', { name: selected.name }) : t('energy.pickBuilding');
     if (selected) void loadBuilding();
   });
   heading.textContent = t('energy.pickBuilding');
-  if (location.hash === '#buildings' || location.hash === '#anomalies') select(location.hash.slice(1) as Tab);
+  if (location.hash === '#buildings' || location.hash === '#anomalies' || location.hash === '#costs') select(location.hash.slice(1) as Tab);
 }

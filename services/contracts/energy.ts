@@ -109,6 +109,8 @@ export const ConsumptionPoint = z.object({
   /** part of it is interpolated over a gap, estimated across a meter replacement, or (buildings) missing from a meter */
   estimated: z.boolean(),
   resource: EnergyResource.nullable().optional(),
+  /** what it cost in UAH by the tariffs (null: no tariff covers a day with consumption, or no consumption) */
+  costUAH: z.number().nullable().optional(),
 });
 export type ConsumptionPoint = z.infer<typeof ConsumptionPoint>;
 
@@ -195,10 +197,12 @@ export const RankingEntry = z.object({
   kWhPerM2: z.number().nullable(),
   waterM3: z.number().nullable(),
   estimated: z.boolean(),
+  /** every resource's cost over the period in UAH by the tariffs; null when some consumption has no tariff */
+  costUAH: z.number().nullable(),
 });
 export type RankingEntry = z.infer<typeof RankingEntry>;
 
-export const AnomalyKind = z.enum(['night-baseload', 'night-flow', 'spike', 'silent', 'above-baseline']);
+export const AnomalyKind = z.enum(['night-baseload', 'weekend-baseload', 'night-flow', 'spike', 'silent', 'above-baseline']);
 export const AnomalyState = z.enum(['new', 'acknowledged', 'resolved']);
 
 export const Anomaly = z.object({
@@ -248,3 +252,71 @@ export const OpenDataRow = z.object({
   estimated: z.boolean(),
 });
 export type OpenDataRow = z.infer<typeof OpenDataRow>;
+
+/** A tariff id: also a path segment. */
+export const TariffId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/, 'must be 1–80 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
+
+/**
+ * `PUT /api/v1/energy/tariffs/:tariffId` — the price of one unit of a resource in UAH over local
+ * dates [validFrom, validTo) (validTo absent: until further notice). Tariffs of one resource do
+ * not overlap.
+ */
+export const TariffPut = z
+  .strictObject({
+    resource: EnergyResource,
+    unit: EnergyUnit.describe('the unit the price is per (kWh, m3, Gcal, GJ)'),
+    priceUAH: finite().min(0, 'must be ≥ 0').max(1e6, 'must be ≤ 1000000').describe('UAH per unit, VAT included as billed'),
+    validFrom: LocalDate,
+    validTo: LocalDate.optional(),
+    note: z.string().trim().max(300).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (!UNITS_BY_RESOURCE[t.resource].includes(t.unit)) ctx.addIssue({ code: 'custom', path: ['unit'], message: `must be one of ${UNITS_BY_RESOURCE[t.resource].join(', ')} for ${t.resource}` });
+    if (t.validTo !== undefined && t.validTo <= t.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must be a later date than validFrom' });
+  });
+export type TariffPut = z.infer<typeof TariffPut>;
+
+export const Tariff = z.object({
+  tariffId: z.string(),
+  resource: EnergyResource,
+  unit: EnergyUnit,
+  priceUAH: z.number(),
+  validFrom: z.string(),
+  validTo: z.string().nullable(),
+  note: z.string().nullable(),
+  updatedAt: IsoUtc,
+  updatedBy: z.string().nullable(),
+});
+export type Tariff = z.infer<typeof Tariff>;
+
+export const TariffQuery = z.strictObject({ resource: EnergyResource.optional() });
+
+/** Intervals of the aggregates of a building type and of the city. */
+export const AggregateInterval = z.enum(['hour', 'day', 'month', 'year']);
+export type AggregateInterval = z.infer<typeof AggregateInterval>;
+
+/** `?from&to&interval&resource` of the city's and a building type's consumption. */
+export const AggregateQuery = z.strictObject({
+  from: LocalDate,
+  to: LocalDate,
+  interval: AggregateInterval.default('day'),
+  resource: EnergyResource.optional(),
+});
+
+/** A building type's figures over a period, per resource and unit (`GET /api/v1/energy/types`). */
+export const TypeBreakdownEntry = z.object({
+  type: BuildingType,
+  buildings: z.number(),
+  areaM2: z.number(),
+  resource: EnergyResource.nullable(),
+  unit: EnergyUnit,
+  value: z.number().nullable(),
+  estimated: z.boolean(),
+  costUAH: z.number().nullable(),
+  /** energy in kWh per m² of the type's heated area (null for water) */
+  kWhPerM2: z.number().nullable(),
+});
+export type TypeBreakdownEntry = z.infer<typeof TypeBreakdownEntry>;
+export const TypeBreakdownQuery = z.strictObject({ from: LocalDate, to: LocalDate });

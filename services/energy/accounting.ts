@@ -10,13 +10,16 @@ import type { RegisterReading } from './consumption/registers.ts';
 import { AnomalyRepository } from './anomalies/anomaly-repository.ts';
 import { AnomalyScanner, SCAN_EVERY_MS } from './anomalies/anomaly-scanner.ts';
 import { WeatherRepository } from './baseline/weather-repository.ts';
+import { aggregateRoutes } from './http/aggregate-routes.ts';
 import { anomalyRoutes } from './http/anomaly-routes.ts';
 import { energyDomainRoutes } from './http/domain-routes.ts';
 import { indicatorRoutes } from './http/indicator-routes.ts';
 import { reportRoutes } from './http/report-routes.ts';
+import { tariffRoutes } from './http/tariff-routes.ts';
 import { ConsumptionQuery } from './rollups/consumption-query.ts';
 import { ConsumptionRollups, type MeterRules } from './rollups/consumption-rollups.ts';
 import { RollupQueue } from './rollups/rollup-queue.ts';
+import { TariffRepository } from './tariffs/tariff-repository.ts';
 
 export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'keepEvent' | 'routes' | 'start' | 'close'> {
   /** Readings accepted and not rolled up yet. */
@@ -43,7 +46,8 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   // Tables come from ENERGY_MIGRATIONS, which the hub applies before it builds the module.
   const rollups = new ConsumptionRollups(ctx.db, tz);
   const buildings = new BuildingRepository(ctx.db, ctx.now);
-  const consumption = new ConsumptionQuery(rollups, tz);
+  const tariffs = new TariffRepository(ctx.db, ctx.now);
+  const consumption = new ConsumptionQuery(rollups, tz, tariffs);
   const weather = new WeatherRepository(ctx.db);
   const anomalies = new AnomalyRepository(ctx.db, ctx.now);
   const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, weather, tz, now: ctx.now });
@@ -88,6 +92,8 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
       await app.register(energyDomainRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }));
       await app.register(indicatorRoutes({ ctx, buildings, consumption, weather }));
       await app.register(reportRoutes({ ctx, buildings, consumption, weather, anomalies }));
+      await app.register(tariffRoutes({ ctx, tariffs }));
+      await app.register(aggregateRoutes({ ctx, buildings, consumption, flush: () => queue.flush() }));
       await app.register(anomalyRoutes({ ctx, repo: anomalies, scanner, flush: () => queue.flush() }));
     },
     waiting: () => queue.waiting,

@@ -9,7 +9,8 @@ import type { Migration } from '../platform/domain-module.ts';
  *  - energy_hourly / energy_daily: consumption per local hour and per local day, kept as readings
  *    arrive; day starts are local midnights (epoch ms);
  *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days;
- *  - energy_anomalies: what the scans found, with its evidence and state (energy:3).
+ *  - energy_anomalies: what the scans found, with its evidence and state (energy:3);
+ *  - energy_tariffs: the price of a unit of each resource over local dates (energy:4).
  */
 export const ENERGY_MIGRATIONS: readonly Migration[] = [
   {
@@ -78,5 +79,20 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        UNIQUE (meter_id, kind, start)
      );
      CREATE INDEX IF NOT EXISTS energy_anomalies_state ON energy_anomalies(state, start);`,
+  },
+  {
+    id: 'energy:4',
+    sql: `CREATE TABLE IF NOT EXISTS energy_tariffs (
+       id TEXT PRIMARY KEY,
+       resource TEXT NOT NULL,
+       unit TEXT NOT NULL,
+       price_uah REAL NOT NULL,
+       valid_from TEXT NOT NULL,
+       valid_to TEXT,
+       note TEXT,
+       updated_at TEXT NOT NULL,
+       updated_by TEXT
+     );
+     CREATE INDEX IF NOT EXISTS energy_tariffs_resource ON energy_tariffs(resource, valid_from);`,
   },
 ];

@@ -9,6 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics, type DeviceCreate } from '../../services/contracts/index.ts';
+import type { TariffPut } from '../../services/contracts/energy.ts';
 import { buildingTypeFor, EnergyMeterModel, historyReadings, meterSpecFor, meterUnitFor, weatherReading, type BuildingType } from './energy-model.ts';
 import { between, hashString } from './random.ts';
 
@@ -46,6 +47,18 @@ export function demoBuildings(meters: readonly DeviceCreate[]): Map<string, { na
   return out;
 }
 
+/**
+ * The demo city's tariffs (UAH per unit, VAT included, of the order Kropyvnytskyi's budget
+ * institutions pay): electricity with a price change on 1 January 2026, heat per Gcal, water and
+ * sewage per m3. Dates from 2024 and open-ended, so a year of history is priced whenever the demo runs.
+ */
+export const DEMO_TARIFFS: Readonly<Record<string, TariffPut>> = {
+  'demo-el-2024': { resource: 'electricity', unit: 'kWh', priceUAH: 4.32, validFrom: '2024-01-01', validTo: '2026-01-01', note: 'демо' },
+  'demo-el-2026': { resource: 'electricity', unit: 'kWh', priceUAH: 4.89, validFrom: '2026-01-01', note: 'демо' },
+  'demo-heat': { resource: 'heat', unit: 'Gcal', priceUAH: 3810.5, validFrom: '2024-01-01', note: 'демо' },
+  'demo-water': { resource: 'water', unit: 'm3', priceUAH: 41.6, validFrom: '2024-01-01', note: 'демо: вода і водовідведення' },
+};
+
 export interface DemoEnergyOptions {
   httpUrl: string;
   mqttUrl: string;
@@ -77,6 +90,11 @@ export async function startDemoEnergy(o: DemoEnergyOptions): Promise<DemoEnergy>
     return res;
   };
   for (const [id, b] of demoBuildings(o.meters)) await call('PUT', `/api/v1/energy/buildings/${encodeURIComponent(id)}`, JSON.stringify(b));
+  // Tariffs only while there are none: an energy manager's own are left alone at a restart.
+  const kept = (await (await fetch(`${o.httpUrl}/api/v1/energy/tariffs`, { headers: { authorization: `Bearer ${o.token}` } })).json()) as unknown[];
+  if (Array.isArray(kept) && kept.length === 0) {
+    for (const [id, t] of Object.entries(DEMO_TARIFFS)) await call('PUT', `/api/v1/energy/tariffs/${id}`, JSON.stringify(t));
+  }
 
   let stopped = false;
   const station: MqttClient = await mqtt.connectAsync(o.mqttUrl, { username: DEMO_WEATHER_STATION, password: o.stationSecret, reconnectPeriod: 5_000 });

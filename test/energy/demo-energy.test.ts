@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BuildingPut } from '../../services/contracts/energy.ts';
+import { BuildingPut, TariffPut } from '../../services/contracts/energy.ts';
+import { overlappingTariff } from '../../services/energy/tariffs/pricing.ts';
 import { demoCity } from '../../simulators/city/demo-city.ts';
-import { demoBuildings, demoMeterRegistration } from '../../simulators/city/demo-energy.ts';
+import { DEMO_TARIFFS, demoBuildings, demoMeterRegistration } from '../../simulators/city/demo-energy.ts';
 
 describe("the demo city's energy registration", () => {
   const meters = demoCity({}).filter((d) => d.kind === 'energy-meter');
@@ -24,5 +25,17 @@ describe("the demo city's energy registration", () => {
     const school = [...buildings].find(([id]) => id.startsWith('school-'))!;
     expect(school[1].type).toBe('school');
     expect([...buildings].find(([id]) => id.startsWith('clinic-'))?.[1].type).toBe('hospital');
+  });
+
+  it('prices every resource the demo meters measure with valid tariffs that do not overlap', () => {
+    const terms = Object.entries(DEMO_TARIFFS).map(([tariffId, t]) => {
+      expect(TariffPut.safeParse(t).success, tariffId).toBe(true);
+      return { tariffId, ...t, validTo: t.validTo ?? null };
+    });
+    for (const t of terms) expect(overlappingTariff(terms, t), t.tariffId).toBeUndefined();
+    for (const m of meters) {
+      const { resource, unit } = demoMeterRegistration(m);
+      expect(terms.some((t) => t.resource === resource && t.unit === unit && t.validTo === null), m.id).toBe(true);
+    }
   });
 });

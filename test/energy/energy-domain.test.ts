@@ -99,9 +99,9 @@ describe('consumption rolled up as readings arrive', () => {
     const days = await h.call('GET', '/api/v1/energy/meters/EM-1/consumption?from=2026-03-28&to=2026-03-31&interval=day');
     expect(days.status).toBe(200);
     expect(days.json).toEqual([
-      { start: '2026-03-27T22:00:00.000Z', end: '2026-03-28T22:00:00.000Z', value: 48, unit: 'kWh', estimated: false, resource: 'electricity' },
-      { start: '2026-03-28T22:00:00.000Z', end: '2026-03-29T21:00:00.000Z', value: 46, unit: 'kWh', estimated: false, resource: 'electricity' },
-      { start: '2026-03-29T21:00:00.000Z', end: '2026-03-30T21:00:00.000Z', value: 48, unit: 'kWh', estimated: false, resource: 'electricity' },
+      { start: '2026-03-27T22:00:00.000Z', end: '2026-03-28T22:00:00.000Z', value: 48, unit: 'kWh', estimated: false, resource: 'electricity', costUAH: null },
+      { start: '2026-03-28T22:00:00.000Z', end: '2026-03-29T21:00:00.000Z', value: 46, unit: 'kWh', estimated: false, resource: 'electricity', costUAH: null },
+      { start: '2026-03-29T21:00:00.000Z', end: '2026-03-30T21:00:00.000Z', value: 48, unit: 'kWh', estimated: false, resource: 'electricity', costUAH: null },
     ]);
     const hours = await h.call('GET', '/api/v1/energy/meters/EM-1/consumption?from=2026-03-29&to=2026-03-30&interval=hour');
     expect(hours.json).toHaveLength(23);
@@ -174,8 +174,8 @@ describe('consumption rolled up as readings arrive', () => {
     h.module.flush();
     const res = await h.call('GET', '/api/v1/energy/buildings/school-5/consumption?from=2026-05-04&to=2026-05-05&interval=day');
     expect(res.json).toEqual([
-      { start: '2026-05-03T21:00:00.000Z', end: '2026-05-04T21:00:00.000Z', value: 30, unit: 'kWh', estimated: true, resource: 'electricity' },
-      { start: '2026-05-03T21:00:00.000Z', end: '2026-05-04T21:00:00.000Z', value: 2.5, unit: 'm3', estimated: true, resource: 'water' },
+      { start: '2026-05-03T21:00:00.000Z', end: '2026-05-04T21:00:00.000Z', value: 30, unit: 'kWh', estimated: true, resource: 'electricity', costUAH: null },
+      { start: '2026-05-03T21:00:00.000Z', end: '2026-05-04T21:00:00.000Z', value: 2.5, unit: 'm3', estimated: true, resource: 'water', costUAH: null },
     ]);
     const water = await h.call('GET', '/api/v1/energy/buildings/school-5/consumption?from=2026-05-04&to=2026-05-05&interval=day&resource=water');
     expect(water.json).toHaveLength(1);

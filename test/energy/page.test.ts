@@ -125,4 +125,56 @@ describe('the energy page: ranking, a building with its baseline band, anomalies
     await page.screenshot({ path: '/tmp/mistohub-energy-anomalies.png' });
     expect(errors).toEqual([]);
   });
+
+  it('shows the building types and the tariffs; a manager adds a tariff with the keyboard and the cost appears', async () => {
+    await page.focus('#tab-anomalies');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getAttribute('#tab-costs', 'aria-selected')).toBe('true');
+    await page.waitForSelector('#types tbody tr[data-type="school"][data-resource="heat"]', { timeout: 10_000 });
+    expect(await page.locator('#tariffs tbody').innerText()).toContain('Тарифів немає');
+    // the kindergarten is a type of its own; no tariff yet: no cost
+    const kgRow = page.locator('#types tr[data-type="kindergarten"][data-resource="electricity"] td');
+    expect(await kgRow.nth(0).innerText()).toBe('садочок');
+    expect(await kgRow.nth(6).innerText()).toBe('—');
+
+    await page.focus('#tariff-id');
+    await page.keyboard.type('el-2020');
+    await page.keyboard.press('Tab'); // resource: electricity
+    await page.keyboard.press('Tab'); // unit: kWh
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('4.5');
+    await page.fill('#tariff-from', '2020-01-01');
+    await page.focus('#tariff-price');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#tariffs tr[data-id="el-2020"]', { timeout: 5_000 });
+    expect(await page.locator('#tariff-msg').innerText()).toContain('el-2020');
+    expect(await page.locator('#tariffs tr[data-id="el-2020"]').innerText()).toContain('безстроково');
+    const from = addDays(today, -30);
+    const to = addDays(today, 1);
+    const types = (await (await t.api(`/api/v1/energy/types?from=${from}&to=${to}`)).json()) as { type: string; resource: string; value: number; costUAH: number | null }[];
+    const kg = types.find((x) => x.type === 'kindergarten' && x.resource === 'electricity')!;
+    expect(kg.costUAH).toBeCloseTo(kg.value * 4.5, 1);
+    const fmt = new Intl.NumberFormat('uk-UA', { maximumFractionDigits: 2 }).format(kg.costUAH!);
+    await page.waitForFunction((text) => document.querySelectorAll('#types tr[data-type="kindergarten"][data-resource="electricity"] td')[6]?.textContent === text, fmt, { timeout: 5_000 });
+    // heat has no tariff: still no cost
+    expect(await page.locator('#types tr[data-type="school"][data-resource="heat"] td').nth(6).innerText()).toBe('—');
+
+    // an overlapping tariff is refused with the server's reason
+    await page.fill('#tariff-id', 'el-x');
+    await page.fill('#tariff-from', '2024-01-01');
+    await page.click('#tariff-save');
+    await page.waitForSelector('#tariff-msg.error', { timeout: 5_000 });
+    expect(await page.locator('#tariff-msg').innerText()).toContain('el-2020');
+
+    // the ranking shows the cost of the kindergarten (electricity only) now
+    await page.click('#tab-buildings');
+    const ranking = (await (await t.api(`/api/v1/energy/ranking?from=${from}&to=${to}`)).json()) as { buildingId: string; costUAH: number | null }[];
+    const kgCost = new Intl.NumberFormat('uk-UA', { maximumFractionDigits: 2 }).format(ranking.find((r) => r.buildingId === 'kg-2')!.costUAH!);
+    await page.waitForFunction((text) => document.querySelectorAll('#ranking tr[data-id="kg-2"] td')[6]?.textContent === text, kgCost, { timeout: 10_000 });
+    expect(await page.locator('#ranking thead').innerText()).toContain('Вартість, грн');
+    expect(await page.evaluate(() => (document.scrollingElement ?? document.documentElement).scrollWidth)).toBeLessThanOrEqual(1366);
+    await page.click('#tab-costs');
+    await page.screenshot({ path: '/tmp/mistohub-energy-costs.png' });
+    expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
+  });
 });

@@ -5,8 +5,13 @@
  *  - `night-baseload` (all but water): the mean of D's night hours (00:00–05:00 local) is more
  *    than NIGHT_RATIO × the median of the previous nights' means;
  *  - `night-flow` (water): water ran in every night hour of D (≥ NIGHT_FLOW_MIN per hour): a leak;
+ *  - `weekend-baseload` (a Saturday or Sunday): D's mean per hour is more than WEEKEND_RATIO × the
+ *    median of the previous weekend days' means (at least MIN_WEEKEND_REFERENCE of them): a
+ *    building that should be idle is not;
  *  - `spike`: an hour of D is more than SPIKE_RATIO × the median of the same local hour on the
  *    previous days (the day's largest such hour is reported);
+ *  - `above-baseline` (electricity, water: no weather model): D's total is more than
+ *    DAY_ABOVE_RATIO × the median of the same weekday's totals (at least MIN_WEEKDAY_REFERENCE);
  * and, at `now`, `silent`: the meter's last reading is more than SILENT_AFTER_MS old; and for heat
  * and gas meters whose degree-day baseline (the year before) is sufficient, `above-baseline`: a
  * day more than ABOVE_BASELINE_RATIO × what the baseline expects for its degree-days.
@@ -18,7 +23,7 @@ import type { BaselineModel } from '../baseline/regression.ts';
 import type { TimeSpan } from '../consumption/local-time.ts';
 import type { HourValue, IntervalValue } from '../consumption/registers.ts';
 
-export type AnomalyKind = 'night-baseload' | 'night-flow' | 'spike' | 'silent' | 'above-baseline';
+export type AnomalyKind = 'night-baseload' | 'weekend-baseload' | 'night-flow' | 'spike' | 'silent' | 'above-baseline';
 
 export interface AnomalyFinding {
   meterId: string;
@@ -36,6 +41,14 @@ export const SPIKE_RATIO = 3;
 export const SILENT_AFTER_MS = 6 * 3_600_000;
 export const ABOVE_BASELINE_RATIO = 1.3;
 export const REFERENCE_DAYS = 28;
+export const WEEKEND_RATIO = 1.5;
+/** Weekend days (of the 28 before) a weekend day is judged against: 4 of the 8. */
+export const MIN_WEEKEND_REFERENCE = 4;
+export const DAY_ABOVE_RATIO = 1.5;
+/** Same weekdays (of the 4 before) a day's total is judged against. */
+export const MIN_WEEKDAY_REFERENCE = 3;
+/** Hours a day must have to be judged or to be a reference (a day with a gap is left alone). */
+const FULL_DAY_HOURS = 20;
 /** Fewer reference days than this: no verdict (a new meter is not anomalous by default). */
 export const MIN_REFERENCE_DAYS = 7;
 
@@ -48,12 +61,14 @@ const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
 interface DayHours {
   span: TimeSpan;
+  /** ISO weekday of the local day, 1 = Monday … 7 = Sunday */
+  weekday: number;
   /** value by local hour of day (0–23; the repeated hour of a fall-back day adds to its hour) */
   byHour: Map<number, number>;
 }
 
 function groupDays(hours: readonly HourValue[], days: readonly TimeSpan[], tz: string): DayHours[] {
-  const out: DayHours[] = days.map((span) => ({ span, byHour: new Map() }));
+  const out: DayHours[] = days.map((span) => ({ span, weekday: DateTime.fromMillis(span.start, { zone: tz }).weekday, byHour: new Map() }));
   let d = 0;
   for (const h of hours) {
     while (d < days.length && h.start >= days[d]!.end) d++;
@@ -79,7 +94,7 @@ export function detectDayAnomalies(meterId: string, resource: EnergyResource | n
   };
   for (let i = reference.length; i < all.length; i++) {
     const day = all[i]!;
-    const before = all.slice(Math.max(0, i - REFERENCE_DAYS), i).filter((d) => d.byHour.size >= 20);
+    const before = all.slice(Math.max(0, i - REFERENCE_DAYS), i).filter((d) => d.byHour.size >= FULL_DAY_HOURS);
     const at = { start: day.span.start, end: day.span.end };
     if (resource === 'water') {
       const night = NIGHT_HOURS.map((h) => day.byHour.get(h));
@@ -94,6 +109,7 @@ export function detectDayAnomalies(meterId: string, resource: EnergyResource | n
         if (ref > 0 && mean > NIGHT_RATIO * ref) findings.push({ meterId, kind: 'night-baseload', ...at, evidence: { nightMeanPerHour: round(mean), usualPerHour: round(ref), ratio: round(mean / ref) } });
       }
     }
+    if (day.byHour.size >= FULL_DAY_HOURS) findings.push(...weekAnomalies(meterId, resource, day, before, at));
     if (before.length >= MIN_REFERENCE_DAYS) {
       let worst: { hour: number; value: number; ref: number } | undefined;
       for (const [hour, value] of day.byHour) {
@@ -106,6 +122,31 @@ export function detectDayAnomalies(meterId: string, resource: EnergyResource | n
     }
   }
   return findings;
+}
+
+const dayTotal = (d: DayHours): number => [...d.byHour.values()].reduce((a, b) => a + b, 0);
+
+/** `weekend-baseload` and (electricity, water) `above-baseline` of one full day against the full days before it. */
+function weekAnomalies(meterId: string, resource: EnergyResource | null, day: DayHours, before: readonly DayHours[], at: TimeSpan): AnomalyFinding[] {
+  const out: AnomalyFinding[] = [];
+  if (day.weekday >= 6) {
+    const perHour = (d: DayHours) => dayTotal(d) / d.byHour.size;
+    const refs = before.filter((d) => d.weekday >= 6).map(perHour);
+    if (refs.length >= MIN_WEEKEND_REFERENCE) {
+      const ref = median(refs);
+      const mean = perHour(day);
+      if (ref > 0 && mean > WEEKEND_RATIO * ref) out.push({ meterId, kind: 'weekend-baseload', ...at, evidence: { meanPerHour: round(mean), usualPerHour: round(ref), ratio: round(mean / ref), weekendDays: refs.length } });
+    }
+  }
+  if (resource !== 'heat' && resource !== 'gas') {
+    const refs = before.filter((d) => d.weekday === day.weekday).map(dayTotal);
+    if (refs.length >= MIN_WEEKDAY_REFERENCE) {
+      const ref = median(refs);
+      const value = dayTotal(day);
+      if (ref > 0 && value > DAY_ABOVE_RATIO * ref) out.push({ meterId, kind: 'above-baseline', ...at, evidence: { value: round(value), expected: round(ref), ratio: round(value / ref), basis: 'median of the same weekday' } });
+    }
+  }
+  return out;
 }
 
 /** `silent` when the last reading is older than SILENT_AFTER_MS at `now`. */

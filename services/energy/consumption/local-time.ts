@@ -6,8 +6,8 @@
 import { DateTime, IANAZone } from 'luxon';
 
 export const HOUR_MS = 3_600_000;
-export type IntervalKind = 'hour' | 'day' | 'month';
-export const INTERVAL_KINDS: readonly IntervalKind[] = ['hour', 'day', 'month'];
+export type IntervalKind = 'hour' | 'day' | 'month' | 'year';
+export const INTERVAL_KINDS: readonly IntervalKind[] = ['hour', 'day', 'month', 'year'];
 
 export interface TimeSpan {
   /** epoch ms, inclusive */
@@ -96,7 +96,7 @@ export const MAX_INTERVALS = 9_000;
 
 /**
  * The intervals between two local dates, `from` inclusive and `to` exclusive: local hours,
- * local days (23, 24 or 25 hours long) or calendar months (the first and last clipped to the span).
+ * local days (23, 24 or 25 hours long), calendar months or years (the first and last clipped to the span).
  */
 export function localIntervals(from: string, to: string, kind: IntervalKind, tz: string): TimeSpan[] {
   const start = localMidnight(from, tz, 'from');
@@ -122,7 +122,7 @@ export function localIntervals(from: string, to: string, kind: IntervalKind, tz:
   }
   let cursor = DateTime.fromMillis(start, { zone: tz });
   while (cursor.toMillis() < end) {
-    const next = cursor.startOf('month').plus({ months: 1 });
+    const next = kind === 'year' ? cursor.startOf('year').plus({ years: 1 }) : cursor.startOf('month').plus({ months: 1 });
     push(cursor.toMillis(), Math.min(next.toMillis(), end));
     cursor = next;
   }

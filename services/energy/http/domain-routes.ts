@@ -92,7 +92,7 @@ export const energyDomainRoutes =
             result.rows.push({ line: row.line, id: row.id, status: 'refused', error: row.error });
             continue;
           }
-          deps.buildings.put(row.id!, row.building);
+          deps.buildings.put(row.id!, row.record);
           result.accepted++;
           result.rows.push({ line: row.line, id: row.id, status: 'accepted' });
         }

@@ -16,6 +16,7 @@ import type { WeatherRepository } from '../baseline/weather-repository.ts';
 import type { BuildingRecord, BuildingRepository } from '../buildings/building-repository.ts';
 import { localIntervals, LocalTimeError, type TimeSpan } from '../consumption/local-time.ts';
 import type { ConsumptionQuery } from '../rollups/consumption-query.ts';
+import { roundUAH } from '../tariffs/pricing.ts';
 
 export interface IndicatorRouteDeps {
   ctx: DomainContext;
@@ -86,10 +87,14 @@ export const indicatorRoutes =
           let kwh: number | null = null;
           let water: number | null = null;
           let estimated = false;
+          let cost: number | null = null;
+          let unpriced = false;
           for (const g of deps.consumption.groups(metersOf(b.buildingId), whole, 'day')) {
             const v = g.values[0]!;
             if (v.value === null) continue;
             estimated ||= v.estimated;
+            if (g.costs[0] === null) unpriced = true;
+            else cost = (cost ?? 0) + g.costs[0]!;
             const k = toKwh(v.value, g.unit, g.resource);
             if (k !== undefined) kwh = (kwh ?? 0) + k;
             else if (g.unit === 'm3') water = (water ?? 0) + v.value;
@@ -97,6 +102,7 @@ export const indicatorRoutes =
           return {
             buildingId: b.buildingId, name: b.name, type: b.type, areaM2: b.areaM2,
             energyKWh: round(kwh, 3), kWhPerM2: kwh === null ? null : round(kwh / b.areaM2, 3), waterM3: round(water, 3), estimated,
+            costUAH: unpriced ? null : roundUAH(cost),
           };
         });
         return entries.sort((a, b) => (b.kWhPerM2 ?? -1) - (a.kWhPerM2 ?? -1) || a.buildingId.localeCompare(b.buildingId));

@@ -1,7 +1,8 @@
 /**
  * The monthly report of buildings and of the city: per building and resource the month's
  * consumption, the same month a year earlier, what the degree-day baseline expected (heat and
- * gas), kWh/m² and the month's anomalies; then the city's total per resource and unit.
+ * gas), kWh/m², the cost by the tariffs and the month's anomalies; then the city's total per
+ * resource and unit.
  */
 import { DateTime } from 'luxon';
 import type { Device } from '../../contracts/devices.ts';
@@ -11,6 +12,7 @@ import { changePct, toKwh, total } from '../baseline/indicators.ts';
 import type { BuildingRecord } from '../buildings/building-repository.ts';
 import { LocalTimeError, localMidnight, type TimeSpan } from '../consumption/local-time.ts';
 import type { ConsumptionQuery } from '../rollups/consumption-query.ts';
+import { roundUAH } from '../tariffs/pricing.ts';
 
 export interface ReportRow {
   buildingId: string | null;
@@ -21,6 +23,8 @@ export interface ReportRow {
   unit: EnergyUnit;
   value: number | null;
   estimated: boolean;
+  /** UAH by the tariffs; null when a day with consumption has no tariff */
+  costUAH: number | null;
   lastYear: number | null;
   changePct: number | null;
   expected: number | null;
@@ -54,6 +58,8 @@ export function monthlyReport(deps: ReportDeps, buildings: readonly BuildingReco
   const lastSpan: TimeSpan[] = [{ start: localMidnight(lastFrom, deps.tz), end: localMidnight(lastTo, deps.tz) }];
   const rows: ReportRow[] = [];
   const city = new Map<string, ReportRow>();
+  /** city rows some building's consumption of which has no tariff: no city cost (not a partial sum) */
+  const unpriced = new Set<string>();
   for (const b of buildings) {
     const meters = deps.metersOf(b.buildingId);
     const lastYear = new Map(deps.consumption.groups(meters, lastSpan, 'day').map((g) => [`${g.resource}|${g.unit}`, total(g.values).value]));
@@ -65,12 +71,14 @@ export function monthlyReport(deps: ReportDeps, buildings: readonly BuildingReco
       const kwh = now.value === null ? undefined : toKwh(now.value, g.unit, g.resource);
       rows.push({
         buildingId: b.buildingId, name: b.name, type: b.type, areaM2: b.areaM2, resource: g.resource, unit: g.unit,
-        value: now.value, estimated: now.estimated, lastYear: before, changePct: changePct(now.value, before),
+        value: now.value, estimated: now.estimated, costUAH: roundUAH(g.costs[0]!), lastYear: before, changePct: changePct(now.value, before),
         expected, deviationPct: changePct(now.value, expected), kWhPerM2: kwh === undefined ? null : kwh / b.areaM2, anomalies,
       });
       const key = `${g.resource}|${g.unit}`;
-      const c = city.get(key) ?? { buildingId: null, name: '', type: null, areaM2: null, resource: g.resource, unit: g.unit, value: null, estimated: false, lastYear: null, changePct: null, expected: null, deviationPct: null, kWhPerM2: null, anomalies: null };
+      const c = city.get(key) ?? { buildingId: null, name: '', type: null, areaM2: null, resource: g.resource, unit: g.unit, value: null, estimated: false, costUAH: null, lastYear: null, changePct: null, expected: null, deviationPct: null, kWhPerM2: null, anomalies: null };
       if (now.value !== null) c.value = (c.value ?? 0) + now.value;
+      if (g.costs[0] !== null) c.costUAH = (c.costUAH ?? 0) + g.costs[0]!;
+      else if (now.value !== null) unpriced.add(key);
       if (before !== null) c.lastYear = (c.lastYear ?? 0) + before;
       c.estimated ||= now.estimated;
       city.set(key, c);
@@ -79,7 +87,7 @@ export function monthlyReport(deps: ReportDeps, buildings: readonly BuildingReco
   if (withCity) {
     for (const key of [...city.keys()].sort()) {
       const c = city.get(key)!;
-      rows.push({ ...c, changePct: changePct(c.value, c.lastYear) });
+      rows.push({ ...c, costUAH: unpriced.has(key) ? null : roundUAH(c.costUAH), changePct: changePct(c.value, c.lastYear) });
     }
   }
   return rows;
@@ -90,7 +98,7 @@ const RESOURCE_UK: Record<EnergyResource, string> = { electricity: 'електр
 const UNIT_UK: Record<EnergyUnit, string> = { kWh: 'кВт·год', m3: 'м³', Gcal: 'Гкал', GJ: 'ГДж' };
 
 export const REPORT_HEADER_UK = [
-  'Код будівлі', 'Назва', 'Тип', 'Опалювана площа, м²', 'Ресурс', 'Одиниця', 'Спожито за місяць', 'Є оцінені дані',
+  'Код будівлі', 'Назва', 'Тип', 'Опалювана площа, м²', 'Ресурс', 'Одиниця', 'Спожито за місяць', 'Є оцінені дані', 'Вартість, грн',
   'Той самий місяць минулого року', 'Зміна до минулого року, %', 'Очікувано за базовою лінією', 'Відхилення від базової лінії, %',
   'кВт·год/м²', 'Аномалій за місяць',
 ];
@@ -99,6 +107,6 @@ export const REPORT_HEADER_UK = [
 export function reportCells(rows: readonly ReportRow[]): (string | number | boolean | null)[][] {
   return rows.map((r) => [
     r.buildingId ?? '', r.buildingId === null ? 'Місто (усього)' : r.name, r.type ? TYPE_UK[r.type] : '', r.areaM2,
-    r.resource ? RESOURCE_UK[r.resource] : '', UNIT_UK[r.unit], r.value, r.estimated, r.lastYear, r.changePct, r.expected, r.deviationPct, r.kWhPerM2, r.anomalies,
+    r.resource ? RESOURCE_UK[r.resource] : '', UNIT_UK[r.unit], r.value, r.estimated, r.costUAH, r.lastYear, r.changePct, r.expected, r.deviationPct, r.kWhPerM2, r.anomalies,
   ]);
 }
