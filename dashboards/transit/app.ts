@@ -499,7 +499,7 @@ function renderPlayback(): void {
   const p = playbackPoint();
   if (!p) return;
   const speed = p.speedKmh === null ? t('common.none') : `${fmtNumber(p.speedKmh, 0)} ${t('transit.speedUnit')}`;
-  const text = t('transit.playbackAt', { time: fmtClock(Date.parse(p.ts)), speed, trip: p.tripId ?? t('transit.noTrip'), delay: delayText(p.delayS) });
+  const text = t('transit.playbackAt', { time: fmtClock(Date.parse(p.ts), true), speed, trip: p.tripId ?? t('transit.noTrip'), delay: delayText(p.delayS) });
   must('playback-at').textContent = text;
   playbackSlider.setAttribute('aria-valuetext', text);
 }
