@@ -399,9 +399,14 @@ function renderStripLegend(): void {
   );
 }
 
+let stripsDrawn = '';
 function renderStrips(): void {
   const route = routeFilter.value;
   const groups = headways.filter((g) => route === ALL || route === g.routeId);
+  // Redrawn only when something it shows changed: no flicker, and the focus stays put.
+  const drawn = JSON.stringify([groups, getLang(), selectedVehicle, network.length]);
+  if (drawn === stripsDrawn) return;
+  stripsDrawn = drawn;
   must('headways-none').hidden = groups.length > 0;
   // Keep the keyboard focus on the vehicle it was on across a refresh.
   const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>('.strip-veh')?.dataset.vehicle;

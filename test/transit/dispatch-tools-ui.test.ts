@@ -7,9 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { io } from 'socket.io-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type OpsAlert, type PlaybackDay, type RouteHeadways, type ServiceAlert } from '../../services/contracts/index.ts';
+import { DISPATCH_ALERTS_ROOM } from '../../services/contracts/socket-events.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
@@ -108,12 +110,17 @@ describe('dispatch page tools on a real hub', () => {
     const strip = page.locator('.strip[data-route="R1"][data-direction="0"]');
     await strip.locator('.strip-veh').nth(1).waitFor({ timeout: 10_000 });
     expect(await strip.locator('.strip-name').innerText()).toBe('R1 → Stop 5');
-    const left = async (v: string) => parseFloat((await strip.locator(`.strip-veh[data-vehicle="${v}"]`).getAttribute('style'))!.match(/left: ([\d.]+)%/)![1]!);
-    expect(await left('BUS-1')).toBeGreaterThan(await left('BUS-2'));
-    const gap = strip.locator('.strip-gap[data-follower="BUS-2"]');
-    expect(await gap.getAttribute('data-rating')).toBe('very-bunched');
-    expect(await gap.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(229, 72, 77)');
-    expect(await gap.getAttribute('title')).toContain('дуже скупчено');
+    // Read at one instant (the strip is redrawn when the hub's headways change).
+    const seen = await page.evaluate(() => {
+      const row = document.querySelector('.strip[data-route="R1"][data-direction="0"]')!;
+      const left = (v: string) => parseFloat(row.querySelector<HTMLElement>(`.strip-veh[data-vehicle="${v}"]`)!.style.left);
+      const gap = row.querySelector<HTMLElement>('.strip-gap[data-follower="BUS-2"]')!;
+      return { bus1: left('BUS-1'), bus2: left('BUS-2'), rating: gap.dataset.rating, color: getComputedStyle(gap).backgroundColor, title: gap.title };
+    });
+    expect(seen.bus1).toBeGreaterThan(seen.bus2);
+    expect(seen.rating).toBe('very-bunched');
+    expect(seen.color).toBe('rgb(229, 72, 77)');
+    expect(seen.title).toContain('BUS-2 за BUS-1: дуже скупчено');
 
     await strip.locator('.strip-veh[data-vehicle="BUS-2"]').focus();
     await page.keyboard.press('Enter');
@@ -235,5 +242,27 @@ describe('dispatch page tools on a real hub', () => {
     const refused = errors.filter((e) => e.includes('status of 400'));
     expect(refused).toHaveLength(3);
     expect(errors.filter((e) => !refused.includes(e))).toEqual([]);
+  });
+
+  it('refuses a bad day and keeps the dispatch desk\'s room from a display token', async () => {
+    const bad = await t.api('/api/v1/transit/vehicles/BUS-1/day?date=2026-02-30');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { issues: { field: string }[] }).issues.map((i) => i.field)).toEqual(['date']);
+    const empty = (await (await t.api('/api/v1/transit/vehicles/BUS-1/day?date=2001-01-01')).json()) as PlaybackDay;
+    expect(empty).toMatchObject({ date: '2001-01-01', from: '2000-12-31T22:00:00.000Z', to: '2001-01-01T22:00:00.000Z', truncated: false, points: [] });
+
+    const display = (await (await t.api('/api/v1/tokens', { method: 'POST', json: { name: 'board', roles: ['display'] } })).json()) as { token: string };
+    const s = io(`${t.httpUrl}/transit`, { auth: { token: display.token }, transports: ['websocket'], reconnection: false });
+    try {
+      await new Promise((resolve, reject) => {
+        s.on('connect', () => resolve(undefined));
+        s.on('connect_error', reject);
+      });
+      expect(await s.emitWithAck('join', { room: DISPATCH_ALERTS_ROOM })).toEqual({ ok: false, error: `forbidden: this token may not join ${DISPATCH_ALERTS_ROOM}` });
+      expect(await s.emitWithAck('join', { room: 'alerts:other' })).toMatchObject({ ok: false });
+      expect(await s.emitWithAck('join', { room: 'route:R1' })).toEqual({ ok: true });
+    } finally {
+      s.close();
+    }
   });
 });
