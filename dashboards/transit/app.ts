@@ -261,8 +261,9 @@ startRedrawLoop((now) => {
 let selectedVehicle: string | null = null;
 let lastTrip: VehicleTrip | null = null;
 async function showVehicle(id: string | null): Promise<void> {
+  // A newly picked vehicle becomes the playback's choice too (not on the 5 s refresh: the dispatcher may have chosen another).
+  if (id && id !== selectedVehicle && [...playbackVehicle.options].some((o) => o.value === id)) playbackVehicle.value = id;
   selectedVehicle = id;
-  if (id && playbackVehicle.value !== id && [...playbackVehicle.options].some((o) => o.value === id)) playbackVehicle.value = id;
   renderStrips();
   if (!id || !token) {
     lastTrip = null;
