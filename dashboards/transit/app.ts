@@ -283,8 +283,7 @@ function renderVehicle(): void {
   if (!selectedVehicle) return;
   must('vehicle-id').textContent = selectedVehicle;
   must('vehicle-trip').textContent = trip?.tripId ?? t('transit.noTrip');
-  const d = trip?.delayS ?? null;
-  const delay = d === null ? t('common.none') : Math.abs(d) < 60 ? t('transit.onTime') : d > 0 ? t('transit.late', { n: Math.round(d / 60) }) : t('transit.early', { n: Math.round(-d / 60) });
+  const delay = delayText(trip?.delayS ?? null);
   must('vehicle-delay').textContent = trip?.offRoute ? `${delay} · ⚠ ${t('transit.offRoute')}` : delay;
   const list = must<HTMLOListElement>('next-stops');
   const stops = trip?.nextStops.slice(0, 8) ?? [];
