@@ -49,11 +49,11 @@ export function fmtTime(iso: string, now: number = Date.now()): string {
 }
 
 /** Hours and minutes in the city's time, e.g. "14:05". */
-export function fmtClock(ms: number): string {
+export function fmtClock(ms: number, seconds = false): string {
   try {
-    return new Intl.DateTimeFormat(locale(), { timeZone: CITY_TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    return new Intl.DateTimeFormat(locale(), { timeZone: CITY_TZ, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23' }).format(ms);
   } catch {
-    return new Date(ms).toISOString().slice(11, 16);
+    return new Date(ms).toISOString().slice(11, seconds ? 19 : 16);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ControllerState } from './lighting.ts';
 import type { MeterState } from './energy.ts';
-import type { OpsAlert, StopBoard, VehicleState } from './transit.ts';
+import type { OpsAlert, ServiceAlert, StopBoard, VehicleState } from './transit.ts';
 
 /**
  * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
@@ -15,6 +15,12 @@ export const namespaces = {
 } as const;
 
 /** Rooms: `route:{routeId}`, `group:{groupId}`, `building:{buildingId}`, `stop:{stopId}`. */
+
+/**
+ * `/transit` room of the dispatch desk (dispatchers and admins): `opsAlerts` and `serviceAlerts`
+ * only, no vehicles. The dispatch page keeps a second connection in it, so alerts come by push.
+ */
+export const DISPATCH_ALERTS_ROOM = 'alerts:dispatch';
 export interface RoomRequest {
   room: string;
 }
@@ -37,6 +43,8 @@ export interface TransitServerEvents {
   vehicles: (vehicles: VehicleState[]) => void;
   /** operations alerts raised, acknowledged or cleared since the last push (room `route:{id}` gets its route's) */
   opsAlerts: (alerts: OpsAlert[]) => void;
+  /** service alerts created, edited or ended since the last push (to DISPATCH_ALERTS_ROOM and namespace-wide) */
+  serviceAlerts: (alerts: ServiceAlert[]) => void;
 }
 export interface LightingServerEvents {
   snapshot: (controllers: ControllerState[]) => void;

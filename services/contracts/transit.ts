@@ -322,3 +322,41 @@ export const TransitMapConfig = z.object({
   tileUrl: z.string().nullable(),
 });
 export type TransitMapConfig = z.infer<typeof TransitMapConfig>;
+
+/** `GET /api/v1/transit/vehicles/:vehicleId/day?date=`: a local day (CITY_TZ), at most PLAYBACK_MAX_POINTS positions. */
+export const PlaybackQuery = z.strictObject({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date')
+    .optional()
+    .describe('the local day in the city\'s zone, YYYY-MM-DD; default today'),
+});
+export const PLAYBACK_MAX_POINTS = 20_000;
+
+/** One position of a vehicle's day with what the hub's matching makes of it, replayed from history. */
+export const PlaybackPoint = z.object({
+  ts: IsoUtc,
+  lat: z.number(),
+  lon: z.number(),
+  speedKmh: z.number().nullable(),
+  courseDeg: z.number().nullable(),
+  tripId: z.string().nullable(),
+  routeId: z.string().nullable(),
+  /** seconds behind the timetable (negative: early), null on no trip */
+  delayS: z.number().nullable(),
+});
+export type PlaybackPoint = z.infer<typeof PlaybackPoint>;
+
+export const PlaybackDay = z.object({
+  vehicleId: z.string(),
+  /** YYYY-MM-DD, local */
+  date: z.string(),
+  /** the local day's bounds, UTC */
+  from: IsoUtc,
+  to: IsoUtc,
+  /** more than PLAYBACK_MAX_POINTS positions: the first of them only */
+  truncated: z.boolean(),
+  points: z.array(PlaybackPoint),
+});
+export type PlaybackDay = z.infer<typeof PlaybackDay>;

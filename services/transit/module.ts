@@ -1,4 +1,4 @@
-import { namespaces, LIVE_MIN_INTERVAL_MS, type OpsAlert, type Position, type VehicleState } from '../contracts/index.ts';
+import { DISPATCH_ALERTS_ROOM, namespaces, LIVE_MIN_INTERVAL_MS, type OpsAlert, type Position, type VehicleState } from '../contracts/index.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
@@ -41,7 +41,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       vehicles.apply(device, p, receivedMs, t && { tripId: t.tripId, delayS: t.delayS, progressM: t.progressM, offRoute: t.offRoute, headway: t.headway?.rating ?? null });
     },
     routes: async (app) => {
-      await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now }));
+      await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now, feed: current, zone: ctx.city.tz, routeOf: (id) => ctx.devices.get(id)?.routeId ?? null }));
       await app.register(rt.routes);
       await app.register(gtfsApi);
       await app.register(openRoutes({ feed: current, engine: rt.engine, vehicles, now: ctx.now }));
@@ -50,13 +50,20 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       {
         namespace: namespaces.transit,
         roles: ['dispatcher', 'display'],
-        roomPrefixes: ['route'],
+        roomPrefixes: ['route', 'alerts'],
         snapshot: () => vehicles.byRoute(),
         tick: (sweep) => [
           { event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) },
-          // Operations alerts raised, acknowledged or cleared (services/transit/ops).
-          { event: 'opsAlerts', items: sweep ? rt.ops.takeChanges() : [], roomsOf: (a) => ((a as OpsAlert).routeId ? [`route:${(a as OpsAlert).routeId}`] : []) },
+          // Operations alerts raised, acknowledged or cleared (services/transit/ops); the dispatch desk's room gets them all.
+          {
+            event: 'opsAlerts', items: sweep ? rt.ops.takeChanges() : [],
+            roomsOf: (a) => ((a as OpsAlert).routeId ? [`route:${(a as OpsAlert).routeId}`, DISPATCH_ALERTS_ROOM] : [DISPATCH_ALERTS_ROOM]),
+          },
+          // Service alerts created, edited or ended by a dispatcher.
+          { event: 'serviceAlerts', items: rt.service.takeChanges(), roomsOf: () => [DISPATCH_ALERTS_ROOM] },
         ],
+        // The dispatch desk's room is for dispatchers; a display may follow routes only.
+        mayJoin: (p, room) => !room.startsWith('alerts:') || (room === DISPATCH_ALERTS_ROOM && (p.roles.includes('admin') || p.roles.includes('dispatcher'))),
       },
       // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
       rt.channel,

@@ -175,6 +175,9 @@ export async function startFakeHub(): Promise<FakeHub> {
   rest('/api/v1/transit/routes', () => sampleRoutes());
   rest('/api/v1/transit/map', () => ({ tileUrl: null }));
   rest('/api/v1/transit/ops-alerts', () => []);
+  // The dispatch page's headway strip and service-alert editor: nothing to show.
+  rest('/api/v1/transit/headways', () => []);
+  rest('/api/v1/transit/service-alerts', () => []);
   // The dispatch page's vehicle panel: the sample vehicles run no trip.
   app.get('/api/v1/transit/vehicles/:vehicleId/trip', async (req, reply) => {
     if (bearer(req) !== TOKEN) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'bad token' });

@@ -26,7 +26,21 @@ interface Row {
 const iso = (v: string | null): string | null => (v === null ? null : new Date(Date.parse(v)).toISOString());
 
 export class ServiceAlerts {
+  private changes: ServiceAlert[] = [];
+
   constructor(private readonly db: Db) {}
+
+  /** Alerts created, edited or ended since the last call (the latest state of each), for the `/transit` push. */
+  takeChanges(): ServiceAlert[] {
+    const latest = new Map(this.changes.map((a) => [a.id, a]));
+    this.changes = [];
+    return [...latest.values()];
+  }
+
+  private changed(a: ServiceAlert): ServiceAlert {
+    this.changes.push(a);
+    return a;
+  }
 
   private row(id: number): Row | undefined {
     return this.db.prepare('SELECT * FROM transit_service_alerts WHERE id = ?').get(id) as Row | undefined;
@@ -62,7 +76,7 @@ export class ServiceAlerts {
         .run(JSON.stringify([...new Set(body.routeIds)]), JSON.stringify([...new Set(body.stopIds)]), iso(body.start), iso(body.end), body.header.uk, body.header.en ?? null,
           body.description?.uk ?? null, body.description?.en ?? null, at, actor, at, actor).lastInsertRowid,
     );
-    return this.get(id, nowMs)!;
+    return this.changed(this.get(id, nowMs)!);
   }
 
   /** Replaces an alert's content; undefined when there is no such alert. */
@@ -73,7 +87,7 @@ export class ServiceAlerts {
         updated_at = ?, updated_by = ? WHERE id = ?`)
       .run(JSON.stringify([...new Set(body.routeIds)]), JSON.stringify([...new Set(body.stopIds)]), iso(body.start), iso(body.end), body.header.uk, body.header.en ?? null,
         body.description?.uk ?? null, body.description?.en ?? null, new Date(nowMs).toISOString(), actor, id);
-    return this.get(id, nowMs);
+    return this.changed(this.get(id, nowMs)!);
   }
 
   /** Ends an alert now (kept, with its end); an alert already ended is left as it was. Undefined when there is no such alert. */
@@ -83,6 +97,7 @@ export class ServiceAlerts {
     if (!r.end_at || Date.parse(r.end_at) > nowMs) {
       const at = new Date(nowMs).toISOString();
       this.db.prepare('UPDATE transit_service_alerts SET end_at = ?, updated_at = ?, updated_by = ? WHERE id = ?').run(at, at, actor, id);
+      return this.changed(this.get(id, nowMs)!);
     }
     return this.get(id, nowMs);
   }

@@ -44,6 +44,8 @@ export interface TransitRealtime {
   channel: RealtimeChannel;
   /** operations alerts: evaluated every few seconds once started; their changes for the `/transit` push */
   ops: OpsAlerts;
+  /** dispatchers' service alerts; their changes for the `/transit` push */
+  service: ServiceAlerts;
   /**
    * Whether a principal may read a stop's board: admins and dispatchers every stop, a display its
    * own (REST checks this; so does the `/stops` namespace when a display joins `stop:{id}`).
@@ -77,6 +79,7 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     channel: stopsChannel(publisher, mayReadStop),
     mayReadStop,
     ops,
+    service,
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
