@@ -1,11 +1,14 @@
 /**
  * The passengers' page, `/m/`: stops near the phone (the location rounded to ~100 m before it is
- * sent), search by name, a stop's arrivals (polled every 20 s), a route's vehicles on its line,
- * service alerts, favourite stops kept in localStorage. No login, no cookies, no third parties:
- * only the open API (/api/v1/open/*) and /gtfs-rt/alerts. A service worker (/m/sw.js) keeps the
- * shell and the last answers; answers it gives from its cache are marked, and the page says so.
- * No dependencies, to stay small on a cheap phone.
+ * sent), search by name, a stop's arrivals (pushed by the hub's open `/open` namespace, polled
+ * every 20 s where the socket cannot connect), a route's vehicles on its line, service alerts,
+ * favourite stops kept in localStorage. No login, no cookies, no third parties: only the open API
+ * (/api/v1/open/*, /open) and /gtfs-rt/alerts. A service worker (/m/sw.js) keeps the shell and
+ * the last answers; answers it gives from its cache are marked, and the page says so. No
+ * dependencies in the first load, to stay small on a cheap phone: the Socket.IO client comes
+ * later, when a stop is shown (live.ts).
  */
+import { follow, type LiveMode } from './live.ts';
 import { arrivalText, contrastText, fitProjection, roundLocation } from './logic.ts';
 import { MESSAGES, type Lang, type MsgKey } from './messages.ts';
 
@@ -106,8 +109,11 @@ function stopItem(s: { stopId: string; name: string; names?: Record<string, stri
 // ---- views
 let timer: ReturnType<typeof setInterval> | undefined;
 let tick: ReturnType<typeof setInterval> | undefined;
+let unfollow: (() => void) | undefined;
 const stopTimers = () => {
   catchUp = undefined;
+  unfollow?.();
+  unfollow = undefined;
   if (timer) clearInterval(timer);
   if (tick) clearInterval(tick);
   timer = tick = undefined;
@@ -185,22 +191,30 @@ function failText(err: unknown): string {
 }
 
 interface RtAlert { informedEntity?: Array<{ routeId?: string; stopId?: string }>; headerText?: { translation?: Array<{ text: string; language?: string }> }; descriptionText?: { translation?: Array<{ text: string; language?: string }> }; activePeriod?: Array<{ start?: number | string; end?: number | string }> }
+type AlertEntity = { id?: string; alert?: RtAlert };
+/** `/open` event `alerts`: the alerts in force for one stop. */
+interface StopAlerts { stopId: string; alerts: AlertEntity[] }
+
+/** Alerts in GTFS-Realtime JSON, from `/gtfs-rt/alerts` or pushed for a stop: those in force that concern us. */
+function drawAlerts(list: HTMLElement, entities: AlertEntity[], concerns: (e: { routeId?: string; stopId?: string }) => boolean): void {
+  const nowS = Date.now() / 1000;
+  const pick = (x?: { translation?: Array<{ text: string; language?: string }> }) => {
+    const tr = x?.translation ?? [];
+    return (tr.find((y) => y.language === lang) ?? tr[0])?.text ?? '';
+  };
+  const items = entities
+    .map((e) => e.alert)
+    .filter((a): a is RtAlert => !!a)
+    .filter((a) => (a.activePeriod ?? [{}]).some((p) => Number(p.start ?? 0) <= nowS && Number(p.end ?? Infinity) > nowS))
+    .filter((a) => (a.informedEntity ?? [{}]).some(concerns))
+    .map((a) => h('li', {}, h('strong', {}, pick(a.headerText)), ' ', pick(a.descriptionText)));
+  list.replaceChildren(...(items.length ? [h('li', { class: 'sr' }, t('alerts')), ...items] : []));
+}
 
 async function loadAlerts(list: HTMLElement, concerns: (e: { routeId?: string; stopId?: string }) => boolean): Promise<void> {
   try {
-    const { data } = await get<{ entity?: Array<{ alert?: RtAlert }> }>('/gtfs-rt/alerts?format=json');
-    const nowS = Date.now() / 1000;
-    const pick = (x?: { translation?: Array<{ text: string; language?: string }> }) => {
-      const tr = x?.translation ?? [];
-      return (tr.find((y) => y.language === lang) ?? tr[0])?.text ?? '';
-    };
-    const items = (data.entity ?? [])
-      .map((e) => e.alert)
-      .filter((a): a is RtAlert => !!a)
-      .filter((a) => (a.activePeriod ?? [{}]).some((p) => Number(p.start ?? 0) <= nowS && Number(p.end ?? Infinity) > nowS))
-      .filter((a) => (a.informedEntity ?? [{}]).some(concerns))
-      .map((a) => h('li', {}, h('strong', {}, pick(a.headerText)), ' ', pick(a.descriptionText)));
-    list.replaceChildren(...(items.length ? [h('li', { class: 'sr' }, t('alerts')), ...items] : []));
+    const { data } = await get<{ entity?: AlertEntity[] }>('/gtfs-rt/alerts?format=json');
+    drawAlerts(list, data.entity ?? [], concerns);
   } catch {
     // no alerts shown; arrivals still are
   }
@@ -216,6 +230,7 @@ function stopView(stopId: string): void {
   view(title, h('div', { class: 'row' }, fav), alerts, list, updated);
   let board: Board | null = null;
   let skew = 0;
+  let mode: LiveMode = 'poll';
   const isFav = () => favourites().some((f) => f.stopId === stopId);
   const drawFav = () => {
     fav.setAttribute('aria-pressed', String(isFav()));
@@ -246,30 +261,54 @@ function stopView(stopId: string): void {
       }),
     );
     if (!rows.length) list.replaceChildren(h('li', { class: 'muted' }, t('noArrivals')));
-    updated.textContent = t('updated', { time: timeText(Date.parse(board.generatedAt)) });
+    updated.textContent = `${t('updated', { time: timeText(Date.parse(board.generatedAt)) })}${mode === 'push' ? ` · ${t('live')}` : ''}`;
+  };
+  const accept = (b: Board, cached: boolean) => {
+    board = b;
+    // server clock − ours; a cached board keeps the clock as it was
+    if (!cached) skew = Date.parse(b.generatedAt) - Date.now();
+    title.textContent = nameOf(b.stop);
+    document.title = `${nameOf(b.stop)} — ${t('title')}`;
+    setBanner(cached, b.generatedAt);
+    draw();
   };
   const load = async () => {
     try {
       const got = await get<Board>(`/api/v1/open/stops/${encodeURIComponent(stopId)}/arrivals`);
-      board = got.data;
-      // server clock − ours; a cached board keeps the clock as it was
-      if (!got.cached) skew = Date.parse(board.generatedAt) - Date.now();
-      title.textContent = nameOf(board.stop);
-      document.title = `${nameOf(board.stop)} — ${t('title')}`;
-      setBanner(got.cached, board.generatedAt);
-      draw();
-      const routes = new Set(board.arrivals.map((a) => a.routeId));
+      accept(got.data, got.cached);
+      const routes = new Set(got.data.arrivals.map((a) => a.routeId));
       void loadAlerts(alerts, (e) => e.stopId === stopId || (!!e.routeId && routes.has(e.routeId)));
     } catch (err) {
       if (!board) title.textContent = failText(err);
       else setBanner(true, board.generatedAt);
     }
   };
+  // Push while the hub's socket is there; polling (every 20 s) while it is not. A page in the
+  // background does not poll (the phone's battery, data and the rate limit); it catches up when shown.
+  updated.dataset.live = mode;
+  const poll = () => void (document.hidden || load());
+  const setMode = (next: LiveMode) => {
+    if (next === mode) return;
+    mode = next;
+    updated.dataset.live = mode;
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (mode === 'poll') {
+      // The socket dropped: what it would have brought is asked for now, then every 20 s.
+      timer = setInterval(poll, POLL_MS);
+      void load();
+    }
+    draw();
+  };
   void load();
-  // A page in the background does not poll (the phone's battery, data and the rate limit); it catches up when shown.
-  timer = setInterval(() => void (document.hidden || load()), POLL_MS);
+  timer = setInterval(poll, POLL_MS);
   tick = setInterval(draw, 5_000);
   catchUp = () => void load();
+  unfollow = follow<Board, StopAlerts>(stopId, {
+    arrivals: (b) => accept(b, false),
+    alerts: (a) => drawAlerts(alerts, a.alerts, () => true),
+    mode: setMode,
+  });
 }
 
 let catchUp: (() => void) | undefined;

@@ -102,11 +102,14 @@ const bundle = (file: string, format: 'iife' | 'esm') =>
 /**
  * Also /mobile/app.js again, in one file: the dashboards' shared build splits common code into
  * chunks, and the service worker must know every file of the shell by name to keep it offline.
+ * The Socket.IO client is a file of its own, /mobile/socket.js, that app.js imports when a stop
+ * is shown (live.ts names it by URL, so it is not bundled into app.js).
  */
 export async function buildMobileAssets(): Promise<Map<string, Asset>> {
-  const [sw, app] = await Promise.all([bundle('sw.ts', 'iife'), bundle('app.ts', 'esm')]);
+  const [sw, app, socket] = await Promise.all([bundle('sw.ts', 'iife'), bundle('app.ts', 'esm'), bundle('socket-client.ts', 'esm')]);
   return new Map<string, Asset>([
     ['/mobile/app.js', { body: Buffer.from(app.outputFiles[0]!.contents), contentType: 'text/javascript; charset=utf-8' }],
+    ['/mobile/socket.js', { body: Buffer.from(socket.outputFiles[0]!.contents), contentType: 'text/javascript; charset=utf-8' }],
     ['/m/sw.js', { body: Buffer.from(sw.outputFiles[0]!.contents), contentType: 'text/javascript; charset=utf-8' }],
     ['/m/manifest.webmanifest', { body: Buffer.from(JSON.stringify(MANIFEST)), contentType: 'application/manifest+json; charset=utf-8' }],
     ['/m/icon.svg', { body: Buffer.from(ICON_SVG), contentType: 'image/svg+xml' }],

@@ -2,6 +2,7 @@
 export * from './common.ts';
 export * from './topics.ts';
 export * from './transit.ts';
+export * from './open.ts';
 export * from './lighting.ts';
 export * from './energy.ts';
 export * from './devices.ts';

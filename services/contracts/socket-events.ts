@@ -1,9 +1,10 @@
 import type { ControllerState } from './lighting.ts';
 import type { MeterState } from './energy.ts';
+import type { OpenArrivals, OpenStopAlerts } from './open.ts';
 import type { OpsAlert, ServiceAlert, StopBoard, VehicleState } from './transit.ts';
 
 /**
- * Socket.IO event maps, per namespace. The handshake carries `auth: { token }`.
+ * Socket.IO event maps, per namespace. The handshake carries `auth: { token }` (not on `/open`).
  * Updates are coalesced per object: an object that changed is sent within LIVE_TICK_MS, but
  * never more often than once per LIVE_MIN_INTERVAL_MS; each batch holds the latest state.
  */
@@ -12,6 +13,8 @@ export const namespaces = {
   lighting: '/lighting',
   energy: '/energy',
   stops: '/stops',
+  /** passengers: no token, read-only, rooms `stop:{stopId}` only */
+  open: '/open',
 } as const;
 
 /** Rooms: `route:{routeId}`, `group:{groupId}`, `building:{buildingId}`, `stop:{stopId}`. */
@@ -62,6 +65,20 @@ export interface StopsServerEvents {
   snapshot: (boards: StopBoard[]) => void;
   arrivals: (boards: StopBoard[]) => void;
 }
+
+/**
+ * `/open` (no token; passengers' page `/m/`): join `stop:{stopId}` (a stop of the feed; at most
+ * OPEN_MAX_ROOMS at once). On joining, the stop's `arrivals` and `alerts` come at once; then
+ * `arrivals` whenever the board changes (and at least when a minute count changes), `alerts` when
+ * the alerts in force for the stop change. Nothing is sent namespace-wide: no `snapshot`.
+ */
+export interface OpenServerEvents {
+  /** as `GET /api/v1/open/stops/:stopId/arrivals` answers, one per changed stop */
+  arrivals: (boards: OpenArrivals[]) => void;
+  alerts: (alerts: OpenStopAlerts[]) => void;
+}
+/** Rooms one `/open` connection may be in at once. */
+export const OPEN_MAX_ROOMS = 5;
 
 /** How often the hub looks for changed objects to send. */
 export const LIVE_TICK_MS = 10;

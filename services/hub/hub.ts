@@ -284,12 +284,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     closers.push(() => new Promise<void>((r) => wss.close(() => r())));
 
     const realtime = startRealtime(app.server, {
-      auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []),
+      auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []), trustProxy: settings.TRUST_PROXY,
       redisUrl: settings.REDIS_URL, onRedisError: (err) => logger.warn({ err: err.message }, 'redis (Socket.IO adapter) unreachable; retrying'),
     });
     closers.push(() => realtime.close());
     // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.
-    const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token) });
+    const sessions = watchSessions(realtime.io, { authenticate: (token) => auth.authenticate(token), untokened: realtime.isOpen });
     const unwatchTokens = accounts.onTokensChanged(() => sessions.recheck());
     closers.push(() => {
       unwatchTokens();

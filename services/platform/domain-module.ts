@@ -52,13 +52,33 @@ export interface MeasurementSpec {
 }
 
 /**
- * A namespace on the Socket.IO server. The server checks the token and role, counts clients,
- * handles `join`/`leave` of rooms (`prefix:{id}`) and ends sockets whose token lapsed.
+ * What makes a channel open to anyone (no token): the passengers' `/open`. Such a channel is
+ * read-only and rooms-only (no `snapshot`, nothing namespace-wide), and bounded per client
+ * address (TRUST_PROXY decides which address). The server keeps an address only while it has a
+ * connection (to count them); the rate limit is the domain's, in `admit`.
+ */
+export interface OpenAccess {
+  /** rooms one connection may be in at once */
+  maxRooms: number;
+  /** connections at once from one client address */
+  maxConnectionsPerAddress: number;
+  /** Spends one request of the address (a connection, a join): undefined when it may, else why not. */
+  admit(address: string): string | undefined;
+  /** Whether a room (already checked against `roomPrefixes`) exists, e.g. the stop is in the feed. */
+  exists(room: string): boolean;
+}
+
+/**
+ * A namespace on the Socket.IO server. The server checks the token and role (unless `open`),
+ * counts clients, handles `join`/`leave` of rooms (`prefix:{id}`) and ends sockets whose token lapsed.
  */
 export interface RealtimeChannel {
   /** e.g. `/transit` */
   namespace: string;
+  /** who may connect (admin always); empty for an `open` channel */
   roles: Role[];
+  /** Set: anyone may connect, with no token, under these bounds. */
+  open?: OpenAccess;
   /** room prefixes a socket may join, e.g. ['route', 'stop'] */
   roomPrefixes: readonly string[];
   /** sent as `snapshot` on connect */
@@ -78,6 +98,8 @@ export interface RealtimeChannel {
    * namespace-wide pushes, only what goes to the rooms it was allowed to join. Absent: false.
    */
   mustJoin?(principal: Principal): boolean;
+  /** What a socket that just joined `room` is sent at once (the room's current state). */
+  joined?(room: string): { event: string; items: unknown[] }[];
 }
 
 /** What the hub hands a domain. */

@@ -6,6 +6,8 @@ export interface SessionWatchOptions {
   authenticate(token: string): unknown;
   /** How often every connected socket's token is checked again. */
   intervalMs?: number;
+  /** Namespaces whose sockets carry no token (the passengers' open channel): not watched. */
+  untokened?(namespace: string): boolean;
 }
 
 export interface SessionWatch {
@@ -34,6 +36,7 @@ export function watchSessions(io: Server, opts: SessionWatchOptions): SessionWat
     const valid = new Map<string, boolean>();
     let ended = 0;
     for (const nsp of io._nsps.values()) {
+      if (opts.untokened?.(nsp.name)) continue;
       for (const socket of nsp.sockets.values()) {
         const token = tokenOf(socket);
         let ok = token ? valid.get(token) : false;

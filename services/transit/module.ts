@@ -6,6 +6,9 @@ import { LiveVehicles } from './live-vehicles.ts';
 import { REALTIME_MIGRATIONS, createTransitRealtime } from './realtime/index.ts';
 import { openGtfs } from './gtfs/startup.ts';
 import { gtfsRoutes } from './gtfs-routes.ts';
+import { openChannel } from './open/channel.ts';
+import { OPEN_RATE_LIMIT, TokenBuckets } from './open/rate-limit.ts';
+import { OpenViews } from './open/views.ts';
 import { openRoutes } from './open-routes.ts';
 import { transitRoutes } from './routes.ts';
 
@@ -22,6 +25,10 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
   // Operations alerts are raised by one instance of a cluster (the lease holder).
   const opsLease = ctx.lease('ops-alerts');
   const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit, isLeaseHolder: () => opsLease.isHolder() });
+  // Passengers (no token): REST under /api/v1/open and the `/open` namespace share the feed's
+  // views and one rate-limit budget per address.
+  const openViews = new OpenViews(current);
+  const openBuckets = new TokenBuckets(OPEN_RATE_LIMIT);
   let lastEngineErrorMs = -Infinity;
   return {
     name: 'transit',
@@ -44,7 +51,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       await app.register(transitRoutes({ vehicles, store: ctx.store, auth: ctx.auth, now: ctx.now, feed: current, zone: ctx.city.tz, routeOf: (id) => ctx.devices.get(id)?.routeId ?? null }));
       await app.register(rt.routes);
       await app.register(gtfsApi);
-      await app.register(openRoutes({ feed: current, engine: rt.engine, vehicles, now: ctx.now }));
+      await app.register(openRoutes({ feed: current, engine: rt.engine, vehicles, now: ctx.now, views: openViews, buckets: openBuckets }));
     },
     realtime: [
       {
@@ -67,6 +74,8 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       },
       // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
       rt.channel,
+      // Passengers' page: room per stop, `arrivals` and `alerts`, no token (services/transit/open/channel.ts).
+      openChannel({ views: openViews, engine: rt.engine, boards: rt.boards, serviceAlerts: rt.serviceAlerts, buckets: openBuckets, now: ctx.now }),
     ],
     async seed(store: HistoryStore) {
       // The last stored position of each device: a restarted hub shows where vehicles were

@@ -7,14 +7,13 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { StopIdParams, type TransitRoute, type TransitStop } from '../contracts/index.ts';
+import { OpenArrivals, OpenRoute, OpenStop, OpenStopsQuery, StopIdParams } from '../contracts/index.ts';
 import { HttpError } from '../http/auth.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
-import { routesView, stopsView } from './gtfs/views.ts';
 import type { LiveVehicles } from './live-vehicles.ts';
-import { TokenBuckets, type RateLimitOptions } from './open/rate-limit.ts';
-import { OpenArrivals, OpenRoute, OpenStop, OpenStopsQuery, type OpenStop as OpenStopT } from './open/schemas.ts';
+import { OPEN_RATE_LIMIT, TokenBuckets, type RateLimitOptions } from './open/rate-limit.ts';
 import { nearestStops, parseNear, searchStops } from './open/stops.ts';
+import { OpenViews, openArrivals } from './open/views.ts';
 import { buildBoard } from './realtime/boards.ts';
 import type { RealtimeEngine } from './realtime/engine.ts';
 
@@ -23,11 +22,13 @@ export interface OpenRouteDeps {
   engine: RealtimeEngine;
   vehicles: LiveVehicles;
   now: () => number;
-  /** per client address; default 60 at once, 1 a second (a page polls every 20 s) */
+  /** the feed's views, when shared with the `/open` namespace; else made here */
+  views?: OpenViews;
+  /** per client address, shared with the `/open` namespace; else made here with `rateLimit` */
+  buckets?: TokenBuckets;
+  /** per client address; default OPEN_RATE_LIMIT: 60 at once, 1 a second (a page polls every 20 s) */
   rateLimit?: RateLimitOptions;
 }
-
-export const OPEN_RATE_LIMIT: RateLimitOptions = { capacity: 60, perSecond: 1 };
 
 const RouteIdParams = z.object({ routeId: z.string().min(1).max(200) });
 const badRequest = (field: string, reason: string) => new HttpError(400, `${field}: ${reason}`, [{ field, reason }]);
@@ -35,7 +36,7 @@ const badRequest = (field: string, reason: string) => new HttpError(400, `${fiel
 export const openRoutes =
   (deps: OpenRouteDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const buckets = new TokenBuckets(deps.rateLimit ?? OPEN_RATE_LIMIT);
+    const buckets = deps.buckets ?? new TokenBuckets(deps.rateLimit ?? OPEN_RATE_LIMIT);
     const sweep = setInterval(() => buckets.sweep(deps.now()), 60_000);
     sweep.unref();
     app.addHook('onClose', async () => clearInterval(sweep));
@@ -49,20 +50,11 @@ export const openRoutes =
       }
     });
 
-    // Views of the feed, rebuilt when the feed object changes (an upload swaps it).
-    let cache: { feed?: GtfsFeed; stops: OpenStopT[]; byId: Map<string, OpenStopT>; routes: Map<string, TransitRoute> } = { stops: [], byId: new Map(), routes: new Map() };
-    const views = (): typeof cache => {
-      const feed = deps.feed();
-      if (!feed) throw new HttpError(503, 'no GTFS feed is loaded');
-      if (cache.feed === feed) return cache;
-      const routes = new Map(routesView(feed).map((r) => [r.routeId, r]));
-      const ref = (id: string) => {
-        const r = routes.get(id);
-        return { routeId: id, shortName: r?.shortName ?? id, type: r?.type ?? 3, color: r?.color ?? null, textColor: r?.textColor ?? null };
-      };
-      const stops = stopsView(feed).map(({ routeIds, ...s }: TransitStop) => ({ ...s, routes: routeIds.map(ref).sort((a, b) => a.shortName.localeCompare(b.shortName, 'uk', { numeric: true })) }));
-      cache = { feed, stops, byId: new Map(stops.map((s) => [s.stopId, s])), routes };
-      return cache;
+    const feedViews = deps.views ?? new OpenViews(deps.feed);
+    const views = () => {
+      const v = feedViews.current();
+      if (!v) throw new HttpError(503, 'no GTFS feed is loaded');
+      return v;
     };
 
     app.get(
@@ -97,12 +89,7 @@ export const openRoutes =
         const v = views();
         const stop = v.byId.get(req.params.stopId);
         if (!stop) throw new HttpError(404, `stop ${req.params.stopId} is not in the feed`, [{ field: 'stopId', reason: 'unknown stop' }]);
-        const board = buildBoard(deps.engine, stop.stopId, deps.now());
-        return {
-          stop,
-          generatedAt: board.generatedAt,
-          arrivals: board.arrivals.map((a) => ({ ...a, color: v.routes.get(a.routeId)?.color ?? null, textColor: v.routes.get(a.routeId)?.textColor ?? null })),
-        };
+        return openArrivals(v, stop, buildBoard(deps.engine, stop.stopId, deps.now()));
       },
     );
 
@@ -113,7 +100,7 @@ export const openRoutes =
         const v = views();
         const route = v.routes.get(req.params.routeId);
         if (!route) throw new HttpError(404, `route ${req.params.routeId} is not in the feed`, [{ field: 'routeId', reason: 'unknown route' }]);
-        const feed = v.feed!;
+        const feed = v.feed;
         const vehicles = deps.vehicles.byRoute(route.routeId).filter((x) => !x.stale).map((x) => {
           const trip = deps.engine.tripState(x.vehicleId);
           const gtfsTrip = trip?.tripId ? feed.trips.get(trip.tripId) : undefined;

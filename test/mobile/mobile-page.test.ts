@@ -2,11 +2,12 @@
  * The passengers' page in a real Chromium with a phone's viewport, against a real hub on the
  * demo GTFS feed with trolleybuses reporting over MQTT: the first load on a throttled 3G
  * connection (size budget asserted, time reported), nearest stops from a given location, a
- * stop's arrivals updating, the route map, favourites, the installable manifest, and the
- * offline shell with the last data marked stale.
+ * stop's arrivals updating by push (the `/open` namespace), and by polling where the socket is
+ * blocked (and by push again when it is back), the route map, favourites, the installable
+ * manifest, and the offline shell with the last data marked stale.
  */
 import { gzipSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page, Response as PwResponse } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Response as PwResponse, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { launchBrowser } from '../support/browser.ts';
@@ -91,7 +92,12 @@ describe('passengers’ page /m/ on a phone', () => {
     await page.locator('#results li a[data-stop="st-avtovokzal"]').waitFor();
   });
 
-  it('shows a stop’s arrivals, updating as another trolleybus reports, with a screenshot', async () => {
+  it('shows a stop’s arrivals, updated by push as another trolleybus reports, with a screenshot', async () => {
+    const socketClient: Array<Promise<{ raw: number; gzip: number }>> = [];
+    const onResponse = (res: PwResponse) => {
+      if (new URL(res.url()).pathname === '/mobile/socket.js') socketClient.push(res.body().then((b) => ({ raw: b.length, gzip: gzipSync(b).length })));
+    };
+    page.on('response', onResponse);
     await page.locator('#results li a[data-stop="st-avtovokzal"]').click();
     await page.waitForURL(/#\/stop\/st-avtovokzal$/);
     const row = page.locator('#arrivals li[data-vehicle="TB-201"]');
@@ -99,9 +105,18 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(await row.innerText()).toMatch(/1\s+Ковалівка\s+(прибуває|\d+ хв)/);
     expect(await page.locator('#stop-name').innerText()).toBe('Автовокзал');
     expect(await row.getAttribute('aria-label')).toMatch(/^Маршрут 1, Ковалівка, (прибуває|\d+ хв)$/);
-    // Another vehicle further back starts reporting: the next poll (every 20 s) shows it.
+    // The socket client came after the page was usable, and the hub confirmed the stop's room.
+    await page.locator('#updated[data-live="push"]').waitFor();
+    expect(await page.locator('#updated').innerText()).toMatch(/^Оновлено о \d{2}:\d{2} · наживо$/);
+    page.off('response', onResponse);
+    const [client] = await Promise.all(socketClient);
+    expect(client).toBeDefined();
+    console.log(`[mobile] a stop shown: + /mobile/socket.js ${client!.raw} B (${client!.gzip} B gzip), loaded after the arrivals`);
+    // Another vehicle further back starts reporting: it is pushed, with no REST request at all.
+    const restBefore = asked.filter((u) => u.includes('/arrivals')).length;
     await drive(t, 'trk-m2', 'TB-202', [T1_PATH[0]!, T1_PATH[0]!]);
-    await page.locator('#arrivals li[data-vehicle="TB-202"]').waitFor({ timeout: 30_000 });
+    await page.locator('#arrivals li[data-vehicle="TB-202"]').waitFor({ timeout: 15_000 });
+    expect(asked.filter((u) => u.includes('/arrivals')).length).toBe(restBefore);
     expect(await page.locator('#banner').isHidden()).toBe(true);
     await page.screenshot({ path: '/work/mobile-arrivals.png', fullPage: true });
   }, 60_000);
@@ -132,7 +147,8 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(low).toEqual([]);
     expect(await page.locator('#lang').getAttribute('aria-label')).toBe('English');
     expect(await page.locator('#arrivals').getAttribute('aria-label')).toBe('Прибуття');
-    const size = () => page.locator('#arrivals li[data-trip] .when').first().evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    // Looked up and measured in one step: a push may redraw the list in between two.
+    const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('#arrivals li[data-trip] .when')!).fontSize));
     const before = await size();
     await page.evaluate(() => void (document.documentElement.style.fontSize = '200%'));
     expect(await size()).toBeCloseTo(before * 2, 0);
@@ -217,4 +233,44 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(await page.locator('#banner').isHidden()).toBe(true);
     expect(errors).toEqual([]);
   }, 30_000);
+
+  it('polls where the socket is blocked, and goes back to push when it is let through', async () => {
+    // A context of its own, without service workers: playwright's routes do not see requests a worker handles.
+    const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    try {
+      const p = await ctx.newPage();
+      const pageErrors: string[] = [];
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      const rest: string[] = [];
+      p.on('request', (r) => void (r.url().includes('/api/v1/open/stops/st-avtovokzal/arrivals') && rest.push(r.url())));
+      const blocked: string[] = [];
+      const block = (route: Route) => {
+        blocked.push(route.request().url());
+        return route.abort('connectionrefused');
+      };
+      await p.route('**/socket.io/**', block);
+      await p.goto(`${t.httpUrl}/m/#/stop/st-avtovokzal`);
+      await p.locator('#arrivals li[data-vehicle="TB-201"]').waitFor({ timeout: 15_000 });
+      // The socket tried and was refused: the page stays on polling, every 20 s.
+      await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      const polled = rest.length;
+      await drive(t, 'trk-m3', 'TB-203', [T1_PATH[0]!, T1_PATH[0]!]);
+      await p.locator('#arrivals li[data-vehicle="TB-203"]').waitFor({ timeout: 30_000 });
+      expect(rest.length).toBeGreaterThan(polled);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      expect(await p.locator('#updated').innerText()).not.toMatch(/наживо/);
+
+      // The network lets the socket through again: Socket.IO reconnects by itself, and pushes come.
+      await p.unroute('**/socket.io/**', block);
+      await p.locator('#updated[data-live="push"]').waitFor({ timeout: 30_000 });
+      const pushedFrom = rest.length;
+      await drive(t, 'trk-m4', 'TB-204', [T1_PATH[0]!, T1_PATH[0]!]);
+      await p.locator('#arrivals li[data-vehicle="TB-204"]').waitFor({ timeout: 15_000 });
+      expect(rest.length).toBe(pushedFrom);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 90_000);
 });

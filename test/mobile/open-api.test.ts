@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandler } from '../../services/http/error-handler.ts';
 import { openRoutes } from '../../services/transit/open-routes.ts';
 import { TokenBuckets } from '../../services/transit/open/rate-limit.ts';
-import type { OpenArrivals, OpenRoute, OpenStop } from '../../services/transit/open/schemas.ts';
+import type { OpenArrivals, OpenRoute, OpenStop } from '../../services/contracts/index.ts';
 import { nearestStops, normalizeName, parseNear, searchStops } from '../../services/transit/open/stops.ts';
 import type { GtfsFeed } from '../../services/transit/gtfs/model.ts';
 import type { RealtimeEngine } from '../../services/transit/realtime/engine.ts';

@@ -10,6 +10,9 @@ export interface RateLimitOptions {
   maxClients?: number;
 }
 
+/** The open API's limit per client address, REST and `/open` sockets together: 60 at once, 1 a second. */
+export const OPEN_RATE_LIMIT: RateLimitOptions = { capacity: 60, perSecond: 1 };
+
 export type Take = { ok: true; remaining: number } | { ok: false; retryAfterS: number };
 
 export class TokenBuckets {

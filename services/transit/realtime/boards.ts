@@ -1,6 +1,6 @@
 /**
- * Stop boards, as REST answers them and the `/stops` namespace pushes them: built from the
- * engine's arrivals, sent again when they change, and at least when a minute count changes.
+ * Stop boards, as REST answers them and the `/stops` and `/open` namespaces push them: built from
+ * the engine's arrivals, sent again when they change, and at least when a minute count changes.
  */
 import type { StopBoard } from '../../contracts/index.ts';
 import type { Principal, RealtimeChannel } from '../../platform/domain-module.ts';
@@ -36,8 +36,42 @@ function nextChangeMs(b: StopBoard, nowMs: number): number {
 
 export class BoardPublisher {
   private readonly sent = new Map<string, { sig: string; refreshAtMs: number }>();
+  /** each reader's boards not yet taken, by stop (the latest wins) */
+  private readonly outboxes: Map<string, StopBoard>[] = [];
+  private generation = 0;
 
   constructor(private readonly engine: RealtimeEngine, private readonly now: () => number) {}
+
+  /**
+   * One more taker of the changed boards (one per namespace): each reader gets every change once.
+   * The engine's changes are taken once, by whichever reader asks first after every reader it
+   * already served has seen the last batch; a reader that does not ask holds one board per stop.
+   */
+  reader(): () => StopBoard[] {
+    const box = new Map<string, StopBoard>();
+    this.outboxes.push(box);
+    let seen = this.generation;
+    return () => {
+      if (seen === this.generation) {
+        const boards = this.collect();
+        this.generation++;
+        for (const b of this.outboxes) for (const board of boards) b.set(board.stopId, board);
+      }
+      seen = this.generation;
+      const out = [...box.values()];
+      box.clear();
+      return out;
+    };
+  }
+
+  /**
+   * Keeps a stop's board going out (at each change and minute) even while no vehicle marks it:
+   * a passenger watching a stop served by the timetable alone. Its board goes out at the next
+   * collect; it is dropped again when the board empties.
+   */
+  watch(stopId: string): void {
+    if (!this.sent.has(stopId)) this.sent.set(stopId, { sig: '', refreshAtMs: 0 });
+  }
 
   /** The boards that changed since they were last sent: stops the engine marked, and those whose minutes moved on. */
   collect(): StopBoard[] {
@@ -61,6 +95,7 @@ export class BoardPublisher {
 
 /** The `/stops` namespace: room `stop:{stopId}`, event `arrivals` with the changed boards. */
 export function stopsChannel(publisher: BoardPublisher, mayReadStop?: (principal: Principal, stopId: string) => boolean): RealtimeChannel {
+  const changed = publisher.reader();
   return {
     // A display joins its own stops only, and hears nothing until it joins; dispatchers hear every board.
     ...(mayReadStop ? {
@@ -71,6 +106,6 @@ export function stopsChannel(publisher: BoardPublisher, mayReadStop?: (principal
     roles: ['display', 'dispatcher'],
     roomPrefixes: ['stop'],
     snapshot: () => [],
-    tick: (sweep) => (sweep ? [{ event: 'arrivals', items: publisher.collect(), roomsOf: (b) => [`stop:${(b as StopBoard).stopId}`] }] : []),
+    tick: (sweep) => (sweep ? [{ event: 'arrivals', items: changed(), roomsOf: (b) => [`stop:${(b as StopBoard).stopId}`] }] : []),
   };
 }

@@ -42,6 +42,10 @@ export interface TransitRealtime {
   engine: RealtimeEngine;
   routes: FastifyPluginAsync;
   channel: RealtimeChannel;
+  /** the stop boards as they change: `/stops` reads them, and so does the passengers' `/open` */
+  boards: BoardPublisher;
+  /** the service alerts `/gtfs-rt/alerts` publishes (not yet ended) */
+  serviceAlerts(): readonly ServiceAlertInput[];
   /** operations alerts: evaluated every few seconds once started; their changes for the `/transit` push */
   ops: OpsAlerts;
   /** dispatchers' service alerts; their changes for the `/transit` push */
@@ -77,6 +81,8 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     engine,
     routes,
     channel: stopsChannel(publisher, mayReadStop),
+    boards: publisher,
+    serviceAlerts,
     mayReadStop,
     ops,
     service,

@@ -1,9 +1,10 @@
 /**
- * The open (no token) passenger API's answers. Kept beside the routes while the API settles;
- * they import only zod and the transit contracts, so they can move into services/contracts as is.
+ * The open (no token) passenger API: its REST answers (`/api/v1/open/*`) and what the `/open`
+ * Socket.IO namespace pushes. See docs/mobile.md.
  */
 import { z } from 'zod';
-import { IsoUtc, StopArrival, TransitRoute } from '../../contracts/index.ts';
+import { IsoUtc } from './common.ts';
+import { StopArrival, TransitRoute } from './transit.ts';
 
 export const OpenRouteRef = z.object({ routeId: z.string(), shortName: z.string(), type: z.number(), color: z.string().nullable(), textColor: z.string().nullable() });
 
@@ -47,3 +48,22 @@ export const OpenVehicle = z.object({
 
 export const OpenRoute = TransitRoute.extend({ generatedAt: IsoUtc, vehicles: z.array(OpenVehicle) });
 export type OpenRoute = z.infer<typeof OpenRoute>;
+
+/**
+ * A GTFS-Realtime alert entity as `/gtfs-rt/alerts?format=json` gives it: what the page already
+ * reads, so one renderer serves the REST feed and the push.
+ */
+export const OpenAlertEntity = z.object({
+  id: z.string(),
+  alert: z.object({
+    activePeriod: z.array(z.object({ start: z.number().optional(), end: z.number().optional() })).optional(),
+    informedEntity: z.array(z.object({ routeId: z.string().optional(), stopId: z.string().optional() })).optional(),
+    headerText: z.object({ translation: z.array(z.object({ text: z.string(), language: z.string().optional() })) }).optional(),
+    descriptionText: z.object({ translation: z.array(z.object({ text: z.string(), language: z.string().optional() })) }).optional(),
+  }),
+});
+export type OpenAlertEntity = z.infer<typeof OpenAlertEntity>;
+
+/** `/open` event `alerts`: the alerts in force for a stop (for it, or for a route calling there); empty when the last one ended. */
+export const OpenStopAlerts = z.object({ stopId: z.string(), generatedAt: IsoUtc, alerts: z.array(OpenAlertEntity) });
+export type OpenStopAlerts = z.infer<typeof OpenStopAlerts>;
