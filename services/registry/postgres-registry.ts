@@ -127,19 +127,31 @@ export async function openPostgresRegistry(opts: PostgresRegistryOptions): Promi
   let listener: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
 
+  /** Listens again after a pause, until it works or the registry is closed. */
+  const listenAgain = (): void => {
+    if (closed) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      // Changes made while away were not heard: every cache reloads.
+      listen().then(
+        () => emit('resync'),
+        (err: Error) => {
+          onError(err, 'registry notification connection');
+          listenAgain();
+        },
+      );
+    }, opts.reconnectMs ?? 1000);
+  };
+
   const listen = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: opts.url, types, application_name: 'mistohub-listen' });
     let lost = false;
-    const reconnect = (err?: Error) => {
+    const reconnect = (err: Error) => {
       if (lost || closed) return;
       lost = true;
-      if (err) onError(err, 'registry notification connection');
+      onError(err, 'registry notification connection');
       client.end().catch(() => {});
-      retry = setTimeout(() => {
-        retry = undefined;
-        // Changes made while away were not heard: every cache reloads.
-        listen().then(() => emit('resync'), (e: Error) => reconnect.call(undefined, e));
-      }, opts.reconnectMs ?? 1000);
+      listenAgain();
     };
     client.on('error', reconnect);
     client.on('end', () => reconnect(new Error('connection ended')));
