@@ -333,7 +333,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const httpPort = (app.server.address() as AddressInfo).port;
     const ports = { http: httpPort, mqtt: mqttPort, teltonika: teltonika.port, teltonikaUdp: teltonika.udpPort ?? teltonika.port, wialon: wialon.port, gt06: gt06.port };
-    logger.info({ ...ports, store: store.kind, dataDir }, 'mistohub is up');
+    logger.info({ ...ports, store: store.kind, registry: opened.registry.description, dataDir }, 'mistohub is up');
 
     return { ports, generatedAdminToken, devices, accounts, health, close };
   } catch (err) {
