@@ -217,24 +217,29 @@ export class DeviceRegistry {
       resource: patch.resource ?? device.resource ?? null, unit: patch.unit ?? device.unit ?? null, multiplier: patch.multiplier ?? device.multiplier ?? null,
       endpoint_url: patch.endpointUrl ?? device.endpointUrl ?? null, model: patch.model ?? device.model ?? null,
     };
+    let gone = false;
     await this.write(id, async (tx) => {
-      await tx.query(UPDATE, [...CHANGEABLE.map((c) => next[c]), id]);
+      // No row: another instance removed the device a moment ago, before its notice came.
+      gone = (await tx.query(UPDATE, [...CHANGEABLE.map((c) => next[c]), id])).rowCount === 0;
+      if (gone) return;
       const { rotateSecret, ...changed } = patch;
       await this.audit.recordIn(tx, actor, 'device.update', id, { ...changed, ...(rotateSecret ? { secretRotated: true } : {}) });
     }, { loginIdField: field, describe: () => `${field === 'imei' ? 'IMEI' : 'login id'} ${loginId} is already registered for ${device.protocol} (on another instance)` });
     this.uncache(id);
+    if (gone) return undefined;
     this.cache(next);
     return secret ? { device: toDevice(next), secret } : { device: toDevice(next) };
   }
 
   async remove(id: string, actor: string): Promise<boolean> {
     if (!this.byId.has(id)) return false;
+    let removed = false;
     await this.write(id, async (tx) => {
-      await tx.query('DELETE FROM devices WHERE id = $1', [id]);
-      await this.audit.recordIn(tx, actor, 'device.delete', id);
+      removed = (await tx.query('DELETE FROM devices WHERE id = $1', [id])).rowCount > 0;
+      if (removed) await this.audit.recordIn(tx, actor, 'device.delete', id);
     }, { loginIdField: 'loginId', describe: () => '' });
     this.uncache(id);
-    return true;
+    return removed;
   }
 
   /** MQTT authentication of a device: enabled, MQTT protocol, and the right secret. */

@@ -87,6 +87,16 @@ describe.each(REGISTRY_KINDS)('registry on %s', (kind) => {
       expect(r.devices.get('trk-10')).toBeUndefined();
     });
 
+    it('a device removed behind the cache’s back is not brought back by an update', async () => {
+      await r.devices.create(tracker('trk-gone', '356307042441062'), 'admin');
+      await r.devices.create(tracker('trk-gone-2', '356307042441070'), 'admin');
+      await r.opened.registry.query("DELETE FROM devices WHERE id IN ('trk-gone', 'trk-gone-2')");
+      expect(await r.devices.update('trk-gone', { name: 'renamed' }, 'admin')).toBeUndefined();
+      expect(r.devices.get('trk-gone')).toBeUndefined();
+      expect(await r.devices.remove('trk-gone-2', 'admin')).toBe(false);
+      expect((await r.opened.registry.query("SELECT id FROM devices WHERE id LIKE 'trk-gone%'")).rows).toEqual([]);
+    });
+
     it('rolls a failed transaction back, audit entry and all', async () => {
       const failed = r.opened.registry.transaction(async (tx) => {
         await r.audit.recordIn(tx, 'admin', 'test.rollback', 'x');
