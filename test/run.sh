@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # The outside programs the tests use; test/support/require-packages.sh knows their Debian
 # packages, installs the missing ones as root and otherwise says what to install.
-bash test/support/require-packages.sh "npm test" influxd mosquitto mosquitto_pub mosquitto_sub chromium redis-server
+bash test/support/require-packages.sh "npm test" influxd mosquitto mosquitto_pub mosquitto_sub chromium redis-server /usr/lib/postgresql/15/bin/postgres
 
 if [ ! -d node_modules ]; then
   echo "npm test: installing npm packages (npm ci)"

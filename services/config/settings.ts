@@ -60,6 +60,13 @@ export const SettingsSchema = z.object({
   CITY_LON: z.coerce.number().min(-180, 'must be −180…180 degrees').max(180, 'must be −180…180 degrees').default(32.2623),
   /** scale-out (docs/scale-out.md): Redis shared by every hub instance (broker pub/sub and sessions, Socket.IO, leases) */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL such as redis://localhost:6379' }).optional(),
+  /**
+   * the registry (devices, accounts, tokens, audit) on PostgreSQL, shared by every hub instance;
+   * unset: the embedded SQLite file in HUB_DATA_DIR. May carry a password: never printed.
+   */
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL such as postgres://mistohub:secret@localhost:5432/mistohub' })
+    .optional(),
   /** an external MQTT 5 broker: the hub then embeds none and takes device topics through a shared subscription */
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL such as mqtt://localhost:1883' }).optional(),
   /** the hub's own login to the external broker */

@@ -37,3 +37,14 @@ export const ErrorBody = z.object({
   issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/**
+ * A registry change one hub instance tells the others (PostgreSQL NOTIFY on `registry_changed`),
+ * so they refresh their in-memory caches: a device (registered, changed, removed), or the tokens.
+ * `from` is the sending instance's registry connection, which ignores its own notices.
+ */
+export const RegistryChange = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('device'), id: z.string().min(1).max(64), from: z.string().min(1).max(64) }),
+  z.object({ kind: z.literal('tokens'), from: z.string().min(1).max(64) }),
+]);
+export type RegistryChange = z.infer<typeof RegistryChange>;

@@ -27,7 +27,8 @@ import { watchSessions } from '../realtime/session-watch.ts';
 import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
-import { applyDomainMigrations, openRegistryDb } from '../registry/database.ts';
+import { applyDomainMigrations } from '../registry/database.ts';
+import { openRegistry } from '../registry/open-registry.ts';
 import { DeviceRegistry } from '../registry/devices.ts';
 import { newSecret } from '../registry/secrets.ts';
 import { Spool } from '../spool/index.ts';
@@ -65,17 +66,17 @@ export interface Hub {
  * The admin token: HUB_ADMIN_TOKEN when set; otherwise generated on first start and kept in
  * HUB_DATA_DIR/admin-token (mode 600), so the operator can read it again.
  */
-function bootstrapAdmin(settings: Settings, dataDir: string, accounts: Accounts): string | undefined {
+async function bootstrapAdmin(settings: Settings, dataDir: string, accounts: Accounts): Promise<string | undefined> {
   if (settings.HUB_ADMIN_TOKEN) {
-    accounts.setAdminToken(settings.HUB_ADMIN_TOKEN);
+    await accounts.setAdminToken(settings.HUB_ADMIN_TOKEN);
     return undefined;
   }
   const file = join(dataDir, 'admin-token');
-  if (accounts.hasAdminToken() && existsSync(file)) return undefined;
+  if ((await accounts.hasAdminToken()) && existsSync(file)) return undefined;
   const token = `mh_${newSecret()}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  accounts.setAdminToken(token);
+  await accounts.setAdminToken(token);
   return token;
 }
 
@@ -103,15 +104,18 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
   try {
     const dataDirReport = prepareDataDir(dataDir);
     if (dataDirReport.tightenedFrom) logger.warn({ dataDir, was: dataDirReport.tightenedFrom }, 'data folder was open to other users; now 700');
-    const db = openRegistryDb(dataDir);
-    closers.push(() => {
-      db.close();
-    });
-    const audit = new AuditLog(db, now);
-    const devices = new DeviceRegistry(db, audit, now);
-    const accounts = new Accounts(db, audit, now);
+    const registryLog = logger.child({ part: 'registry' });
+    const registryError = (err: Error, what?: string) => registryLog.warn({ err: err.message, what }, 'registry database trouble');
+    const opened = await openRegistry({ dataDir, databaseUrl: settings.DATABASE_URL, onError: registryError });
+    closers.push(() => opened.close());
+    // The domains' tables and the dead letters stay in this instance's SQLite file (docs/scale-out.md §6).
+    const db = opened.local;
+    const audit = new AuditLog(opened.registry, now, registryError);
+    closers.push(() => audit.flush());
+    const devices = await DeviceRegistry.open(opened.registry, audit, now, registryError);
+    const accounts = await Accounts.open(opened.registry, audit, now, registryError);
     const deadLetters = new DeadLetters(db, now);
-    const generatedAdminToken = bootstrapAdmin(settings, dataDir, accounts);
+    const generatedAdminToken = await bootstrapAdmin(settings, dataDir, accounts);
 
     const store = createHistoryStore(settings, { dataDir, logger: logger.child({ part: 'store' }) });
     closers.push(() => store.close());
@@ -240,7 +244,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       const writing = writer.status();
       const s = spool.stats;
       const components: Health['components'] = {
-        registry: { status: 'ok' },
+        registry: { status: 'ok', detail: opened.registry.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL), shared' : 'SQLite, this instance' },
         ingest: backpressure.state.throttled ? { status: 'degraded', detail: `intake slowed down: ${backpressure.state.reason}` } : { status: 'ok' },
         mqtt: { status: 'ok', detail: settings.MQTT_URL ? 'external broker (MQTT_URL)' : `listening on ${mqttPort}` },
         gateways: { status: 'ok', detail: `teltonika ${teltonika.port} (tcp+udp), wialon-ips ${wialon.port}, gt06 ${gt06.port}` },
@@ -274,6 +278,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       dashboards: options.dashboards === false ? new Map() : await buildDashboards(),
     });
     closers.push(() => app.close());
+    // A device changed on another instance (DATABASE_URL): end its connections here too, drop its live state.
+    const unwatchDevices = devices.onRemoteChange(({ before, after, credentialsChanged }) => {
+      if (credentialsChanged && before) broker.disconnectDevice(before.id);
+      if (before && !after) for (const module of modules) module.onDeviceRemoved?.(before);
+    });
+    closers.push(() => unwatchDevices());
 
     // MQTT over WebSocket at /mqtt, on the HTTP port.
     const wss = new WebSocketServer({ noServer: true });
@@ -323,7 +333,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const httpPort = (app.server.address() as AddressInfo).port;
     const ports = { http: httpPort, mqtt: mqttPort, teltonika: teltonika.port, teltonikaUdp: teltonika.udpPort ?? teltonika.port, wialon: wialon.port, gt06: gt06.port };
-    logger.info({ ...ports, store: store.kind, dataDir }, 'mistohub is up');
+    logger.info({ ...ports, store: store.kind, registry: opened.registry.description, dataDir }, 'mistohub is up');
 
     return { ports, generatedAdminToken, devices, accounts, health, close };
   } catch (err) {

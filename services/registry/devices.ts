@@ -1,6 +1,6 @@
 import { readLoginId, type Device, type DeviceCreate, type DeviceKind, type DevicePatch, type DeviceProtocol, type EnergyResource, type EnergyUnit } from '../contracts/index.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { Db } from './database.ts';
+import type { RegistryDb, RegistrySql } from './registry-db.ts';
 import { hashSecret, newSecret, tokenDigest, verifySecret } from './secrets.ts';
 
 /** A row of `devices`. The column `imei` holds the login id (it was named before Wialon unit ids came in). */
@@ -17,6 +17,32 @@ export class DeviceConflictError extends Error {
   constructor(readonly field: 'id' | 'loginId' | 'imei', message: string) {
     super(message);
   }
+}
+
+const COLUMNS = ['id', 'kind', 'protocol', 'name', 'imei', 'vehicle_id', 'route_id', 'group_id', 'building_id', 'lat', 'lon', 'demo', 'enabled', 'secret_hash', 'created_at', 'updated_at', 'resource', 'unit', 'multiplier', 'endpoint_url', 'model'] as const satisfies readonly (keyof DeviceRow)[];
+const INSERT = `INSERT INTO devices (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`;
+/** every column but id, created_at and the unchangeable kind and protocol; id comes last */
+const CHANGEABLE = COLUMNS.filter((c) => !['id', 'kind', 'protocol', 'created_at'].includes(c));
+const UPDATE = `UPDATE devices SET ${CHANGEABLE.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE id = $${CHANGEABLE.length + 1}`;
+
+/**
+ * Which unique rule an INSERT or UPDATE broke, when another instance registered the same id or
+ * login id a moment before this one's cache heard of it (SQLite and PostgreSQL word it apart).
+ */
+function uniqueViolation(err: unknown): 'id' | 'loginId' | undefined {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e.code === '23505') return e.constraint === 'devices_pkey' ? 'id' : 'loginId';
+  if (e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'id';
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE') return e.message?.includes('devices.imei') ? 'loginId' : 'id';
+  return undefined;
+}
+
+/** What changed about a device on another instance, for the hub to act on (end a connection, drop live state). */
+export interface RemoteDeviceChange {
+  before: Device | undefined;
+  after: Device | undefined;
+  /** the secret was rotated, or the device disabled or removed: its open connections must end */
+  credentialsChanged: boolean;
 }
 
 const toDevice = (r: DeviceRow): Device => ({
@@ -38,8 +64,76 @@ export class DeviceRegistry {
   /** sha256 of secrets that passed scrypt, so a reconnecting device costs no second scrypt */
   private readonly verified = new Map<string, string>();
 
-  constructor(private readonly db: Db, private readonly audit: AuditLog, private readonly now: () => number) {
-    for (const row of db.prepare('SELECT * FROM devices').all() as DeviceRow[]) this.cache(row);
+  private readonly remoteListeners = new Set<(change: RemoteDeviceChange) => void>();
+  /** refreshes from other instances' notices, one after another, so an older read never wins */
+  private refreshing: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly db: RegistryDb, private readonly audit: AuditLog, private readonly now: () => number) {}
+
+  /** Reads every device into memory and follows the changes other instances make. */
+  static async open(db: RegistryDb, audit: AuditLog, now: () => number, onError: (err: Error) => void = () => {}): Promise<DeviceRegistry> {
+    const registry = new DeviceRegistry(db, audit, now);
+    for (const row of (await db.query<DeviceRow>('SELECT * FROM devices')).rows) registry.cache(row);
+    db.onChange((change) => {
+      if (change !== 'resync' && change.kind !== 'device') return;
+      registry.refreshing = registry.refreshing
+        .then(() => (change === 'resync' ? registry.reloadAll() : registry.reload(change.id)))
+        .catch(onError);
+    });
+    return registry;
+  }
+
+  /** Calls `listener` after a change another instance made reached this one's cache. Returns the unsubscribe. */
+  onRemoteChange(listener: (change: RemoteDeviceChange) => void): () => void {
+    this.remoteListeners.add(listener);
+    return () => this.remoteListeners.delete(listener);
+  }
+
+  /** Resolves once the changes heard of so far are in the cache (for tests and orderly shutdown). */
+  settled(): Promise<void> {
+    return this.refreshing;
+  }
+
+  private async reload(id: string): Promise<void> {
+    const { rows } = await this.db.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]);
+    this.replace(id, rows[0]);
+  }
+
+  private async reloadAll(): Promise<void> {
+    const { rows } = await this.db.query<DeviceRow>('SELECT * FROM devices');
+    const ids = new Set([...this.byId.keys(), ...rows.map((r) => r.id)]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of ids) {
+      const row = byId.get(id);
+      const cached = this.byId.get(id);
+      if (row && cached && row.updated_at === cached.device.updatedAt && row.secret_hash === cached.secretHash) continue;
+      this.replace(id, row);
+    }
+  }
+
+  private replace(id: string, row: DeviceRow | undefined): void {
+    const before = this.byId.get(id);
+    this.uncache(id);
+    if (row) this.cache(row);
+    const after = this.byId.get(id);
+    if (!before && !after) return;
+    const credentialsChanged = !after || !after.device.enabled || after.secretHash !== before?.secretHash;
+    for (const l of this.remoteListeners) l({ before: before?.device, after: after?.device, credentialsChanged });
+  }
+
+  /** Runs a change in a transaction with its audit entry and its notice to other instances. */
+  private async write(id: string, change: (tx: RegistrySql) => Promise<void>, fields: { loginIdField: 'loginId' | 'imei'; describe: () => string }): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        await change(tx);
+        await this.db.notify(tx, { kind: 'device', id });
+      });
+    } catch (err) {
+      const which = uniqueViolation(err);
+      if (which === 'id') throw new DeviceConflictError('id', `a device with id "${id}" is already registered`);
+      if (which === 'loginId') throw new DeviceConflictError(fields.loginIdField, fields.describe());
+      throw err;
+    }
   }
 
   private cache(row: DeviceRow): void {
@@ -97,13 +191,10 @@ export class DeviceRegistry {
       resource: input.resource ?? null, unit: input.unit ?? null, multiplier: input.multiplier ?? null,
       endpoint_url: input.endpointUrl ?? null, model: input.model ?? null,
     };
-    this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO devices (id, kind, protocol, name, imei, vehicle_id, route_id, group_id, building_id, lat, lon, demo, enabled, secret_hash, created_at, updated_at, resource, unit, multiplier, endpoint_url, model)
-                  VALUES (@id, @kind, @protocol, @name, @imei, @vehicle_id, @route_id, @group_id, @building_id, @lat, @lon, @demo, @enabled, @secret_hash, @created_at, @updated_at, @resource, @unit, @multiplier, @endpoint_url, @model)`)
-        .run(row);
-      this.audit.record(actor, 'device.create', input.id, { kind: input.kind, protocol: input.protocol });
-    })();
+    await this.write(input.id, async (tx) => {
+      await tx.query(INSERT, COLUMNS.map((c) => row[c]));
+      await this.audit.recordIn(tx, actor, 'device.create', input.id, { kind: input.kind, protocol: input.protocol });
+    }, { loginIdField: field, describe: () => `${field === 'imei' ? 'IMEI' : 'login id'} ${loginId} is already registered for ${input.protocol} (on another instance)` });
     this.cache(row);
     return secret ? { device: toDevice(row), secret } : { device: toDevice(row) };
   }
@@ -126,28 +217,29 @@ export class DeviceRegistry {
       resource: patch.resource ?? device.resource ?? null, unit: patch.unit ?? device.unit ?? null, multiplier: patch.multiplier ?? device.multiplier ?? null,
       endpoint_url: patch.endpointUrl ?? device.endpointUrl ?? null, model: patch.model ?? device.model ?? null,
     };
-    this.db.transaction(() => {
-      this.db
-        .prepare(`UPDATE devices SET name=@name, imei=@imei, vehicle_id=@vehicle_id, route_id=@route_id, group_id=@group_id,
-                  building_id=@building_id, lat=@lat, lon=@lon, demo=@demo, enabled=@enabled, secret_hash=@secret_hash,
-                  updated_at=@updated_at, resource=@resource, unit=@unit, multiplier=@multiplier, endpoint_url=@endpoint_url, model=@model WHERE id=@id`)
-        .run(next);
+    let gone = false;
+    await this.write(id, async (tx) => {
+      // No row: another instance removed the device a moment ago, before its notice came.
+      gone = (await tx.query(UPDATE, [...CHANGEABLE.map((c) => next[c]), id])).rowCount === 0;
+      if (gone) return;
       const { rotateSecret, ...changed } = patch;
-      this.audit.record(actor, 'device.update', id, { ...changed, ...(rotateSecret ? { secretRotated: true } : {}) });
-    })();
+      await this.audit.recordIn(tx, actor, 'device.update', id, { ...changed, ...(rotateSecret ? { secretRotated: true } : {}) });
+    }, { loginIdField: field, describe: () => `${field === 'imei' ? 'IMEI' : 'login id'} ${loginId} is already registered for ${device.protocol} (on another instance)` });
     this.uncache(id);
+    if (gone) return undefined;
     this.cache(next);
     return secret ? { device: toDevice(next), secret } : { device: toDevice(next) };
   }
 
-  remove(id: string, actor: string): boolean {
+  async remove(id: string, actor: string): Promise<boolean> {
     if (!this.byId.has(id)) return false;
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM devices WHERE id = ?').run(id);
-      this.audit.record(actor, 'device.delete', id);
-    })();
+    let removed = false;
+    await this.write(id, async (tx) => {
+      removed = (await tx.query('DELETE FROM devices WHERE id = $1', [id])).rowCount > 0;
+      if (removed) await this.audit.recordIn(tx, actor, 'device.delete', id);
+    }, { loginIdField: 'loginId', describe: () => '' });
     this.uncache(id);
-    return true;
+    return removed;
   }
 
   /** MQTT authentication of a device: enabled, MQTT protocol, and the right secret. */

@@ -160,9 +160,9 @@ export function syncDeviceLogins(devices: DeviceRegistry, dynsec: DynsecClient):
     }
     return result;
   };
-  devices.remove = (id, actor) => {
+  devices.remove = async (id, actor) => {
     const device = devices.get(id);
-    const removed = remove(id, actor);
+    const removed = await remove(id, actor);
     if (removed && device && logsIn(device)) void dynsec.apply(dynsecCommands.removed(id));
     return removed;
   };

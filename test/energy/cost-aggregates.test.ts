@@ -59,8 +59,8 @@ describe('tariffs over REST', () => {
     expect((await h.call('PUT', '/api/v1/energy/tariffs/tmp', { resource: 'gas', unit: 'm3', priceUAH: 12, validFrom: '2020-01-01', validTo: '2021-01-01' })).status).toBe(201);
     expect((await h.call('DELETE', '/api/v1/energy/tariffs/tmp')).status).toBe(204);
     expect((await h.call('GET', '/api/v1/energy/tariffs/tmp')).status).toBe(404);
-    expect((await h.call('PUT', '/api/v1/energy/tariffs/x', { resource: 'gas', unit: 'm3', priceUAH: 1, validFrom: '2020-01-01' }, { token: h.token('dispatcher') })).status).toBe(403);
-    expect((await h.call('PUT', '/api/v1/energy/tariffs/x', { resource: 'gas', unit: 'm3', priceUAH: 1, validFrom: '2020-01-01', validTo: '2020-02-01' }, { token: h.token('admin') })).status).toBe(201);
+    expect((await h.call('PUT', '/api/v1/energy/tariffs/x', { resource: 'gas', unit: 'm3', priceUAH: 1, validFrom: '2020-01-01' }, { token: await h.token('dispatcher') })).status).toBe(403);
+    expect((await h.call('PUT', '/api/v1/energy/tariffs/x', { resource: 'gas', unit: 'm3', priceUAH: 1, validFrom: '2020-01-01', validTo: '2020-02-01' }, { token: await h.token('admin') })).status).toBe(201);
     expect((await h.call('DELETE', '/api/v1/energy/tariffs/x')).status).toBe(204);
   });
 

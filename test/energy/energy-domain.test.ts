@@ -36,9 +36,9 @@ describe('buildings', () => {
     const bad = await h.call('PUT', '/api/v1/energy/buildings/school-5', { name: '', type: 'castle', areaM2: -1 });
     expect(bad.status).toBe(400);
     expect(bad.json.issues.map((i: { field: string }) => i.field).sort()).toEqual(['areaM2', 'name', 'type']);
-    expect((await h.call('GET', '/api/v1/energy/buildings', undefined, { token: h.token('dispatcher') })).status).toBe(403);
+    expect((await h.call('GET', '/api/v1/energy/buildings', undefined, { token: await h.token('dispatcher') })).status).toBe(403);
     expect((await h.call('GET', '/api/v1/energy/buildings', undefined, { token: 'nope' })).status).toBe(401);
-    expect((await h.call('GET', '/api/v1/energy/buildings', undefined, { token: h.token('admin') })).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/energy/buildings', undefined, { token: await h.token('admin') })).status).toBe(200);
   });
 
   it('a CSV of buildings is answered row by row; good rows are kept', async () => {

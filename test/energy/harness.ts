@@ -22,6 +22,7 @@ import type { DomainContext } from '../../services/platform/domain-module.ts';
 import { Accounts } from '../../services/registry/accounts.ts';
 import { AuditLog } from '../../services/registry/audit-log.ts';
 import { applyDomainMigrations, openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { sqliteRegistry } from '../../services/registry/sqlite-registry.ts';
 import { DeviceRegistry } from '../../services/registry/devices.ts';
 import { Spool } from '../../services/spool/index.ts';
 import type { HistoryStore } from '../../services/store/history-store.ts';
@@ -37,7 +38,7 @@ export interface EnergyHarness {
   store: HistoryStore;
   pipeline: IngestPipeline;
   /** a bearer token with the role(s) */
-  token(...roles: Role[]): string;
+  token(...roles: Role[]): Promise<string>;
   /** `app.inject` with a token of role `energy` unless one is given */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field in the tests
   call(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', url: string, body?: unknown, opts?: { token?: string; contentType?: string }): Promise<{ status: number; json: any; text: string }>;
@@ -56,9 +57,10 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   const metrics = createMetrics();
   const db = openRegistryDb(temp.path);
   applyDomainMigrations(db, ENERGY_MIGRATIONS, now);
-  const audit = new AuditLog(db, now);
-  const devices = new DeviceRegistry(db, audit, now);
-  const accounts = new Accounts(db, audit, now);
+  const registry = sqliteRegistry(db);
+  const audit = new AuditLog(registry, now);
+  const devices = await DeviceRegistry.open(registry, audit, now);
+  const accounts = await Accounts.open(registry, audit, now);
   const store = new SqliteHistoryStore({ dataDir: temp.path });
   await store.init();
   const spool = await Spool.open({ dir: `${temp.path}/spool`, groupCommitMs: 0 });
@@ -96,7 +98,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   pipeline.keepEventsWith((m, d, r) => module.keepEvent?.(m, d, r) ?? false);
   await boot();
 
-  const energyToken = accounts.createToken('energy-test', ['energy'], 'test').token;
+  const energyToken = (await accounts.createToken('energy-test', ['energy'], 'test')).token;
   const h: EnergyHarness = {
     get module() {
       return module;
@@ -105,7 +107,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
       return app;
     },
     db, devices, store, pipeline,
-    token: (...roles) => accounts.createToken(`t-${roles.join('-')}-${Math.random()}`, roles, 'test').token,
+    token: async (...roles) => (await accounts.createToken(`t-${roles.join('-')}-${Math.random()}`, roles, 'test')).token,
     async call(method, url, body, o = {}) {
       const headers: Record<string, string> = { authorization: `Bearer ${o.token ?? energyToken}` };
       let payload: string | undefined;

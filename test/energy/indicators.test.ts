@@ -106,7 +106,7 @@ describe('monthly report and open data', () => {
   it('the report opens in Excel as Ukrainian offices run it: BOM, Ukrainian headers, `;`, decimal comma; buildings, then the city', async () => {
     const res = await h.call('GET', '/api/v1/energy/reports/monthly.csv?month=2026-01');
     expect(res.status).toBe(200);
-    const raw = await h.app.inject({ method: 'GET', url: '/api/v1/energy/reports/monthly.csv?month=2026-01', headers: { authorization: `Bearer ${h.token('energy')}` } });
+    const raw = await h.app.inject({ method: 'GET', url: '/api/v1/energy/reports/monthly.csv?month=2026-01', headers: { authorization: `Bearer ${await h.token('energy')}` } });
     expect(raw.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(raw.headers['content-disposition']).toBe('attachment; filename="energy-report-2026-01.csv"');
     expect(raw.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));

@@ -4,6 +4,7 @@ import { topics } from '../../services/contracts/index.ts';
 import { wialonPackets } from '../../simulators/protocols/wialon.ts';
 import { RawClient } from '../gateways/support.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { REGISTRY_KINDS, testRegistry } from '../support/registries.ts';
 
 interface ErrorBody { statusCode: number; message: string; issues?: { field: string; reason: string }[] }
 interface DeviceBody { id: string; loginId: string | null; imei: string | null; secret?: string }
@@ -12,13 +13,17 @@ interface DeviceBody { id: string; loginId: string | null; imei: string | null; 
 const REAL_WIALON_LOGIN = '#L#2.0;236010173;NA;8A7\r\n';
 
 /** What each protocol logs in with (issue 12): registration over REST, then the device itself. */
-describe('device login ids', () => {
+describe.each(REGISTRY_KINDS)('device login ids, registry on %s', (kind) => {
+  const registry = testRegistry(kind);
   let t: TestHub;
   const post = (json: unknown) => t.api('/api/v1/devices', { method: 'POST', json });
   beforeAll(async () => {
-    t = await startTestHub();
+    t = await startTestHub(await registry.env());
   });
-  afterAll(() => t?.stop());
+  afterAll(async () => {
+    await t?.stop();
+    await registry.stop();
+  });
 
   it('registers the Wialon unit 236010173; it logs in over TCP, is answered #AL#1 and its data lands', async () => {
     const res = await post({ id: 'wln-field', kind: 'tracker', protocol: 'wialon-ips', loginId: '236010173', vehicleId: 'BUS-236' });

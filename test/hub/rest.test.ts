@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/hub.ts';
+import { REGISTRY_KINDS, testRegistry } from '../support/registries.ts';
 
 interface ErrorBody { statusCode: number; message: string; issues?: { field: string; reason: string }[] }
 
-describe('REST API', () => {
+// The same suite with the registry on the embedded SQLite file and on PostgreSQL (DATABASE_URL).
+describe.each(REGISTRY_KINDS)('REST API, registry on %s', (kind) => {
+  const registry = testRegistry(kind);
   let t: TestHub;
   beforeAll(async () => {
-    t = await startTestHub();
+    t = await startTestHub(await registry.env());
   });
-  afterAll(() => t?.stop());
+  afterAll(async () => {
+    await t?.stop();
+    await registry.stop();
+  });
 
   it('health needs no token and names each component', async () => {
     const res = await t.api('/api/v1/health', { token: null });

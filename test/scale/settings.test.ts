@@ -34,4 +34,12 @@ describe('scale-out settings', () => {
     expect(problems).toMatch(/HUB_ADMIN_TOKEN: must be at least 24/);
     for (const secret of ['s3cret-pw', 'other-secret', 'short-secret']) expect(problems).not.toContain(secret);
   });
+
+  it('DATABASE_URL: unset by default (SQLite), a postgres:// URL taken, a bad one named without its password', () => {
+    expect(parseSettings({}).DATABASE_URL).toBeUndefined();
+    expect(parseSettings({ DATABASE_URL: 'postgresql://mistohub:pw@db:5432/mistohub' }).DATABASE_URL).toBe('postgresql://mistohub:pw@db:5432/mistohub');
+    const problems = problemsOf({ DATABASE_URL: 'mysql://mistohub:db-s3cret@db/mistohub' });
+    expect(problems).toMatch(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(problems).not.toContain('db-s3cret');
+  });
 });

@@ -5,7 +5,8 @@
 #   bash test/support/require-packages.sh [--check] <who> <command>...
 #
 #   <who>      named in every message ("npm test", "npm run bench")
-#   <command>  a program that must be found: influxd, mosquitto, mosquitto_pub, mosquitto_sub, chromium, redis-server
+#   <command>  a program that must be found: influxd, mosquitto, mosquitto_pub, mosquitto_sub, chromium, redis-server,
+#              /usr/lib/postgresql/15/bin/postgres (Debian keeps PostgreSQL's own programs off PATH, so by its path)
 #   --check    never install, only say what is missing (how the tests of this script run it)
 #
 # A program counts as found when it is on PATH, or in the sbin folders (mosquitto, the broker,
@@ -23,6 +24,7 @@ declare -A PACKAGE_OF=(
   [mosquitto_sub]=mosquitto-clients
   [chromium]=chromium
   [redis-server]=redis-server
+  [/usr/lib/postgresql/15/bin/postgres]=postgresql
 )
 # Where to get a package on a system without apt-get.
 declare -A VENDOR_OF=(
@@ -37,6 +39,7 @@ declare -A WHAT_OF=(
   [mosquitto_sub]='MQTT client'
   [chromium]='browser for the dashboard tests'
   [redis-server]='Redis server for the scale-out tests'
+  [/usr/lib/postgresql/15/bin/postgres]='PostgreSQL 15 server for the registry tests (DATABASE_URL)'
 )
 
 check_only=0

@@ -12,6 +12,7 @@ import { installErrorHandler } from '../../services/http/error-handler.ts';
 import { Accounts } from '../../services/registry/accounts.ts';
 import { AuditLog } from '../../services/registry/audit-log.ts';
 import { openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { sqliteRegistry } from '../../services/registry/sqlite-registry.ts';
 import { GtfsHolder } from '../../services/transit/gtfs/holder.ts';
 import { loadGtfs } from '../../services/transit/gtfs/load.ts';
 import { loadGtfsPath, readGtfsFolder } from '../../services/transit/gtfs/read.ts';
@@ -33,11 +34,12 @@ const saved: Uint8Array[] = [];
 beforeAll(async () => {
   db = openRegistryDb(temp.path);
   const now = () => Date.now();
-  audit = new AuditLog(db, now);
-  const accounts = new Accounts(db, audit, now);
-  accounts.setAdminToken(ADMIN);
-  dispatcher = accounts.createToken('disp', ['dispatcher'], 'test').token;
-  lighting = accounts.createToken('light', ['lighting'], 'test').token;
+  const registry = sqliteRegistry(db);
+  audit = new AuditLog(registry, now);
+  const accounts = await Accounts.open(registry, audit, now);
+  await accounts.setAdminToken(ADMIN);
+  dispatcher = (await accounts.createToken('disp', ['dispatcher'], 'test')).token;
+  lighting = (await accounts.createToken('light', ['lighting'], 'test')).token;
   const demo = loadGtfsPath(DEMO_GTFS_DIR);
   if (!demo.ok) throw new Error('demo feed does not load');
   holder = new GtfsHolder(demo.feed, DEMO_GTFS_DIR);
@@ -120,7 +122,7 @@ describe('GTFS static endpoints', () => {
       { field: 'stop_times.txt:21:stop_id', reason: '"st-nowhere" is not in stops.txt' },
     ]);
     expect(holder.version).toBe(before);
-    expect(audit.recent(5).map((a) => a.action)).toContain('gtfs.refused');
+    expect((await audit.recent(5)).map((a) => a.action)).toContain('gtfs.refused');
     // Not a zip at all, or nothing.
     expect((await post(new Uint8Array([1, 2, 3]))).status).toBe(400);
     expect(((await (await post(new Uint8Array([1, 2, 3]))).json()) as { issues: unknown[] }).issues).toEqual([{ field: 'body', reason: expect.stringMatching(/^not a readable zip file/) }]);
@@ -158,7 +160,7 @@ describe('GTFS static endpoints', () => {
     expect(new TextDecoder().decode(served['routes.txt'])).toBe(small['routes.txt']);
     const routes = (await (await get('/api/v1/transit/routes', dispatcher)).json()) as TransitRoute[];
     expect(routes[0]!.directions[0]!.shape).toEqual([[48.5, 32.2], [48.51, 32.21]]);
-    const entry = audit.recent(5).find((a) => a.action === 'gtfs.replace')!;
+    const entry = (await audit.recent(5)).find((a) => a.action === 'gtfs.replace')!;
     expect(entry.actor).toBe('admin');
     expect(JSON.parse(entry.detail!)).toMatchObject({ routes: 1, stops: 2, trips: 1 });
   });

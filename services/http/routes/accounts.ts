@@ -59,26 +59,26 @@ export const accountRoutes =
     app.get('/api/v1/users', { preHandler: admin, schema: { tags: ['auth'], summary: 'Users and their roles', response: { 200: z.array(User) } } }, async () => deps.accounts.listUsers());
 
     app.post('/api/v1/users', { preHandler: admin, schema: { tags: ['auth'], summary: 'Create a user', body: UserCreate, response: { 201: User } } }, async (req, reply) => {
-      if (deps.accounts.hasUser(req.body.username)) throw new HttpError(409, `user "${req.body.username}" exists`, [{ field: 'username', reason: 'is taken' }]);
+      if (await deps.accounts.hasUser(req.body.username)) throw new HttpError(409, `user "${req.body.username}" exists`, [{ field: 'username', reason: 'is taken' }]);
       await whenHashed(reply, () => deps.accounts.createUser(req.body.username, req.body.password, req.body.roles, actor(req.principal)));
-      const user = deps.accounts.listUsers().find((u) => u.username === req.body.username)!;
+      const user = (await deps.accounts.listUsers()).find((u) => u.username === req.body.username)!;
       return reply.status(201).send(user);
     });
 
     app.delete('/api/v1/users/:username', { preHandler: admin, schema: { tags: ['auth'], summary: 'Delete a user and their sessions', params: z.object({ username: z.string() }) } }, async (req, reply) => {
-      if (!deps.accounts.deleteUser(req.params.username, actor(req.principal))) throw new HttpError(404, `no user "${req.params.username}"`);
+      if (!(await deps.accounts.deleteUser(req.params.username, actor(req.principal)))) throw new HttpError(404, `no user "${req.params.username}"`);
       return reply.status(204).send();
     });
 
     app.get('/api/v1/tokens', { preHandler: admin, schema: { tags: ['auth'], summary: 'API tokens (values are never shown again)' } }, async () => deps.accounts.listTokens());
 
     app.post('/api/v1/tokens', { preHandler: admin, schema: { tags: ['auth'], summary: 'Issue an API token (e.g. for a stop display); the value is shown once', body: TokenCreate, response: { 201: TokenCreated } } }, async (req, reply) => {
-      const t = deps.accounts.createToken(req.body.name, req.body.roles, actor(req.principal));
+      const t = await deps.accounts.createToken(req.body.name, req.body.roles, actor(req.principal));
       return reply.status(201).send({ id: t.id, name: t.name, roles: t.roles, token: t.token, createdAt: t.createdAt });
     });
 
     app.delete('/api/v1/tokens/:id', { preHandler: admin, schema: { tags: ['auth'], summary: 'Revoke an API token', params: z.object({ id: z.string() }) } }, async (req, reply) => {
-      if (!deps.accounts.revokeToken(req.params.id, actor(req.principal))) throw new HttpError(404, `no token "${req.params.id}"`);
+      if (!(await deps.accounts.revokeToken(req.params.id, actor(req.principal)))) throw new HttpError(404, `no token "${req.params.id}"`);
       return reply.status(204).send();
     });
   

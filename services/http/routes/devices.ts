@@ -66,7 +66,7 @@ export const deviceRoutes =
 
     app.delete('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], params: IdParam } }, async (req, reply) => {
       const device = deps.devices.get(req.params.id);
-      if (!device || !deps.devices.remove(device.id, req.principal!.name)) throw new HttpError(404, `no device "${req.params.id}"`);
+      if (!device || !(await deps.devices.remove(device.id, req.principal!.name))) throw new HttpError(404, `no device "${req.params.id}"`);
       deps.onDeviceRemoved(device);
       return reply.status(204).send();
     });

@@ -7,6 +7,7 @@ import type { AuthPolicy } from '../../../services/platform/domain-module.ts';
 import { Accounts } from '../../../services/registry/accounts.ts';
 import { AuditLog } from '../../../services/registry/audit-log.ts';
 import { openRegistryDb, type Db } from '../../../services/registry/database.ts';
+import { sqliteRegistry } from '../../../services/registry/sqlite-registry.ts';
 import { gtfsRtRoutes } from '../../../services/transit/gtfs-rt-routes.ts';
 import { realtimeRoutes } from '../../../services/transit/realtime-routes.ts';
 import type { RealtimeEngine } from '../../../services/transit/realtime/engine.ts';
@@ -20,7 +21,7 @@ export interface RouteHarness {
   db: Db;
   accounts: Accounts;
   displays: DisplayStops;
-  token(name: string, roles: Parameters<Accounts['createToken']>[1]): string;
+  token(name: string, roles: Parameters<Accounts['createToken']>[1]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -33,8 +34,9 @@ export function openDb(): { db: Db; remove: () => void } {
 
 export async function routeHarness(engine: RealtimeEngine, now: () => number, serviceAlerts?: () => ServiceAlertInput[]): Promise<RouteHarness> {
   const { db, remove } = openDb();
-  const audit = new AuditLog(db, now);
-  const accounts = new Accounts(db, audit, now);
+  const registry = sqliteRegistry(db);
+  const audit = new AuditLog(registry, now);
+  const accounts = await Accounts.open(registry, audit, now);
   // The seam's AuthPolicy, as the hub builds it from Accounts.
   const auth: AuthPolicy = {
     authenticate: (t) => accounts.authenticateToken(t),
@@ -50,7 +52,7 @@ export async function routeHarness(engine: RealtimeEngine, now: () => number, se
   await app.ready();
   return {
     app, db, accounts, displays,
-    token: (name, roles) => accounts.createToken(name, roles, 'admin').token,
+    token: async (name, roles) => (await accounts.createToken(name, roles, 'admin')).token,
     close: async () => {
       await app.close();
       remove();

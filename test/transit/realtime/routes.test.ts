@@ -26,7 +26,7 @@ describe('stop arrivals', () => {
     const engine = new RealtimeEngine(() => feed, clock.now, 'Europe/Kyiv');
     h = await routeHarness(engine, clock.now);
     drive(engine, clock, 'V1', 0, [{ toM: 0, seconds: 30 }, { toM: 400, seconds: 100 }]);
-    const res = await h.app.inject({ url: '/api/v1/transit/stops/S2/arrivals', headers: { authorization: `Bearer ${h.token('ops', ['dispatcher'])}` } });
+    const res = await h.app.inject({ url: '/api/v1/transit/stops/S2/arrivals', headers: { authorization: `Bearer ${await h.token('ops', ['dispatcher'])}` } });
     expect(res.statusCode).toBe(200);
     const board = StopBoard.parse(res.json());
     expect(board.stopId).toBe('S2');
@@ -41,10 +41,10 @@ describe('stop arrivals', () => {
 
   it('lets a display token read only the stops it is bound to', async () => {
     const { h } = await setup();
-    const display = h.token('board-s3', ['display']);
+    const display = await h.token('board-s3', ['display']);
     const get = (stop: string, token = display) => h.app.inject({ url: `/api/v1/transit/stops/${stop}/arrivals`, headers: { authorization: `Bearer ${token}` } });
     expect((await get('S3')).statusCode).toBe(403);
-    const admin = h.token('root', ['admin']);
+    const admin = await h.token('root', ['admin']);
     const bind = await h.app.inject({ method: 'PUT', url: '/api/v1/transit/displays/token:board-s3/stops', headers: { authorization: `Bearer ${admin}` }, payload: { stopIds: ['S3'] } });
     expect(bind.json()).toEqual({ principal: 'token:board-s3', stopIds: ['S3'] });
     expect((await get('S3')).statusCode).toBe(200);
@@ -60,7 +60,7 @@ describe('stop arrivals', () => {
 
   it('says which stop is unknown, and that a token is needed', async () => {
     const { h } = await setup();
-    const res = await h.app.inject({ url: '/api/v1/transit/stops/NOPE/arrivals', headers: { authorization: `Bearer ${h.token('ops', ['dispatcher'])}` } });
+    const res = await h.app.inject({ url: '/api/v1/transit/stops/NOPE/arrivals', headers: { authorization: `Bearer ${await h.token('ops', ['dispatcher'])}` } });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ statusCode: 404, error: 'Not Found', message: 'stop NOPE is not in the feed', issues: [{ field: 'stopId', reason: 'unknown stop' }] });
     expect((await h.app.inject({ url: '/api/v1/transit/stops/S1/arrivals' })).statusCode).toBe(401);
@@ -71,7 +71,7 @@ describe('assignment', () => {
   it('assigns a vehicle to a trip for a dispatcher, shows it with its next stops, and deletes it', async () => {
     const { clock, engine, h } = await setup();
     drive(engine, clock, 'V1', 0, [{ toM: 0, seconds: 30 }, { toM: 300, seconds: 60 }]);
-    const ops = { authorization: `Bearer ${h.token('ops', ['dispatcher'])}` };
+    const ops = { authorization: `Bearer ${await h.token('ops', ['dispatcher'])}` };
     const put = await h.app.inject({ method: 'PUT', url: '/api/v1/transit/vehicles/V1/assignment', headers: ops, payload: { tripId: 'T0-490' } });
     expect(put.statusCode).toBe(200);
     const trip = VehicleTrip.parse(put.json());
@@ -84,7 +84,7 @@ describe('assignment', () => {
     expect(bad.json().issues).toEqual([{ field: 'tripId', reason: 'trip T-NONE is not in the feed' }]);
     const noBody = await h.app.inject({ method: 'PUT', url: '/api/v1/transit/vehicles/V1/assignment', headers: ops, payload: { trip: 'x' } });
     expect(noBody.statusCode).toBe(400);
-    const display = { authorization: `Bearer ${h.token('d', ['display'])}` };
+    const display = { authorization: `Bearer ${await h.token('d', ['display'])}` };
     expect((await h.app.inject({ method: 'PUT', url: '/api/v1/transit/vehicles/V1/assignment', headers: display, payload: { tripId: 'T0-490' } })).statusCode).toBe(403);
     expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/transit/vehicles/V1/assignment', headers: ops })).statusCode).toBe(204);
     expect((await h.app.inject({ method: 'DELETE', url: '/api/v1/transit/vehicles/V1/assignment', headers: ops })).statusCode).toBe(404);
@@ -94,7 +94,7 @@ describe('assignment', () => {
   it('lists headways per route and direction', async () => {
     const { clock, engine, h } = await setup();
     drive(engine, clock, 'A', 0, [{ toM: 0, seconds: 30 }, { toM: 1100, seconds: 260 }]);
-    const res = await h.app.inject({ url: '/api/v1/transit/headways', headers: { authorization: `Bearer ${h.token('ops', ['dispatcher'])}` } });
+    const res = await h.app.inject({ url: '/api/v1/transit/headways', headers: { authorization: `Bearer ${await h.token('ops', ['dispatcher'])}` } });
     expect(res.json()).toEqual([{ routeId: 'R1', directionId: 0, vehicles: [{ vehicleId: 'A', tripId: 'T0-480', progressM: 1100, delayS: expect.any(Number), headway: null }] }]);
   });
 });
