@@ -1,13 +1,28 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ComponentStatus } from '../../contracts/index.ts';
 import { DeviceId, LightingStatePayload, OpcuaBinding, OpcuaCabinetStatus } from '../../contracts/index.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
 import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
 import type { OpcuaModels } from './models.ts';
+import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
-interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null }
+interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null; untrustedSinceMs: number | null }
+
+export interface OpcuaFleetOptions {
+  /** reconnect backoff (default 1 s doubling to 30 s) */
+  backoff?: { initialMs: number; maxMs: number } | undefined;
+  /** trust every server certificate a registered cabinet presents (OPCUA_AUTO_TRUST: the demo), audit-logged */
+  autoTrust?: boolean | undefined;
+}
+
+/**
+ * A cabinet refused for its certificate is tried again this often, so a certificate trusted by
+ * copying it into trusted/certs (not through REST) is taken up too.
+ */
+export const UNTRUSTED_RETRY_MS = 60_000;
 
 /**
  * Every OPC UA cabinet the hub drives: one client each, started and stopped as bindings and
@@ -17,8 +32,11 @@ interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null }
 export class OpcuaFleet {
   private readonly running = new Map<string, Running>();
   private closed = false;
+  readonly trust: OpcuaTrustStore;
 
-  constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly backoff?: { initialMs: number; maxMs: number }) {}
+  constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly options: OpcuaFleetOptions = {}) {
+    this.trust = new OpcuaTrustStore(join(ctx.dataDir, 'pki', 'opcua-client'));
+  }
 
   /**
    * Where each OPC UA cabinet is and how it is read: the device's own `endpointUrl` and `model`
@@ -53,19 +71,24 @@ export class OpcuaFleet {
       if (wanted.get(id)?.key !== r.key) {
         this.running.delete(id);
         void r.cabinet.stop();
+      } else if (r.untrustedSinceMs !== null && this.ctx.now() - r.untrustedSinceMs >= UNTRUSTED_RETRY_MS) {
+        r.untrustedSinceMs = this.ctx.now();
+        void r.cabinet.retry().catch((err: Error) => (r.detail = err.message));
       }
     }
     for (const [id, w] of wanted) {
       if (this.running.has(id)) continue;
       const model = this.models.get(w.binding.model)!;
-      const entry: Running = { key: w.key, detail: null, cabinet: undefined as unknown as OpcuaCabinet };
+      const entry: Running = { key: w.key, detail: null, untrustedSinceMs: null, cabinet: undefined as unknown as OpcuaCabinet };
       entry.cabinet = new OpcuaCabinet({
-        controllerId: id, endpointUrl: w.binding.endpointUrl, model, pkiDir: join(this.ctx.dataDir, 'pki', 'opcua-client'), now: this.ctx.now,
-        ...(this.backoff ? { backoff: this.backoff } : {}),
+        controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
+        ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
         onState: (s) => this.ingest(id, s),
         onLink: (link: CabinetLink, detail?: string) => {
           entry.detail = detail ?? null;
-          this.ctx.logger.info({ controllerId: id, link, detail }, 'OPC UA cabinet link');
+          entry.untrustedSinceMs = link === 'certificate-untrusted' ? this.ctx.now() : null;
+          this.ctx.logger[link === 'certificate-untrusted' ? 'warn' : 'info']({ controllerId: id, link, detail }, 'OPC UA cabinet link');
+          if (link === 'certificate-untrusted' && this.options.autoTrust) void this.autoTrust(id, entry.cabinet);
         },
       });
       this.running.set(id, entry);
@@ -87,22 +110,74 @@ export class OpcuaFleet {
       this.ctx.logger.warn({ controllerId, err: err.message }, 'OPC UA state not kept; the next change brings it again'));
   }
 
+  /** OPCUA_AUTO_TRUST (the demo): the certificate the cabinet's server presented is trusted, in the audit log, and the cabinet connects. */
+  private async autoTrust(controllerId: string, cabinet: OpcuaCabinet): Promise<void> {
+    const der = cabinet.presentedCertificate;
+    if (!der || this.closed) return;
+    try {
+      const thumbprint = await this.trust.trustPresented(der);
+      this.ctx.audit.record('OPCUA_AUTO_TRUST', 'lighting.opcua.certificate.trust', thumbprint, { controllerId, automatic: true });
+      this.ctx.logger.warn({ controllerId, thumbprint }, 'OPC UA server certificate trusted automatically (OPCUA_AUTO_TRUST)');
+      await this.retryUntrusted();
+    } catch (err) {
+      this.ctx.logger.warn({ controllerId, err: (err as Error).message }, 'OPC UA server certificate could not be trusted');
+    }
+  }
+
+  /** Every cabinet refused for its server's certificate connects again (after a trust). */
+  async retryUntrusted(): Promise<void> {
+    await Promise.all([...this.running.values()].filter((r) => r.cabinet.link === 'certificate-untrusted').map((r) =>
+      r.cabinet.retry().catch((err: Error) => {
+        r.detail = err.message;
+      })));
+  }
+
+  /** Cabinets connected with a certificate whose trust was taken back start afresh (and are refused). */
+  dropConnectedWith(thumbprint: string): void {
+    for (const [id, r] of this.running) {
+      const presented = r.cabinet.presentedCertificate;
+      if (presented && thumbprintOf(presented) === thumbprint) {
+        this.running.delete(id);
+        void r.cabinet.stop();
+      }
+    }
+    this.reconcile();
+  }
+
   /** The client of a cabinet, when it is driven over OPC UA. */
   cabinet(controllerId: string): OpcuaCabinet | undefined {
     return this.running.get(controllerId)?.cabinet;
   }
 
-  status(): z.infer<typeof OpcuaCabinetStatus>[] {
+  status(): OpcuaCabinetStatus[] {
     return [...this.bindings()].map(([id, b]) => {
       const r = this.running.get(id);
-      return { controllerId: id, ...b, link: r?.cabinet.link ?? 'unreachable', detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown' };
+      return {
+        controllerId: id, ...b, securityMode: r?.cabinet.securityMode ?? this.models.get(b.model)?.securityMode ?? null,
+        link: r?.cabinet.link ?? 'unreachable', detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown',
+        untrustedCertificate: r?.cabinet.untrustedCertificate ?? null,
+      };
     });
+  }
+
+  /** The `lighting-opcua` health component: degraded while a cabinet is unreachable or waits for a certificate's trust. */
+  health(): ComponentStatus | undefined {
+    const all = this.status();
+    if (all.length === 0) return undefined;
+    const count = (link: CabinetLink) => all.filter((s) => s.link === link).length;
+    const untrusted = count('certificate-untrusted');
+    const unreachable = count('unreachable');
+    const parts = [`${count('connected')} of ${all.length} cabinets connected`];
+    if (untrusted) parts.push(`${untrusted} certificate-untrusted (an admin trusts it: GET /api/v1/lighting/opcua/certificates)`);
+    if (unreachable) parts.push(`${unreachable} unreachable`);
+    return { status: untrusted || unreachable ? 'degraded' : 'ok', detail: parts.join(', ') };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.running.values()].map((r) => r.cabinet.stop()));
     this.running.clear();
+    await this.trust.dispose().catch(() => undefined);
   }
 }
 
