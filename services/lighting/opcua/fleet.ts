@@ -160,7 +160,11 @@ export class OpcuaFleet {
     });
   }
 
-  /** The `lighting-opcua` health component: degraded while a cabinet is unreachable or waits for a certificate's trust. */
+  /**
+   * The `lighting-opcua` health component: degraded while a cabinet waits for an admin to trust
+   * its server's certificate (a step in the hub itself); an unreachable cabinet is named in the
+   * detail but, like a silent MQTT cabinet, is a field fault (`no-communication`), not the hub's.
+   */
   health(): ComponentStatus | undefined {
     const all = this.status();
     if (all.length === 0) return undefined;
@@ -170,7 +174,7 @@ export class OpcuaFleet {
     const parts = [`${count('connected')} of ${all.length} cabinets connected`];
     if (untrusted) parts.push(`${untrusted} certificate-untrusted (an admin trusts it: GET /api/v1/lighting/opcua/certificates)`);
     if (unreachable) parts.push(`${unreachable} unreachable`);
-    return { status: untrusted || unreachable ? 'degraded' : 'ok', detail: parts.join(', ') };
+    return { status: untrusted ? 'degraded' : 'ok', detail: parts.join(', ') };
   }
 
   async close(): Promise<void> {
