@@ -6,7 +6,8 @@ import { lightingDomainWith } from '../../services/lighting/module.ts';
 import { describeCertificate } from '../../services/lighting/opcua/trust-store.ts';
 import { simModel, startCabinetServer, type CabinetServer } from '../../simulators/lighting/opcua-cabinets.ts';
 import type { z } from 'zod';
-import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
 type AuditEntry = z.infer<typeof AuditEntrySchema>;
@@ -34,7 +35,7 @@ describe('OPC UA cabinets over SignAndEncrypt', () => {
   });
 
   it('refuses an untrusted server certificate and shows it; after the admin trusts it the cabinet connects, reports and obeys', async () => {
-    const t = await startTestHub({}, { domains: lighting() });
+    const [t, browser] = await Promise.all([startTestHub({}, { domains: lighting(), dashboards: true }), launchBrowser()]);
     try {
       expect((await t.api('/api/v1/lighting/models/sec-1', { method: 'PUT', json: secureModel('sec-1') })).status).toBe(200);
       const badMode = await t.api('/api/v1/lighting/models/x', { method: 'PUT', json: { ...simModel('x'), securityMode: 'Sign' } });
@@ -54,6 +55,14 @@ describe('OPC UA cabinets over SignAndEncrypt', () => {
       const health = (await (await t.api('/api/v1/health', { token: null })).json()) as Health;
       expect(health.components['lighting-opcua']).toMatchObject({ status: 'degraded', detail: expect.stringContaining('1 certificate-untrusted') });
       expect(((await (await t.api('/api/v1/lighting/controllers')).json()) as ControllerState[]).some((c) => c.controllerId === 'sec-1')).toBe(false);
+      // …and on the lighting page, in Ukrainian by default.
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'uk-UA' });
+      await context.addInitScript((tok) => sessionStorage.setItem('mistohub.token', tok), ADMIN_TOKEN);
+      const page = await context.newPage();
+      await page.goto(`${t.httpUrl}/lighting/`);
+      const banner = await page.waitForSelector('#opcua-banner:not([hidden])', { timeout: 20_000 });
+      expect(await banner.textContent()).toMatch(/сертифікат сервера не довірений.*sec-1/);
+      await context.close();
 
       // The admin lists what is pending: thumbprint, subject, validity, who presented it.
       const pending = (await (await t.api('/api/v1/lighting/opcua/certificates?status=pending')).json()) as OpcuaServerCertificate[];
@@ -108,6 +117,7 @@ describe('OPC UA cabinets over SignAndEncrypt', () => {
       expect((await t.api(`/api/v1/lighting/opcua/certificates/${cert.thumbprint}/untrust`, { method: 'POST' })).status).toBe(200);
       await eventually(async () => (await cabinetStatus(t, 'sec-1'))?.link === 'certificate-untrusted', 60_000, 'refused again after untrust');
     } finally {
+      await browser.close();
       await t.stop();
     }
   }, 180_000);
