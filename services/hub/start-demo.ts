@@ -54,29 +54,9 @@ const simulator = startCitySimulator({
   logger: { info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
 });
 
-// Lighting: OPC UA cabinets (simulator servers, several cabinets each) registered beside the
-// MQTT ones, then a group per district with a night schedule, all through the REST API (kept on
-// restart); not awaited, so the vehicles start at once.
 const apiToken = settings.HUB_ADMIN_TOKEN ?? token;
 const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
 const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`;
-let opcua: DemoOpcua | undefined;
-void (async () => {
-  if (!apiToken) throw new Error('no admin token to set up the groups with');
-  let lightingDevices = devices;
-  try {
-    opcua = await startDemoOpcua({ dataDir, cabinets: demoOpcuaCabinets() });
-    const r = await setUpDemoOpcua({ baseUrl: apiUrl, token: apiToken, devices: opcua.devices, models: opcua.models });
-    console.log(`demo lighting: ${opcua.devices.length} OPC UA cabinets on ${opcua.servers.map((s) => s.endpointUrl).join(', ')}${r.registered.length ? ` (${r.registered.length} registered now)` : ''}`);
-    lightingDevices = [...devices, ...opcua.devices];
-  } catch (err) {
-    console.warn(`demo lighting: OPC UA cabinets not started: ${(err as Error).message}`);
-  }
-  return setUpDemoLighting({ baseUrl: apiUrl, token: apiToken, devices: lightingDevices });
-})().then(
-  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
-  (err: Error) => console.warn(`demo lighting: ${err.message}`),
-);
 
 const trackers = startTrackerSimulator({
   ...gtfs,
@@ -115,6 +95,28 @@ const energy = await startDemoEnergy({
   stationSecret: credentials.get(DEMO_WEATHER_STATION)!,
   log: (m) => console.log(m),
 });
+
+// Lighting: OPC UA cabinets (simulator servers, several cabinets each) registered beside the
+// MQTT ones, then a group per district with a night schedule, all through the REST API (kept on
+// restart); not awaited. Started once the energy set-up is done, so the OPC UA servers' start
+// (a few seconds of CPU) does not hold up the MQTT devices' first connections.
+let opcua: DemoOpcua | undefined;
+void (async () => {
+  if (!apiToken) throw new Error('no admin token to set up the groups with');
+  let lightingDevices = devices;
+  try {
+    opcua = await startDemoOpcua({ dataDir, cabinets: demoOpcuaCabinets() });
+    const r = await setUpDemoOpcua({ baseUrl: apiUrl, token: apiToken, devices: opcua.devices, models: opcua.models });
+    console.log(`demo lighting: ${opcua.devices.length} OPC UA cabinets on ${opcua.servers.map((s) => s.endpointUrl).join(', ')}${r.registered.length ? ` (${r.registered.length} registered now)` : ''}`);
+    lightingDevices = [...devices, ...opcua.devices];
+  } catch (err) {
+    console.warn(`demo lighting: OPC UA cabinets not started: ${(err as Error).message}`);
+  }
+  return setUpDemoLighting({ baseUrl: apiUrl, token: apiToken, devices: lightingDevices });
+})().then(
+  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
+  (err: Error) => console.warn(`demo lighting: ${err.message}`),
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

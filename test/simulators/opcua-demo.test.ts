@@ -60,6 +60,10 @@ describe('the demo city\'s OPC UA cabinets on a real hub', () => {
     }, 90_000, 'every demo OPC UA cabinet connected');
     const modes = ((await (await t.api('/api/v1/lighting/opcua')).json()) as OpcuaCabinetStatus[]).map((c) => c.securityMode);
     expect(new Set(modes)).toEqual(new Set(['None', 'SignAndEncrypt']));
+    // The secure server's certificate, met by each of its cabinets, is trusted (and audited) once.
+    const trusts = ((await (await t.api('/api/v1/audit')).json()) as { action: string; actor: string }[]).filter((a) => a.action === 'lighting.opcua.certificate.trust');
+    expect(trusts).toHaveLength(1);
+    expect(trusts[0]!.actor).toBe('OPCUA_AUTO_TRUST');
 
     // A group override reaches every OPC UA cabinet of the group, written and read back.
     const group = groups.find((g) => g.controllerIds.length > 0)!;

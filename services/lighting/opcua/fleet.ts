@@ -9,7 +9,14 @@ import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
 import type { OpcuaModels } from './models.ts';
 import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
-interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null; untrustedSinceMs: number | null }
+interface Running {
+  key: string;
+  cabinet: OpcuaCabinet;
+  detail: string | null;
+  untrustedSinceMs: number | null;
+  /** when its start failed (a session or subscription refused, a timeout): started afresh after the longest backoff */
+  failedAtMs: number | null;
+}
 
 export interface OpcuaFleetOptions {
   /** reconnect backoff (default 1 s doubling to 30 s) */
@@ -33,6 +40,8 @@ export class OpcuaFleet {
   private readonly running = new Map<string, Running>();
   private closed = false;
   readonly trust: OpcuaTrustStore;
+  /** OPCUA_AUTO_TRUST: thumbprint → its trust, once */
+  private readonly autoTrusted = new Map<string, Promise<void>>();
 
   constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly options: OpcuaFleetOptions = {}) {
     this.trust = new OpcuaTrustStore(join(ctx.dataDir, 'pki', 'opcua-client'));
@@ -68,18 +77,19 @@ export class OpcuaFleet {
       wanted.set(id, { binding: b, key: `${b.endpointUrl}|${b.model}|${model.updatedAt}` });
     }
     for (const [id, r] of this.running) {
-      if (wanted.get(id)?.key !== r.key) {
+      const retryFailed = r.failedAtMs !== null && this.ctx.now() - r.failedAtMs >= (this.options.backoff?.maxMs ?? 30_000);
+      if (wanted.get(id)?.key !== r.key || retryFailed) {
         this.running.delete(id);
         void r.cabinet.stop();
       } else if (r.untrustedSinceMs !== null && this.ctx.now() - r.untrustedSinceMs >= UNTRUSTED_RETRY_MS) {
         r.untrustedSinceMs = this.ctx.now();
-        void r.cabinet.retry().catch((err: Error) => (r.detail = err.message));
+        void r.cabinet.retry().catch((err: Error) => this.failed(r, err));
       }
     }
     for (const [id, w] of wanted) {
       if (this.running.has(id)) continue;
       const model = this.models.get(w.binding.model)!;
-      const entry: Running = { key: w.key, detail: null, untrustedSinceMs: null, cabinet: undefined as unknown as OpcuaCabinet };
+      const entry: Running = { key: w.key, detail: null, untrustedSinceMs: null, failedAtMs: null, cabinet: undefined as unknown as OpcuaCabinet };
       entry.cabinet = new OpcuaCabinet({
         controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
         ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
@@ -93,7 +103,7 @@ export class OpcuaFleet {
       });
       this.running.set(id, entry);
       entry.cabinet.start().catch((err: Error) => {
-        entry.detail = err.message;
+        this.failed(entry, err);
         this.ctx.logger.warn({ controllerId: id, err: err.message }, 'OPC UA cabinet could not be started');
       });
     }
@@ -114,22 +124,34 @@ export class OpcuaFleet {
   private async autoTrust(controllerId: string, cabinet: OpcuaCabinet): Promise<void> {
     const der = cabinet.presentedCertificate;
     if (!der || this.closed) return;
+    const thumbprint = thumbprintOf(der);
+    // Several cabinets of one server meet its certificate at once: trusted (and audited) once.
+    let trusting = this.autoTrusted.get(thumbprint);
+    if (!trusting) {
+      trusting = this.trust.trustPresented(der).then(() => {
+        this.ctx.audit.record('OPCUA_AUTO_TRUST', 'lighting.opcua.certificate.trust', thumbprint, { controllerId, automatic: true });
+        this.ctx.logger.warn({ controllerId, thumbprint }, 'OPC UA server certificate trusted automatically (OPCUA_AUTO_TRUST)');
+      });
+      this.autoTrusted.set(thumbprint, trusting);
+    }
     try {
-      const thumbprint = await this.trust.trustPresented(der);
-      this.ctx.audit.record('OPCUA_AUTO_TRUST', 'lighting.opcua.certificate.trust', thumbprint, { controllerId, automatic: true });
-      this.ctx.logger.warn({ controllerId, thumbprint }, 'OPC UA server certificate trusted automatically (OPCUA_AUTO_TRUST)');
+      await trusting;
       await this.retryUntrusted();
     } catch (err) {
+      this.autoTrusted.delete(thumbprint);
       this.ctx.logger.warn({ controllerId, err: (err as Error).message }, 'OPC UA server certificate could not be trusted');
     }
+  }
+
+  private failed(r: Running, err: Error): void {
+    r.detail = err.message;
+    r.failedAtMs = this.ctx.now();
   }
 
   /** Every cabinet refused for its server's certificate connects again (after a trust). */
   async retryUntrusted(): Promise<void> {
     await Promise.all([...this.running.values()].filter((r) => r.cabinet.link === 'certificate-untrusted').map((r) =>
-      r.cabinet.retry().catch((err: Error) => {
-        r.detail = err.message;
-      })));
+      r.cabinet.retry().catch((err: Error) => this.failed(r, err))));
   }
 
   /** Cabinets connected with a certificate whose trust was taken back start afresh (and are refused). */
@@ -154,7 +176,7 @@ export class OpcuaFleet {
       const r = this.running.get(id);
       return {
         controllerId: id, ...b, securityMode: r?.cabinet.securityMode ?? this.models.get(b.model)?.securityMode ?? null,
-        link: r?.cabinet.link ?? 'unreachable', detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown',
+        link: !r || r.failedAtMs !== null ? 'unreachable' : r.cabinet.link, detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown',
         untrustedCertificate: r?.cabinet.untrustedCertificate ?? null,
       };
     });
