@@ -9,6 +9,7 @@ import { SchematicMap, type MapPoint } from '../shared/map.ts';
 import { bindLiveStatus, bindToggle, fillSelect, initPage, must, setDemo, startRedrawLoop } from '../shared/page.ts';
 import { LiveTable } from '../shared/table.ts';
 import { initDispatch } from './dispatch.ts';
+import { initOpcuaStatus } from './opcua-status.ts';
 
 const ALL = '';
 const NO_GROUP = '\u0000none';
@@ -204,3 +205,4 @@ startRedrawLoop((now) => {
 
 store.start();
 initDispatch(token);
+initOpcuaStatus(token, must('opcua-banner'));

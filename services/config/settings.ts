@@ -84,6 +84,11 @@ export const SettingsSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL with {z}, {x} and {y}' })
     .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p) || u.includes(encodeURI(p))), 'must contain {z}, {x} and {y}')
     .optional(),
+  /**
+   * `true`: trust every OPC UA server certificate a registered cabinet presents (audit-logged).
+   * For the demo city (`npm start` turns it on); elsewhere an admin trusts each one.
+   */
+  OPCUA_AUTO_TRUST: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false').transform((v) => v === 'true'),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -92,7 +97,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
  * INFLUX_URL, which may carry user:password@) is named with the reason only: stderr ends up in
  * journals and CI logs.
  */
-const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY', 'HUB_INSTANCE_ID']);
+const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY', 'HUB_INSTANCE_ID', 'OPCUA_AUTO_TRUST']);
 
 /** `NAME="value": reason` for a harmless variable, `NAME: reason` for any other. */
 export function describeProblem(name: string, value: string | undefined, reason: string, shown: ReadonlySet<string> = SHOWN): string {

@@ -306,6 +306,10 @@ export const OpcuaNodeRef = z.union([
 ], { error: 'must be a node id string or {nodeId, scale}' });
 export type OpcuaNodeRef = z.infer<typeof OpcuaNodeRef>;
 
+/** The OPC UA message security modes the hub speaks (SignAndEncrypt with policy Basic256Sha256). */
+export const OpcuaSecurityMode = z.enum(['None', 'SignAndEncrypt']);
+export type OpcuaSecurityMode = z.infer<typeof OpcuaSecurityMode>;
+
 /** `PUT /api/v1/lighting/models/:modelId` — how one model of OPC UA cabinet controller is read and driven. */
 export const OpcuaModel = z.strictObject({
   name: z.string().trim().min(1, 'must not be empty').max(120),
@@ -319,6 +323,11 @@ export const OpcuaModel = z.strictObject({
     doorOpen: OpcuaNodeRef.optional(),
   }),
   write: z.strictObject({ level: OpcuaNodeRef, on: OpcuaNodeRef.optional() }),
+  /**
+   * How the hub talks to cabinets of this model: `None` (the default) or `SignAndEncrypt`
+   * (policy Basic256Sha256, the hub's own certificate, a server certificate an admin trusted).
+   */
+  securityMode: OpcuaSecurityMode.optional(),
 });
 export type OpcuaModel = z.infer<typeof OpcuaModel>;
 export const OpcuaModelRecord = OpcuaModel.extend({ modelId: z.string(), updatedAt: IsoUtc });
@@ -334,7 +343,46 @@ export const OpcuaBinding = z.strictObject({
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a model id'),
 });
 export type OpcuaBinding = z.infer<typeof OpcuaBinding>;
-export const OpcuaCabinetStatus = OpcuaBinding.extend({ controllerId: z.string(), link: z.enum(['connecting', 'connected', 'unreachable']), detail: z.string().nullable() });
+/** How the hub's client of one OPC UA cabinet stands. */
+export const OpcuaLink = z.enum(['connecting', 'connected', 'unreachable', 'certificate-untrusted']);
+export type OpcuaLink = z.infer<typeof OpcuaLink>;
+/** SHA-1 of a certificate's DER, 40 lower-case hex digits (as OPC UA's thumbprints). */
+export const CertificateThumbprint = z.string().regex(/^[0-9a-fA-F]{40}$/, 'must be a certificate thumbprint: 40 hex digits (SHA-1)').transform((s) => s.toLowerCase());
+/** `GET /api/v1/lighting/opcua` — each OPC UA cabinet and whether the hub reaches it. */
+export const OpcuaCabinetStatus = OpcuaBinding.extend({
+  controllerId: z.string(),
+  securityMode: OpcuaSecurityMode.nullable(),
+  link: OpcuaLink,
+  detail: z.string().nullable(),
+  /** the thumbprint of the certificate the server last presented, when it is not trusted */
+  untrustedCertificate: z.string().nullable(),
+});
+export type OpcuaCabinetStatus = z.infer<typeof OpcuaCabinetStatus>;
+/** A server certificate in the hub's OPC UA trust store (`GET /api/v1/lighting/opcua/certificates`). */
+export const OpcuaServerCertificate = z.object({
+  thumbprint: z.string(),
+  /** `pending`: seen and not trusted (the rejected folder); `trusted`: an admin trusted it */
+  status: z.enum(['pending', 'trusted']),
+  subject: z.string(),
+  issuer: z.string(),
+  /** the OPC UA application URI and host names and addresses the certificate names */
+  subjectAltName: z.string().nullable(),
+  notBefore: IsoUtc,
+  notAfter: IsoUtc,
+  /** cabinets whose server presented it since the hub started */
+  controllerIds: z.array(z.string()),
+});
+export type OpcuaServerCertificate = z.infer<typeof OpcuaServerCertificate>;
+/** The hub's own application certificate, to be trusted on the cabinets' servers. */
+export const OpcuaHubCertificate = z.object({
+  thumbprint: z.string(),
+  subject: z.string(),
+  subjectAltName: z.string().nullable(),
+  notBefore: IsoUtc,
+  notAfter: IsoUtc,
+  pem: z.string(),
+});
+export type OpcuaHubCertificate = z.infer<typeof OpcuaHubCertificate>;
 
 /** `GET /api/v1/lighting/energy` — one cabinet or one group, local days or months of CITY_TZ. */
 export const LightingEnergyQuery = z

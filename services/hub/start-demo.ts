@@ -8,14 +8,16 @@ import { join, resolve } from 'node:path';
 import { demoCity } from '../../simulators/city/demo-city.ts';
 import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
 import { setUpDemoLighting } from '../../simulators/city/lighting-demo.ts';
+import { demoOpcuaCabinets, setUpDemoOpcua, startDemoOpcua, type DemoOpcua } from '../../simulators/city/opcua-demo.ts';
 import { DEMO_WEATHER_STATION, demoMeterRegistration, startDemoEnergy } from '../../simulators/city/demo-energy.ts';
 import { startCitySimulator } from '../../simulators/city/run-city.ts';
 import { startTrackerSimulator } from '../../simulators/city/run-trackers.ts';
 import { settingsOrExit } from '../config/settings.ts';
 import { loadGtfsPath } from '../transit/gtfs/read.ts';
 
-// The demo city's timetable (DEMO data, simulators/city/demo-gtfs/) unless GTFS_PATH names another feed.
-const settings = settingsOrExit({ GTFS_PATH: DEMO_GTFS_DIR, ...process.env });
+// The demo city's timetable (DEMO data, simulators/city/demo-gtfs/) unless GTFS_PATH names another feed;
+// its OPC UA cabinets' server certificates trusted without an admin (OPCUA_AUTO_TRUST, audit-logged) unless set otherwise.
+const settings = settingsOrExit({ GTFS_PATH: DEMO_GTFS_DIR, OPCUA_AUTO_TRUST: 'true', ...process.env });
 
 const { startHub, readAdminToken } = await import('./hub.ts');
 const hub = await startHub(settings);
@@ -52,14 +54,9 @@ const simulator = startCitySimulator({
   logger: { info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
 });
 
-// Lighting: a group per district with a night schedule, made through the REST API (kept on
-// restart); not awaited, so the vehicles start at once.
 const apiToken = settings.HUB_ADMIN_TOKEN ?? token;
 const apiHost = settings.HTTP_HOST === '0.0.0.0' || settings.HTTP_HOST === '::' ? '127.0.0.1' : settings.HTTP_HOST;
-void (apiToken ? setUpDemoLighting({ baseUrl: `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`, token: apiToken, devices }) : Promise.reject(new Error('no admin token to set up the groups with'))).then(
-  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
-  (err: Error) => console.warn(`demo lighting: ${err.message}`),
-);
+const apiUrl = `http://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${hub.ports.http}`;
 
 const trackers = startTrackerSimulator({
   ...gtfs,
@@ -99,12 +96,34 @@ const energy = await startDemoEnergy({
   log: (m) => console.log(m),
 });
 
+// Lighting: OPC UA cabinets (simulator servers, several cabinets each) registered beside the
+// MQTT ones, then a group per district with a night schedule, all through the REST API (kept on
+// restart); not awaited. Started once the energy set-up is done, so the OPC UA servers' start
+// (a few seconds of CPU) does not hold up the MQTT devices' first connections.
+let opcua: DemoOpcua | undefined;
+void (async () => {
+  if (!apiToken) throw new Error('no admin token to set up the groups with');
+  let lightingDevices = devices;
+  try {
+    opcua = await startDemoOpcua({ dataDir, cabinets: demoOpcuaCabinets() });
+    const r = await setUpDemoOpcua({ baseUrl: apiUrl, token: apiToken, devices: opcua.devices, models: opcua.models });
+    console.log(`demo lighting: ${opcua.devices.length} OPC UA cabinets on ${opcua.servers.map((s) => s.endpointUrl).join(', ')}${r.registered.length ? ` (${r.registered.length} registered now)` : ''}`);
+    lightingDevices = [...devices, ...opcua.devices];
+  } catch (err) {
+    console.warn(`demo lighting: OPC UA cabinets not started: ${(err as Error).message}`);
+  }
+  return setUpDemoLighting({ baseUrl: apiUrl, token: apiToken, devices: lightingDevices });
+})().then(
+  (r) => r.created.length > 0 && console.log(`demo lighting: groups ${r.created.join(', ')} created with the demo schedule`),
+  (err: Error) => console.warn(`demo lighting: ${err.message}`),
+);
+
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     trackers.stop();
-    void Promise.all([simulator.stop(), energy.stop()]).then(() => hub.close()).then(() => process.exit(0));
+    void Promise.all([simulator.stop(), energy.stop()]).then(() => hub.close()).then(() => opcua?.stop()).then(() => process.exit(0));
   });
 }

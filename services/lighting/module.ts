@@ -86,7 +86,10 @@ export function createLightingModule(ctx: DomainContext, options: LightingOption
       controllers.delete(device.id);
       dispatch.forget(device.id);
     },
-    health: () => ({ lighting: { status: 'ok', detail: `${controllers.size} cabinets live` } }),
+    health: () => {
+      const opcua = dispatch.fleet.health();
+      return { lighting: { status: 'ok', detail: `${controllers.size} cabinets live` }, ...(opcua ? { 'lighting-opcua': opcua } : {}) };
+    },
     async start() {
       dispatch.start();
     },

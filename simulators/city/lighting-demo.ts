@@ -29,7 +29,7 @@ export interface DemoLightingResult {
 
 /**
  * Creates the demo's lighting groups and their schedules on the hub at `baseUrl` with an admin
- * (or lighting) token. Only MQTT cabinets with a `groupId` are grouped; throws with the hub's
+ * (or lighting) token. Cabinets (MQTT or OPC UA) with a `groupId` are grouped; throws with the hub's
  * answer when a request is refused.
  */
 export async function setUpDemoLighting(opts: { baseUrl: string; token: string; devices: readonly DeviceCreate[] }): Promise<DemoLightingResult> {

@@ -2,14 +2,16 @@
  * OPC UA cabinet simulator: one node-opcua server holding several cabinets, each with a dim
  * setpoint (per-mille, UInt16, as many vendors), a relay, the actual level following the
  * setpoint, power following level and lamp rating, supply voltage, and injectable faults
- * (lamp failure, supply loss, door open, stuck relay). Security mode None.
+ * (lamp failure, supply loss, door open, stuck relay). Security mode None, or SignAndEncrypt
+ * (Basic256Sha256) only when `secure` is set; the server takes any client certificate (a
+ * simulator), while the hub trusts the server's only once an admin says so.
  *
  * Node ids, for cabinet `{id}` in namespace 1: `ns=1;s={id}.DimSetpoint` (UInt16 0–1000, written
  * by the hub), `{id}.DimLevel` (UInt16 0–1000), `{id}.Relay` (Boolean), `{id}.PowerKW` (Double),
  * `{id}.VoltageV` (Double), `{id}.DoorOpen` (Boolean).
  */
 import { join } from 'node:path';
-import { DataType, OPCUACertificateManager, OPCUAServer, StatusCodes, Variant, type Namespace, type UAObject } from 'node-opcua';
+import { DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAServer, SecurityPolicy, StatusCodes, Variant, type Namespace, type UAObject } from 'node-opcua';
 
 export interface SimCabinet {
   id: string;
@@ -58,10 +60,13 @@ function powerKw(c: SimCabinet): number {
 }
 
 /** Starts one server on `port` (0: a free one) with the cabinets given; certificates under `pkiDir`. */
-export async function startCabinetServer(opts: { port: number; pkiDir: string; cabinets: { id: string; ratedW: number }[] }): Promise<CabinetServer> {
+export async function startCabinetServer(opts: { port: number; pkiDir: string; cabinets: { id: string; ratedW: number }[]; secure?: boolean }): Promise<CabinetServer> {
   const serverCertificateManager = new OPCUACertificateManager({ rootFolder: join(opts.pkiDir, 'server-pki'), automaticallyAcceptUnknownCertificate: true });
   await serverCertificateManager.initialize();
-  const server = new OPCUAServer({ port: opts.port, resourcePath: '/UA/Cabinets', serverCertificateManager, allowAnonymous: true, buildInfo: { productName: 'mistohub cabinet simulator' } });
+  const security = opts.secure ? { securityModes: [MessageSecurityMode.SignAndEncrypt], securityPolicies: [SecurityPolicy.Basic256Sha256] } : {};
+  const server = new OPCUAServer({
+    port: opts.port, resourcePath: '/UA/Cabinets', serverCertificateManager, allowAnonymous: true, buildInfo: { productName: 'mistohub cabinet simulator' }, ...security,
+  });
   await server.initialize();
   const addressSpace = server.engine.addressSpace!;
   const ns: Namespace = addressSpace.getOwnNamespace();

@@ -188,6 +188,8 @@ export async function startFakeHub(): Promise<FakeHub> {
     };
   });
   rest('/api/v1/lighting/controllers', () => [...controllers.values()]);
+  // The lighting page's OPC UA certificate banner: no cabinet waits for a trust.
+  rest('/api/v1/lighting/opcua', () => []);
   rest('/api/v1/energy/meters', () => [...meters.values()]);
   app.get('/api/v1/health', async (): Promise<Health> => ({
     status: 'ok',

@@ -76,4 +76,11 @@ describe('settings', () => {
     expect(parseSettings({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(() => parseSettings({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY="yes please": must be false, true, a hop count/);
   });
+
+  it('OPCUA_AUTO_TRUST: off unless set to true (npm start sets it); anything else is refused', () => {
+    expect(parseSettings({}).OPCUA_AUTO_TRUST).toBe(false);
+    expect(parseSettings({ OPCUA_AUTO_TRUST: 'true' }).OPCUA_AUTO_TRUST).toBe(true);
+    expect(parseSettings({ OPCUA_AUTO_TRUST: 'false' }).OPCUA_AUTO_TRUST).toBe(false);
+    expect(() => parseSettings({ OPCUA_AUTO_TRUST: 'yes' })).toThrow(/OPCUA_AUTO_TRUST="yes": must be true or false/);
+  });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataType } from 'node-opcua';
 import { LightingStatePayload, OpcuaModel, type LightingState } from '../../services/contracts/index.ts';
 import { OpcuaCabinet, toNodeValue, type CabinetLink } from '../../services/lighting/opcua/cabinet-client.ts';
+import { OpcuaTrustStore } from '../../services/lighting/opcua/trust-store.ts';
 import { simModel, startCabinetServer, type CabinetServer } from '../../simulators/lighting/opcua-cabinets.ts';
 import { freePort } from '../support/free-port.ts';
 import { eventually, startTestHub } from '../support/hub.ts';
@@ -25,14 +26,16 @@ describe('an OPC UA cabinet through its model', () => {
   let port: number;
   let server: CabinetServer;
   let cabinet: OpcuaCabinet;
+  let trust: OpcuaTrustStore;
   const states: LightingState[] = [];
   const links: CabinetLink[] = [];
 
   beforeAll(async () => {
     port = await freePort();
     server = await startCabinetServer({ port, pkiDir: dir.path, cabinets: [{ id: 'opc-1', ratedW: 2000 }, { id: 'opc-2', ratedW: 1000 }] });
+    trust = new OpcuaTrustStore(`${dir.path}/hub-pki`);
     cabinet = new OpcuaCabinet({
-      controllerId: 'opc-1', endpointUrl: server.endpointUrl, model: OpcuaModel.parse(simModel('opc-1')), pkiDir: `${dir.path}/hub-pki`,
+      controllerId: 'opc-1', endpointUrl: server.endpointUrl, model: OpcuaModel.parse(simModel('opc-1')), trust,
       // what the hub's ingest would take: each state checked against the MQTT payload's contract
       onState: (s) => states.push(LightingStatePayload.parse(s)),
       onLink: (l) => links.push(l),
@@ -42,6 +45,7 @@ describe('an OPC UA cabinet through its model', () => {
   }, 120_000);
   afterAll(async () => {
     await cabinet?.stop();
+    await trust?.dispose();
     await server?.stop().catch(() => undefined);
     dir.remove();
   });

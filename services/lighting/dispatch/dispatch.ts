@@ -8,6 +8,7 @@ import { FaultMonitor } from '../faults/monitor.ts';
 import { faultRoutes } from '../faults/routes.ts';
 import { OpcuaFleet, opcuaRoutes } from '../opcua/fleet.ts';
 import { modelRoutes, OpcuaModels } from '../opcua/models.ts';
+import { opcuaTrustRoutes } from '../opcua/trust-routes.ts';
 import { zoneOf } from '../schedule/local-time.ts';
 import { Groups } from './groups.ts';
 import { Overrides } from './overrides.ts';
@@ -41,7 +42,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
   const models = new OpcuaModels(ctx.db);
-  const fleet = new OpcuaFleet(ctx, models, options.opcuaBackoff);
+  const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST });
   let membership = groups.membership();
   const log = ctx.logger;
 
@@ -114,7 +115,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   });
 
   return {
-    groups, overrides, commands, dispatcher, faults, tick,
+    groups, overrides, commands, dispatcher, faults, tick, fleet,
     /** controllerId → groupId as the dispatch groups say (else the device's own `groupId`) */
     groupOf: (device: Device): string | null => membership.get(device.id) ?? device.groupId,
     routes: async (app: Parameters<ReturnType<typeof dispatchRoutes>>[0]) => {
@@ -127,6 +128,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       }));
       await app.register(modelRoutes({ auth: ctx.auth, audit: ctx.audit, models, now: ctx.now }));
       await app.register(opcuaRoutes({ ctx, fleet, models, changed: () => void tick() }));
+      await app.register(opcuaTrustRoutes({ ctx, fleet }));
       await app.register(faultRoutes({
         auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
         changed: () => {

@@ -1,26 +1,29 @@
 /**
- * One OPC UA cabinet seen through its controller model: connected (security mode None),
- * its read nodes subscribed and each change turned into a lighting state (hub units: value ×
+ * One OPC UA cabinet seen through its controller model: connected in the model's security mode
+ * (None, or SignAndEncrypt with Basic256Sha256, the hub's own certificate and a server
+ * certificate an admin trusted: an untrusted one leaves the cabinet `certificate-untrusted`
+ * until `retry()` after the trust), its read nodes subscribed and each change turned into a lighting state (hub units: value ×
  * scale), setpoints written in the data type the server declares for the node (integer types
  * get the rounded value) and confirmed by reading them back. node-opcua reconnects with
  * backoff and restores the session and its subscription by itself; the status says whether the
  * cabinet is reachable.
  */
 import {
-  AttributeIds, DataType, MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy, TimestampsToReturn,
-  Variant, type ClientSession, type ClientSubscription, type DataValue, type NodeId,
+  AttributeIds, DataType, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn,
+  Variant, type ClientSession, type ClientSubscription, type DataValue, type NodeId, type OPCUACertificateManager,
 } from 'node-opcua';
-import type { LightingStatePayload, OpcuaModel } from '../../contracts/index.ts';
+import type { LightingStatePayload, OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
 import { nodeOf } from './models.ts';
+import { HUB_APPLICATION_NAME, thumbprintOf, type OpcuaTrustStore } from './trust-store.ts';
 
-export type CabinetLink = 'connecting' | 'connected' | 'unreachable';
+export type CabinetLink = OpcuaLink;
 
 export interface OpcuaCabinetOptions {
   controllerId: string;
   endpointUrl: string;
   model: OpcuaModel;
-  /** the hub's own certificate lives here (HUB_DATA_DIR/pki) */
-  pkiDir: string;
+  /** the hub's own certificate and the server certificates it trusts (HUB_DATA_DIR/pki/opcua-client) */
+  trust: OpcuaTrustStore;
   onState(state: LightingStatePayload): void;
   onLink?(link: CabinetLink, detail?: string): void;
   now?: () => number;
@@ -47,7 +50,12 @@ export class OpcuaCabinet {
   private readonly dataTypes = new Map<string, DataType>();
   private emitQueued = false;
   private stopped = false;
+  private attempt = 0;
   link: CabinetLink = 'connecting';
+  /** the certificate the server presented last (secure mode), DER */
+  presentedCertificate: Buffer | undefined;
+  /** the thumbprint of the server certificate the hub refused for want of trust */
+  untrustedCertificate: string | null = null;
 
   constructor(private readonly o: OpcuaCabinetOptions) {}
 
@@ -57,23 +65,66 @@ export class OpcuaCabinet {
     this.o.onLink?.(link, detail);
   }
 
-  /** Connects and subscribes; resolves once subscribed (node-opcua keeps retrying until it can). */
+  get securityMode(): NonNullable<OpcuaModel['securityMode']> {
+    return this.o.model.securityMode ?? 'None';
+  }
+
+  /**
+   * The store's certificate manager, seen by this cabinet's client: the server certificate it
+   * is asked to check is remembered, so an untrusted one can be named (and trusted) by thumbprint.
+   */
+  private watchingManager(): OPCUACertificateManager {
+    const manager = this.o.trust.manager;
+    return new Proxy(manager, {
+      get: (target, prop) => {
+        if (prop === 'checkCertificate') {
+          return (certificate: Buffer) => {
+            this.presentedCertificate = Buffer.from(certificate);
+            this.o.trust.presented(this.o.controllerId, thumbprintOf(this.presentedCertificate));
+            return target.checkCertificate(certificate);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  /**
+   * Connects and subscribes; resolves once subscribed (node-opcua keeps retrying an unreachable
+   * server until it can), or at once with the link `certificate-untrusted` when the server's
+   * certificate is not trusted (it is then in the store's rejected folder, pending).
+   */
   async start(): Promise<void> {
-    const certificateManager = new OPCUACertificateManager({ rootFolder: this.o.pkiDir, automaticallyAcceptUnknownCertificate: false });
-    await certificateManager.initialize();
+    await this.o.trust.initialize();
+    const attempt = ++this.attempt;
+    const secure = this.securityMode === 'SignAndEncrypt';
     const client = OPCUAClient.create({
-      applicationName: 'mistohub', endpointMustExist: false, keepSessionAlive: true,
-      securityMode: MessageSecurityMode.None, securityPolicy: SecurityPolicy.None,
-      clientCertificateManager: certificateManager,
+      applicationName: HUB_APPLICATION_NAME, endpointMustExist: false, keepSessionAlive: true,
+      securityMode: secure ? MessageSecurityMode.SignAndEncrypt : MessageSecurityMode.None,
+      securityPolicy: secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None,
+      clientCertificateManager: this.watchingManager(),
       connectionStrategy: { initialDelay: this.o.backoff?.initialMs ?? 1_000, maxDelay: this.o.backoff?.maxMs ?? 30_000, maxRetry: Number.MAX_SAFE_INTEGER },
     });
     this.client = client;
-    client.on('backoff', (retry: number, delay: number) => this.setLink('unreachable', `retry ${retry} in ${delay} ms`));
-    client.on('connection_lost', () => this.setLink('unreachable', 'connection lost'));
-    client.on('connection_reestablished', () => this.setLink('connected'));
-    client.on('after_reconnection', () => this.setLink('connected'));
-    await client.connect(this.o.endpointUrl);
-    if (this.stopped) return;
+    const current = () => this.attempt === attempt && !this.stopped;
+    client.on('backoff', (retry: number, delay: number) => current() && this.setLink('unreachable', `retry ${retry} in ${delay} ms`));
+    client.on('connection_lost', () => current() && this.setLink('unreachable', 'connection lost'));
+    client.on('connection_reestablished', () => current() && this.setLink('connected'));
+    client.on('after_reconnection', () => current() && this.setLink('connected'));
+    try {
+      await client.connect(this.o.endpointUrl);
+    } catch (err) {
+      if (!/BadCertificateUntrusted/.test((err as Error).message) || !this.presentedCertificate) throw err;
+      const thumbprint = thumbprintOf(this.presentedCertificate);
+      this.untrustedCertificate = thumbprint;
+      this.client = undefined;
+      await client.disconnect().catch(() => undefined);
+      this.setLink('certificate-untrusted', `the server's certificate ${thumbprint} is not trusted: an admin trusts it with POST /api/v1/lighting/opcua/certificates/${thumbprint}/trust`);
+      return;
+    }
+    if (!current()) return;
+    this.untrustedCertificate = null;
     this.session = await client.createSession();
     this.subscription = await this.session.createSubscription2({
       requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 100, publishingEnabled: true, priority: 10,
@@ -151,6 +202,13 @@ export class OpcuaCabinet {
     const read = Number(back.value.value);
     if (read !== value) throw new Error(`${nodeId} reads back ${read}, ${String(value)} was written`);
     return read * scale;
+  }
+
+  /** Connects again after a certificate was trusted (a cabinet connected or connecting is left alone). */
+  async retry(): Promise<void> {
+    if (this.stopped || this.link !== 'certificate-untrusted') return;
+    this.setLink('connecting', 'connecting again');
+    await this.start();
   }
 
   async stop(): Promise<void> {

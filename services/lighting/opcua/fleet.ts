@@ -1,13 +1,35 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ComponentStatus } from '../../contracts/index.ts';
 import { DeviceId, LightingStatePayload, OpcuaBinding, OpcuaCabinetStatus } from '../../contracts/index.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
 import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
 import type { OpcuaModels } from './models.ts';
+import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
-interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null }
+interface Running {
+  key: string;
+  cabinet: OpcuaCabinet;
+  detail: string | null;
+  untrustedSinceMs: number | null;
+  /** when its start failed (a session or subscription refused, a timeout): started afresh after the longest backoff */
+  failedAtMs: number | null;
+}
+
+export interface OpcuaFleetOptions {
+  /** reconnect backoff (default 1 s doubling to 30 s) */
+  backoff?: { initialMs: number; maxMs: number } | undefined;
+  /** trust every server certificate a registered cabinet presents (OPCUA_AUTO_TRUST: the demo), audit-logged */
+  autoTrust?: boolean | undefined;
+}
+
+/**
+ * A cabinet refused for its certificate is tried again this often, so a certificate trusted by
+ * copying it into trusted/certs (not through REST) is taken up too.
+ */
+export const UNTRUSTED_RETRY_MS = 60_000;
 
 /**
  * Every OPC UA cabinet the hub drives: one client each, started and stopped as bindings and
@@ -17,8 +39,13 @@ interface Running { key: string; cabinet: OpcuaCabinet; detail: string | null }
 export class OpcuaFleet {
   private readonly running = new Map<string, Running>();
   private closed = false;
+  readonly trust: OpcuaTrustStore;
+  /** OPCUA_AUTO_TRUST: thumbprint → its trust, once */
+  private readonly autoTrusted = new Map<string, Promise<void>>();
 
-  constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly backoff?: { initialMs: number; maxMs: number }) {}
+  constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly options: OpcuaFleetOptions = {}) {
+    this.trust = new OpcuaTrustStore(join(ctx.dataDir, 'pki', 'opcua-client'));
+  }
 
   /**
    * Where each OPC UA cabinet is and how it is read: the device's own `endpointUrl` and `model`
@@ -50,27 +77,33 @@ export class OpcuaFleet {
       wanted.set(id, { binding: b, key: `${b.endpointUrl}|${b.model}|${model.updatedAt}` });
     }
     for (const [id, r] of this.running) {
-      if (wanted.get(id)?.key !== r.key) {
+      const retryFailed = r.failedAtMs !== null && this.ctx.now() - r.failedAtMs >= (this.options.backoff?.maxMs ?? 30_000);
+      if (wanted.get(id)?.key !== r.key || retryFailed) {
         this.running.delete(id);
         void r.cabinet.stop();
+      } else if (r.untrustedSinceMs !== null && this.ctx.now() - r.untrustedSinceMs >= UNTRUSTED_RETRY_MS) {
+        r.untrustedSinceMs = this.ctx.now();
+        void r.cabinet.retry().catch((err: Error) => this.failed(r, err));
       }
     }
     for (const [id, w] of wanted) {
       if (this.running.has(id)) continue;
       const model = this.models.get(w.binding.model)!;
-      const entry: Running = { key: w.key, detail: null, cabinet: undefined as unknown as OpcuaCabinet };
+      const entry: Running = { key: w.key, detail: null, untrustedSinceMs: null, failedAtMs: null, cabinet: undefined as unknown as OpcuaCabinet };
       entry.cabinet = new OpcuaCabinet({
-        controllerId: id, endpointUrl: w.binding.endpointUrl, model, pkiDir: join(this.ctx.dataDir, 'pki', 'opcua-client'), now: this.ctx.now,
-        ...(this.backoff ? { backoff: this.backoff } : {}),
+        controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
+        ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
         onState: (s) => this.ingest(id, s),
         onLink: (link: CabinetLink, detail?: string) => {
           entry.detail = detail ?? null;
-          this.ctx.logger.info({ controllerId: id, link, detail }, 'OPC UA cabinet link');
+          entry.untrustedSinceMs = link === 'certificate-untrusted' ? this.ctx.now() : null;
+          this.ctx.logger[link === 'certificate-untrusted' ? 'warn' : 'info']({ controllerId: id, link, detail }, 'OPC UA cabinet link');
+          if (link === 'certificate-untrusted' && this.options.autoTrust) void this.autoTrust(id, entry.cabinet);
         },
       });
       this.running.set(id, entry);
       entry.cabinet.start().catch((err: Error) => {
-        entry.detail = err.message;
+        this.failed(entry, err);
         this.ctx.logger.warn({ controllerId: id, err: err.message }, 'OPC UA cabinet could not be started');
       });
     }
@@ -87,22 +120,90 @@ export class OpcuaFleet {
       this.ctx.logger.warn({ controllerId, err: err.message }, 'OPC UA state not kept; the next change brings it again'));
   }
 
+  /** OPCUA_AUTO_TRUST (the demo): the certificate the cabinet's server presented is trusted, in the audit log, and the cabinet connects. */
+  private async autoTrust(controllerId: string, cabinet: OpcuaCabinet): Promise<void> {
+    const der = cabinet.presentedCertificate;
+    if (!der || this.closed) return;
+    const thumbprint = thumbprintOf(der);
+    // Several cabinets of one server meet its certificate at once: trusted (and audited) once.
+    let trusting = this.autoTrusted.get(thumbprint);
+    if (!trusting) {
+      trusting = this.trust.trustPresented(der).then(() => {
+        this.ctx.audit.record('OPCUA_AUTO_TRUST', 'lighting.opcua.certificate.trust', thumbprint, { controllerId, automatic: true });
+        this.ctx.logger.warn({ controllerId, thumbprint }, 'OPC UA server certificate trusted automatically (OPCUA_AUTO_TRUST)');
+      });
+      this.autoTrusted.set(thumbprint, trusting);
+    }
+    try {
+      await trusting;
+      await this.retryUntrusted();
+    } catch (err) {
+      this.autoTrusted.delete(thumbprint);
+      this.ctx.logger.warn({ controllerId, err: (err as Error).message }, 'OPC UA server certificate could not be trusted');
+    }
+  }
+
+  private failed(r: Running, err: Error): void {
+    r.detail = err.message;
+    r.failedAtMs = this.ctx.now();
+  }
+
+  /** Every cabinet refused for its server's certificate connects again (after a trust). */
+  async retryUntrusted(): Promise<void> {
+    await Promise.all([...this.running.values()].filter((r) => r.cabinet.link === 'certificate-untrusted').map((r) =>
+      r.cabinet.retry().catch((err: Error) => this.failed(r, err))));
+  }
+
+  /** Cabinets connected with a certificate whose trust was taken back start afresh (and are refused). */
+  dropConnectedWith(thumbprint: string): void {
+    for (const [id, r] of this.running) {
+      const presented = r.cabinet.presentedCertificate;
+      if (presented && thumbprintOf(presented) === thumbprint) {
+        this.running.delete(id);
+        void r.cabinet.stop();
+      }
+    }
+    this.reconcile();
+  }
+
   /** The client of a cabinet, when it is driven over OPC UA. */
   cabinet(controllerId: string): OpcuaCabinet | undefined {
     return this.running.get(controllerId)?.cabinet;
   }
 
-  status(): z.infer<typeof OpcuaCabinetStatus>[] {
+  status(): OpcuaCabinetStatus[] {
     return [...this.bindings()].map(([id, b]) => {
       const r = this.running.get(id);
-      return { controllerId: id, ...b, link: r?.cabinet.link ?? 'unreachable', detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown' };
+      return {
+        controllerId: id, ...b, securityMode: r?.cabinet.securityMode ?? this.models.get(b.model)?.securityMode ?? null,
+        link: !r || r.failedAtMs !== null ? 'unreachable' : r.cabinet.link, detail: r ? r.detail : 'not running: device missing, disabled, not opcua, or model unknown',
+        untrustedCertificate: r?.cabinet.untrustedCertificate ?? null,
+      };
     });
+  }
+
+  /**
+   * The `lighting-opcua` health component: degraded while a cabinet waits for an admin to trust
+   * its server's certificate (a step in the hub itself); an unreachable cabinet is named in the
+   * detail but, like a silent MQTT cabinet, is a field fault (`no-communication`), not the hub's.
+   */
+  health(): ComponentStatus | undefined {
+    const all = this.status();
+    if (all.length === 0) return undefined;
+    const count = (link: CabinetLink) => all.filter((s) => s.link === link).length;
+    const untrusted = count('certificate-untrusted');
+    const unreachable = count('unreachable');
+    const parts = [`${count('connected')} of ${all.length} cabinets connected`];
+    if (untrusted) parts.push(`${untrusted} certificate-untrusted (an admin trusts it: GET /api/v1/lighting/opcua/certificates)`);
+    if (unreachable) parts.push(`${unreachable} unreachable`);
+    return { status: untrusted ? 'degraded' : 'ok', detail: parts.join(', ') };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.running.values()].map((r) => r.cabinet.stop()));
     this.running.clear();
+    await this.trust.dispose().catch(() => undefined);
   }
 }
 
