@@ -37,6 +37,7 @@ import type { StoreStatus } from '../store/history-store.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import { Leases, MemoryLeaseStore } from '../platform/lease.ts';
 import { RedisLeaseStore } from '../platform/lease-redis.ts';
+import { startRedisPeerFeed } from '../ingest/peer-feed.ts';
 import { DOMAINS } from './domains.ts';
 
 export const VERSION = '0.1.0';
@@ -206,6 +207,13 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     });
     const keepers = modules.flatMap((m) => (m.keepEvent ? [m.keepEvent.bind(m)] : []));
     pipeline.keepEventsWith((message, device, receivedMs) => keepers.some((keep) => keep(message, device, receivedMs)));
+    // With REDIS_URL, every instance replays what the others accepted into its live views and
+    // domain state (services/ingest/peer-feed.ts); each message is stored by its receiver only.
+    if (settings.REDIS_URL) {
+      const peers = await startRedisPeerFeed({ url: settings.REDIS_URL, instanceId: settings.HUB_INSTANCE_ID, logger: logger.child({ part: 'peers' }), deliver: (items) => pipeline.acceptFromPeer(items) });
+      pipeline.shareWith((items) => peers.share(items));
+      closers.push(() => peers.close());
+    }
     // Live state from the store's latest points, so a restart does not show an empty map.
     for (const module of modules) {
       await module.seed?.(store).catch((err: Error) => logger.warn({ err: err.message, domain: module.name }, 'could not seed live state from the store'));
@@ -295,7 +303,6 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const realtime = startRealtime(app.server, {
       auth, metrics, channels: modules.flatMap((m) => m.realtime ?? []), trustProxy: settings.TRUST_PROXY,
-      redisUrl: settings.REDIS_URL, onRedisError: (err) => logger.warn({ err: err.message }, 'redis (Socket.IO adapter) unreachable; retrying'),
     });
     closers.push(() => realtime.close());
     // Live connections end with their token (revoked, expired, user deleted), and join at most 50 rooms.

@@ -13,6 +13,14 @@ export type AcceptedListener = (message: DeviceMessage, device: Device, received
  * Keeps a message that is not telemetry (no history point: a command acknowledgement) durably,
  * synchronously, before the device is acknowledged. Returns false when it is not its kind.
  */
+/** A message accepted by one hub instance, as the others replay it (services/ingest/peer-feed.ts). */
+export interface PeerItem {
+  message: DeviceMessage;
+  receivedMs: number;
+  /** kept by the event keepers (not telemetry) */
+  event: boolean;
+}
+
 export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number) => boolean;
 
 export interface PipelineDeps {
@@ -30,6 +38,7 @@ export interface PipelineDeps {
 export class IngestPipeline implements Ingest {
   private readonly listeners: AcceptedListener[] = [];
   private eventKeeper: EventKeeper | undefined;
+  private sharer: ((items: readonly PeerItem[]) => void) | undefined;
   /** prom-client children by label pair: looking labels up per message is measurable at 10k msg/s */
   private readonly acceptedCounters = new Map<string, { inc(): void }>();
   constructor(private readonly deps: PipelineDeps) {}
@@ -41,6 +50,25 @@ export class IngestPipeline implements Ingest {
   /** The one place events that are not telemetry are kept (the hub asks its domain modules). */
   keepEventsWith(keeper: EventKeeper): void {
     this.eventKeeper = keeper;
+  }
+
+  /** Where accepted messages go for the other hub instances (the peer feed, with REDIS_URL). */
+  shareWith(sharer: (items: readonly PeerItem[]) => void): void {
+    this.sharer = sharer;
+  }
+
+  /**
+   * Messages another instance accepted (and spooled, and will store): seen by this instance's
+   * event keepers and live views as if they had come here, but neither spooled nor counted
+   * as accepted here. A device this instance does not know is skipped.
+   */
+  acceptFromPeer(items: readonly PeerItem[]): void {
+    for (const { message, receivedMs, event } of items) {
+      const device = this.deps.lookupDevice(message.deviceId);
+      if (!device || !device.enabled) continue;
+      if (event) this.eventKeeper?.(message, device, receivedMs);
+      this.tellListeners(message, device, receivedMs);
+    }
   }
 
   async accept(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions = {}): Promise<void> {
@@ -57,7 +85,7 @@ export class IngestPipeline implements Ingest {
   private async keep(messages: readonly DeviceMessage[], source: IngestSource, options: AcceptOptions): Promise<void> {
     const { lookupDevice, journal, now } = this.deps;
     const receivedMs = now();
-    const kept: { message: DeviceMessage; device: Device }[] = [];
+    const kept: { message: DeviceMessage; device: Device; event: boolean }[] = [];
     const events: { message: DeviceMessage; device: Device }[] = [];
     const records: Uint8Array[] = [];
     for (const message of messages) {
@@ -77,7 +105,7 @@ export class IngestPipeline implements Ingest {
       }
       if (record) records.push(record);
       else events.push({ message, device });
-      kept.push({ message, device });
+      kept.push({ message, device, event: !record });
     }
     // Events are kept before anything else sees them; should that fail, the whole batch is
     // refused unacknowledged and the device sends it again.
@@ -89,18 +117,22 @@ export class IngestPipeline implements Ingest {
     // Live views see a message at once, without waiting for the fsync: they are not the record.
     // Should the spool fail, the device is not acknowledged and sends the same message again,
     // which live state takes as a duplicate.
-    for (const { message, device } of kept) {
-      for (const listener of this.listeners) {
-        try {
-          listener(message, device, receivedMs);
-        } catch (err) {
-          // A bug in a live view must not keep the message out of the spool.
-          this.deps.logger.error({ err }, 'live-state listener failed');
-        }
-      }
-    }
+    for (const { message, device } of kept) this.tellListeners(message, device, receivedMs);
     if (records.length) await journal.append(records, { durable: options.durable !== false });
     for (const { message } of kept) this.acceptedCounter(source, message.channel).inc();
+    // Only once kept: a peer must not show what this instance may yet refuse.
+    if (this.sharer && kept.length) this.sharer(kept.map(({ message, event }) => ({ message, receivedMs, event })));
+  }
+
+  private tellListeners(message: DeviceMessage, device: Device, receivedMs: number): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(message, device, receivedMs);
+      } catch (err) {
+        // A bug in a live view must not keep the message out of the spool.
+        this.deps.logger.error({ err }, 'live-state listener failed');
+      }
+    }
   }
 
   private acceptedCounter(source: IngestSource, channel: string): { inc(): void } {

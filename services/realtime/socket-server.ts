@@ -1,6 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { Server, type Namespace } from 'socket.io';
 import { LIVE_TICK_MS, type ClientToServer } from '../contracts/index.ts';
 import { hasRole } from '../http/auth.ts';
@@ -14,13 +12,6 @@ export interface RealtimeDeps {
   metrics: Metrics;
   /** What the domain modules push, one namespace each. */
   channels: readonly RealtimeChannel[];
-  /**
-   * REDIS_URL: every instance's pushes reach the sockets of every instance
-   * (@socket.io/redis-adapter); each instance still pushes only the updates it took in.
-   */
-  redisUrl?: string;
-  /** told once per cause when Redis is unreachable (never with the URL: it may hold a password) */
-  onRedisError?: (err: Error) => void;
   /** Which proxies' X-Forwarded-For to believe for an open channel's client address (TRUST_PROXY). */
   trustProxy?: TrustProxy;
 }
@@ -42,9 +33,6 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
   }
   // destroyUpgrade: false leaves other WebSocket upgrades (MQTT at /mqtt) to their own handler.
   const io = new Server(http, { serveClient: false, destroyUpgrade: false, cors: { origin: false } });
-  const redis = deps.redisUrl ? redisAdapter(io, deps.redisUrl, deps.onRedisError) : undefined;
-  /** With a distributed adapter, rooms joined on other instances are not in the local list. */
-  const distributed = redis !== undefined;
   const addressOf = clientAddress(deps.trustProxy ?? false);
 
   /** An open channel's gate: connections at once per address, and the domain's rate limit. */
@@ -129,13 +117,14 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
 
   /**
    * Sends a batch to the namespace-wide listeners and to each room's own listeners. Socket.IO
-   * encodes a batch before it looks for sockets, so rooms nobody is in are skipped here: only
-   * on one instance alone, since across instances a room may be joined elsewhere.
+   * encodes a batch before it looks for sockets, so rooms nobody is in are skipped here. In a
+   * cluster every instance holds the whole live state (the peer feed, services/ingest/peer-feed.ts)
+   * and pushes it to its own sockets only.
    */
   function push(nsp: Namespace, event: string, items: unknown[], roomsOf: (x: unknown) => readonly string[]): void {
     if (!items.length) return;
     const rooms = nsp.adapter.rooms;
-    const listened = (room: string) => distributed || rooms.has(room);
+    const listened = (room: string) => rooms.has(room);
     if (listened(ALL)) nsp.to(ALL).emit(event, items);
     const byRoom = new Map<string, unknown[]>();
     for (const item of items) {
@@ -162,27 +151,6 @@ export function startRealtime(http: HttpServer, deps: RealtimeDeps): { io: Serve
     close: async () => {
       clearInterval(timer);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      await redis?.close();
-    },
-  };
-}
-
-/** Two Redis connections (publish, subscribe) for @socket.io/redis-adapter. */
-function redisAdapter(io: Server, url: string, onError?: (err: Error) => void): { close(): Promise<void> } {
-  const pub = new Redis(url);
-  const sub = pub.duplicate();
-  let last = '';
-  const report = (err: Error) => {
-    if (err.message === last) return;
-    last = err.message;
-    onError?.(err);
-  };
-  pub.on('error', report);
-  sub.on('error', report);
-  io.adapter(createAdapter(pub, sub));
-  return {
-    close: async () => {
-      await Promise.all([pub.quit().catch(() => undefined), sub.quit().catch(() => undefined)]);
     },
   };
 }

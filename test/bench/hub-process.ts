@@ -12,6 +12,8 @@ export interface HubProcess {
   token: string;
   /** where `--cpu-prof` writes, when profiling */
   profileDir: string | undefined;
+  /** its HUB_DATA_DIR */
+  dataDir: string;
 }
 
 export interface HubProcessOptions {
@@ -22,18 +24,22 @@ export interface HubProcessOptions {
   profile: boolean;
   /** hub log lines at error level and above go here */
   log: (line: string) => void;
+  /** more settings (REDIS_URL, HUB_INSTANCE_ID for a cluster) */
+  env?: Record<string, string>;
+  /** a name for its data folder under `work` (default `hub-data`) */
+  name?: string;
 }
 
 /** Starts the hub on free loopback ports (tracker gateways off) and waits until its health answers. Stop it with `child.stop()`. */
 export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const token = `bench-admin-${randomBytes(16).toString('hex')}`;
-  const dataDir = join(o.work, 'hub-data');
+  const dataDir = join(o.work, o.name ?? 'hub-data');
   const profileDir = o.profile ? join(o.work, 'profile') : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), TELTONIKA_PORT: '0', WIALON_PORT: '0', GT06_PORT: '0',
-    HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, INFLUX_URL: o.influxUrl, INFLUX_DB: o.influxDb, HUB_ADMIN_TOKEN: token, LOG_LEVEL: 'warn',
+    HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, INFLUX_URL: o.influxUrl, INFLUX_DB: o.influxDb, HUB_ADMIN_TOKEN: token, LOG_LEVEL: 'warn', ...o.env,
   };
   // The flags of `npm run hub` (package.json): the bench measures the production entry point.
   const args = ['--max-semi-space-size=64', '--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'services/hub/main.ts'];
@@ -51,7 +57,7 @@ export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess>
     await child.stop();
     throw new Error(`the hub did not come up:\n${child.output()}`);
   }
-  return { child, httpUrl, mqttPort, token, profileDir };
+  return { child, httpUrl, mqttPort, token, profileDir, dataDir };
 }
 
 /** Registers `count` MQTT trackers (`bench-trk-N`, vehicle `bench-veh-N`) and keeps their secrets. */

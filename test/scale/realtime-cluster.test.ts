@@ -5,8 +5,12 @@ import { topics, type VehicleState } from '../../services/contracts/index.ts';
 import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 
-/** Two hubs on one Redis: a dashboard on either instance sees what the other took in. */
-describe('live push across instances (@socket.io/redis-adapter)', () => {
+/**
+ * Two hubs on one Redis: a dashboard on either instance sees what the other took in, through
+ * the peer feed (services/ingest/peer-feed.ts). Each registry knows the trackers (registered on
+ * both: the registries are separate SQLite files here).
+ */
+describe('live push across instances (peer feed over Redis)', () => {
   let redis: RunningRedis;
   let a: TestHub;
   let b: TestHub;
@@ -28,6 +32,7 @@ describe('live push across instances (@socket.io/redis-adapter)', () => {
     a = await startTestHub({ REDIS_URL: redis.url, HUB_INSTANCE_ID: 'hub-a' });
     b = await startTestHub({ REDIS_URL: redis.url, HUB_INSTANCE_ID: 'hub-b' });
     const { secret } = await a.register({ id: 'trk-sc1', kind: 'tracker', protocol: 'mqtt', vehicleId: 'TB-901', routeId: 'T9' });
+    await b.register({ id: 'trk-sc1', kind: 'tracker', protocol: 'mqtt', vehicleId: 'TB-901', routeId: 'T9' });
     tracker = await mqtt.connectAsync(`mqtt://127.0.0.1:${a.mqttPort}`, { username: 'trk-sc1', password: secret, reconnectPeriod: 0 });
   }, 60_000);
 
@@ -53,10 +58,15 @@ describe('live push across instances (@socket.io/redis-adapter)', () => {
     const seenWhole = await eventually(async () => onWhole.find((v) => v.vehicleId === 'TB-901'), 10_000, 'the vehicle on the whole-map socket of B');
     const seenRoom = await eventually(async () => onRoom.find((v) => v.vehicleId === 'TB-901'), 10_000, 'the vehicle in the route room on B');
     for (const v of [seenWhole, seenRoom]) expect(v).toMatchObject({ vehicleId: 'TB-901', routeId: 'T9', lat: 48.5111, lon: 32.2611 });
+    // B's own live state is whole: its REST list has the vehicle too, and it was pushed once.
+    const list = (await (await b.api('/api/v1/transit/vehicles')).json()) as VehicleState[];
+    expect(list.find((v) => v.vehicleId === 'TB-901')).toMatchObject({ lat: 48.5111, lon: 32.2611 });
+    expect(onWhole.filter((v) => v.vehicleId === 'TB-901')).toHaveLength(1);
   });
 
   it('a room on B gets only its own route: a vehicle of another route does not reach it', async () => {
     const { secret } = await a.register({ id: 'trk-sc2', kind: 'tracker', protocol: 'mqtt', vehicleId: 'TB-902', routeId: 'T4' });
+    await b.register({ id: 'trk-sc2', kind: 'tracker', protocol: 'mqtt', vehicleId: 'TB-902', routeId: 'T4' });
     const other = await mqtt.connectAsync(`mqtt://127.0.0.1:${a.mqttPort}`, { username: 'trk-sc2', password: secret, reconnectPeriod: 0 });
     const whole = connect(b, '/transit');
     const room = connect(b, '/transit');
