@@ -6,8 +6,8 @@
 import { DateTime, IANAZone } from 'luxon';
 
 export const HOUR_MS = 3_600_000;
-export type IntervalKind = 'hour' | 'day' | 'month';
-export const INTERVAL_KINDS: readonly IntervalKind[] = ['hour', 'day', 'month'];
+export type IntervalKind = 'hour' | 'day' | 'month' | 'year';
+export const INTERVAL_KINDS: readonly IntervalKind[] = ['hour', 'day', 'month', 'year'];
 
 export interface TimeSpan {
   /** epoch ms, inclusive */
@@ -122,7 +122,7 @@ export function localIntervals(from: string, to: string, kind: IntervalKind, tz:
   }
   let cursor = DateTime.fromMillis(start, { zone: tz });
   while (cursor.toMillis() < end) {
-    const next = cursor.startOf('month').plus({ months: 1 });
+    const next = cursor.startOf(kind).plus({ [`${kind}s`]: 1 });
     push(cursor.toMillis(), Math.min(next.toMillis(), end));
     cursor = next;
   }
