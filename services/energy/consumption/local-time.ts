@@ -78,12 +78,20 @@ export const nextDayStart = (ms: number, tz: string): number => dayStart(dayStar
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Local midnight starting the date, as epoch ms. */
+const midnightCache = new Map<string, number>();
+
+/** Local midnight starting the date, as epoch ms (remembered: a city's report asks for the same dates per building). */
 export function localMidnight(date: string, tz: string, field = 'date'): number {
+  const key = `${tz}|${date}`;
+  const known = midnightCache.get(key);
+  if (known !== undefined) return known;
   if (!DATE_RE.test(date)) throw new LocalTimeError(field, `must be a date YYYY-MM-DD, got "${date.slice(0, 40)}"`);
   const d = DateTime.fromISO(date, { zone: tz });
   if (!d.isValid) throw new LocalTimeError(field, `"${date}" is not a calendar date`);
-  return d.startOf('day').toMillis();
+  const ms = d.startOf('day').toMillis();
+  if (midnightCache.size >= 100_000) midnightCache.clear();
+  midnightCache.set(key, ms);
+  return ms;
 }
 
 /** The local date (`YYYY-MM-DD`) of an instant. */
