@@ -21,6 +21,7 @@ import { localDate, localMidnight, nextDayStart } from '../../services/energy/co
 import { toHistoryPoint } from '../../services/ingest/history-points.ts';
 import type { HistoryPoint, HistoryStore } from '../../services/store/history-store.ts';
 import { InfluxHistoryStore } from '../../services/store/influx-store.ts';
+import { rng } from '../../simulators/city/random.ts';
 import { startEnergyHarness, type EnergyHarness } from '../energy/harness.ts';
 import { startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { fmt, table } from './format.ts';
@@ -63,18 +64,6 @@ const RESOURCES: { resource: EnergyResource; unit: EnergyUnit; kwPerM2: number }
   { resource: 'gas', unit: 'm3', kwPerM2: 0.002 },
   { resource: 'water', unit: 'm3', kwPerM2: 0.0002 },
 ];
-
-/** Seeded generator (mulberry32): the same readings on every store. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface MeterPlan { id: string; buildingId: string; resource: EnergyResource; unit: EnergyUnit; ratePerStep: number; start: number }
 

@@ -104,7 +104,7 @@ export const MAX_INTERVALS = 9_000;
 
 /**
  * The intervals between two local dates, `from` inclusive and `to` exclusive: local hours,
- * local days (23, 24 or 25 hours long) or calendar months (the first and last clipped to the span).
+ * local days (23, 24 or 25 hours long), calendar months or calendar years (the first and last clipped to the span).
  */
 export function localIntervals(from: string, to: string, kind: IntervalKind, tz: string): TimeSpan[] {
   const start = localMidnight(from, tz, 'from');
