@@ -86,7 +86,7 @@ export const Building = z.object({
 });
 export type Building = z.infer<typeof Building>;
 
-export const ConsumptionInterval = z.enum(['hour', 'day', 'month']);
+export const ConsumptionInterval = z.enum(['hour', 'day', 'month', 'year']);
 export type ConsumptionInterval = z.infer<typeof ConsumptionInterval>;
 
 const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a local date YYYY-MM-DD');

@@ -50,7 +50,16 @@ export interface EnergyHarness {
   close(): Promise<void>;
 }
 
-export async function startEnergyHarness(opts: { now?: () => number; tz?: string } = {}): Promise<EnergyHarness> {
+export interface EnergyHarnessOptions {
+  now?: () => number;
+  tz?: string;
+  /** the history store (initialised; closed by `close()`); default: an embedded SQLite store in the temp folder */
+  store?: HistoryStore;
+  /** options of the first boot (flushMs defaults to 60 s: tests flush by hand) */
+  energy?: EnergyOptions;
+}
+
+export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promise<EnergyHarness> {
   const temp = makeTempDir('energy');
   const now = opts.now ?? Date.now;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', false);
@@ -61,8 +70,12 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   const audit = new AuditLog(registry, now);
   const devices = await DeviceRegistry.open(registry, audit, now);
   const accounts = await Accounts.open(registry, audit, now);
-  const store = new SqliteHistoryStore({ dataDir: temp.path });
-  await store.init();
+  let store: HistoryStore;
+  if (opts.store) store = opts.store;
+  else {
+    store = new SqliteHistoryStore({ dataDir: temp.path });
+    await store.init();
+  }
   const spool = await Spool.open({ dir: `${temp.path}/spool`, groupCommitMs: 0 });
   const pipeline = new IngestPipeline({ lookupDevice: (id) => devices.get(id), journal: spool, deadLetters: new DeadLetters(db, now), metrics, logger, now });
   const writer = new HistoryWriter(spool, store, { metrics, logger, now, onUnstorable: () => {} });
@@ -85,6 +98,8 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   let app!: FastifyInstance;
   async function boot(options: EnergyOptions = {}): Promise<void> {
     module = createEnergyModule(ctx, { flushMs: 60_000, ...options });
+    // As the hub does: the store learns the domain's tag keys.
+    for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
     app = Fastify().withTypeProvider<ZodTypeProvider>();
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -96,7 +111,7 @@ export async function startEnergyHarness(opts: { now?: () => number; tz?: string
   }
   pipeline.onAccepted((m, d, r) => module.onAccepted?.(m, d, r));
   pipeline.keepEventsWith((m, d, r) => module.keepEvent?.(m, d, r) ?? false);
-  await boot();
+  await boot(opts.energy);
 
   const energyToken = (await accounts.createToken('energy-test', ['energy'], 'test')).token;
   const h: EnergyHarness = {

@@ -78,12 +78,20 @@ export const nextDayStart = (ms: number, tz: string): number => dayStart(dayStar
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Local midnight starting the date, as epoch ms. */
+const midnightCache = new Map<string, number>();
+
+/** Local midnight starting the date, as epoch ms (remembered: a city's report asks for the same dates per building). */
 export function localMidnight(date: string, tz: string, field = 'date'): number {
+  const key = `${tz}|${date}`;
+  const known = midnightCache.get(key);
+  if (known !== undefined) return known;
   if (!DATE_RE.test(date)) throw new LocalTimeError(field, `must be a date YYYY-MM-DD, got "${date.slice(0, 40)}"`);
   const d = DateTime.fromISO(date, { zone: tz });
   if (!d.isValid) throw new LocalTimeError(field, `"${date}" is not a calendar date`);
-  return d.startOf('day').toMillis();
+  const ms = d.startOf('day').toMillis();
+  if (midnightCache.size >= 100_000) midnightCache.clear();
+  midnightCache.set(key, ms);
+  return ms;
 }
 
 /** The local date (`YYYY-MM-DD`) of an instant. */
@@ -96,7 +104,7 @@ export const MAX_INTERVALS = 9_000;
 
 /**
  * The intervals between two local dates, `from` inclusive and `to` exclusive: local hours,
- * local days (23, 24 or 25 hours long), calendar months or years (the first and last clipped to the span).
+ * local days (23, 24 or 25 hours long), calendar months or calendar years (the first and last clipped to the span).
  */
 export function localIntervals(from: string, to: string, kind: IntervalKind, tz: string): TimeSpan[] {
   const start = localMidnight(from, tz, 'from');
@@ -122,7 +130,7 @@ export function localIntervals(from: string, to: string, kind: IntervalKind, tz:
   }
   let cursor = DateTime.fromMillis(start, { zone: tz });
   while (cursor.toMillis() < end) {
-    const next = kind === 'year' ? cursor.startOf('year').plus({ years: 1 }) : cursor.startOf('month').plus({ months: 1 });
+    const next = cursor.startOf(kind).plus({ [`${kind}s`]: 1 });
     push(cursor.toMillis(), Math.min(next.toMillis(), end));
     cursor = next;
   }

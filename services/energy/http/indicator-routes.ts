@@ -14,6 +14,7 @@ import { changePct, pairDays, toKwh, total } from '../baseline/indicators.ts';
 import { expected, fitBaseline } from '../baseline/regression.ts';
 import type { WeatherRepository } from '../baseline/weather-repository.ts';
 import type { BuildingRecord, BuildingRepository } from '../buildings/building-repository.ts';
+import { metersByBuilding } from '../buildings/meters-of.ts';
 import { localIntervals, LocalTimeError, type TimeSpan } from '../consumption/local-time.ts';
 import type { ConsumptionQuery } from '../rollups/consumption-query.ts';
 import { roundUAH } from '../tariffs/pricing.ts';
@@ -83,13 +84,14 @@ export const indicatorRoutes =
         const spans = spansOrBadRequest(req.query.from, req.query.to);
         // One span for the whole period: the rollups' days are summed once per meter.
         const whole: TimeSpan[] = [{ start: spans[0]!.start, end: spans[spans.length - 1]!.end }];
+        const metersOfAll = metersByBuilding(ctx.devices);
         const entries: RankingEntry[] = deps.buildings.list().map((b) => {
           let kwh: number | null = null;
           let water: number | null = null;
           let estimated = false;
           let cost: number | null = null;
           let unpriced = false;
-          for (const g of deps.consumption.groups(metersOf(b.buildingId), whole, 'day')) {
+          for (const g of deps.consumption.groups(metersOfAll(b.buildingId), whole, 'day')) {
             const v = g.values[0]!;
             if (v.value === null) continue;
             estimated ||= v.estimated;

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { OpenDataQuery, OpenDataRow, ReportQuery } from '../../contracts/energy.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { AnomalyRepository } from '../anomalies/anomaly-repository.ts';
+import type { WeatherRepository } from '../baseline/weather-repository.ts';
 import type { BuildingRepository } from '../buildings/building-repository.ts';
+import { metersByBuilding } from '../buildings/meters-of.ts';
 import { localIntervals, LocalTimeError } from '../consumption/local-time.ts';
 import { EXCEL_UK, OPEN_DATA, toCsv } from '../reports/csv.ts';
 import { monthlyReport, REPORT_HEADER_UK, reportCells } from '../reports/monthly-report.ts';
@@ -20,7 +22,6 @@ export const reportRoutes =
   async (app) => {
     const { ctx } = deps;
     const tz = ctx.city.tz;
-    const metersOf = (buildingId: string) => ctx.devices.list({ kind: 'energy-meter' }).filter((d) => d.buildingId === buildingId);
     const badDates = (err: unknown): never => {
       if (err instanceof LocalTimeError) throw new HttpError(400, err.message, [{ field: err.field, reason: err.reason }]);
       throw err;
@@ -45,12 +46,15 @@ export const reportRoutes =
           if (!b) throw new HttpError(404, `no building "${buildingId}"`);
           buildings = [b];
         }
+        const metersOf = metersByBuilding(ctx.devices);
+        // Every building's baseline asks for the same hours of weather: read them once per report.
+        const weather = onceEach(deps.weather);
         let rows;
         try {
           rows = monthlyReport(
             {
               tz, consumption: deps.consumption, anomalies: deps.anomalies, metersOf,
-              expectedOf: (b, resource, from, to) => buildingBaseline(deps, b, metersOf(b.buildingId), { from, to, resource, baseC: 18 }).period.expected,
+              expectedOf: (b, resource, from, to) => buildingBaseline({ ...deps, weather }, b, metersOf(b.buildingId), { from, to, resource, baseC: 18 }).period.expected,
             },
             buildings, month, !buildingId,
           );
@@ -67,6 +71,7 @@ export const reportRoutes =
 
     const openData = (year: number): OpenDataRow[] => {
       const months = localIntervals(`${year}-01-01`, `${year + 1}-01-01`, 'month', tz);
+      const metersOf = metersByBuilding(ctx.devices);
       const out: OpenDataRow[] = [];
       for (const b of deps.buildings.list()) {
         for (const g of deps.consumption.groups(metersOf(b.buildingId), months, 'month')) {
@@ -98,3 +103,16 @@ export const reportRoutes =
           .send(toCsv(OPEN_DATA_COLUMNS, openData(req.query.year).map((r) => OPEN_DATA_COLUMNS.map((c) => r[c])), OPEN_DATA)),
     );
   };
+
+/** The weather repository answering each span once (one report's buildings all ask for the same). */
+function onceEach(weather: WeatherRepository): WeatherRepository {
+  const seen = new Map<string, ReturnType<WeatherRepository['hourlyMeans']>>();
+  return Object.assign(Object.create(weather) as WeatherRepository, {
+    hourlyMeans(from: number, to: number) {
+      const key = `${from}|${to}`;
+      let temps = seen.get(key);
+      if (!temps) seen.set(key, (temps = weather.hourlyMeans(from, to)));
+      return temps;
+    },
+  });
+}
