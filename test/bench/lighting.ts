@@ -16,7 +16,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -27,6 +27,7 @@ import { fmt, table } from './format.ts';
 import { startHubProcess, type HubProcess } from './hub-process.ts';
 import { REPO, killAllNow, sleep } from './processes.ts';
 import { summariseProfile } from './profile.ts';
+import { readMachine, readProc } from './procstat.ts';
 import { quantile, round } from './stats.ts';
 
 const USAGE = `npm run bench:lighting -- [options]
@@ -232,6 +233,32 @@ interface RoundFigures {
   /** cabinets that got more than one command in the round (resends) */
   resent: number;
   missing: number;
+  /** CPU seconds the hub used from the POST to the last confirmation: the figure least moved by a busy machine */
+  hubCpuS: number;
+  /** the same for the cabinet processes (MQTT fleets, or the OPC UA simulators) */
+  cabinetsCpuS: number;
+  /** share of the machine's CPU that was busy meanwhile (every process), and the 1-min load */
+  machineBusyPct: number;
+  load1: number;
+}
+
+/** CPU seconds of some processes and of the machine, to take differences over a round. */
+function cpuNow(hubPid: number, others: readonly number[]): { hub: number; others: number; machine: number; wall: number } {
+  return {
+    hub: readProc(hubPid)?.cpuS ?? 0,
+    others: others.reduce((s, pid) => s + (readProc(pid)?.cpuS ?? 0), 0),
+    machine: readMachine().cpuS,
+    wall: Date.now(),
+  };
+}
+
+function cpuSince(a: ReturnType<typeof cpuNow>, hubPid: number, others: readonly number[]): Pick<RoundFigures, 'hubCpuS' | 'cabinetsCpuS' | 'machineBusyPct' | 'load1'> {
+  const b = cpuNow(hubPid, others);
+  const wallS = Math.max(0.001, (b.wall - a.wall) / 1000);
+  return {
+    hubCpuS: round(b.hub - a.hub, 2), cabinetsCpuS: round(b.others - a.others, 2),
+    machineBusyPct: Math.round(((b.machine - a.machine) / (wallS * cpus().length)) * 100), load1: round(loadavg()[0] ?? 0, 1),
+  };
 }
 
 /** Counts in the hub's registry (read-only, beside the running hub: WAL). */
@@ -251,6 +278,8 @@ const ROUND_TIMEOUT_MS = 180_000;
 
 async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: number, level: number, count: number): Promise<RoundFigures> {
   await Promise.all(fleets.map((f) => f.request({ type: 'reset' }, 'reset', 10_000)));
+  const fleetPids = fleets.map((f) => f.proc.pid ?? -1);
+  const cpu0 = cpuNow(hub.child.pid, fleetPids);
   const t0 = wallMs();
   const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
     groupId: 'bench-mqtt', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting round ${n}`,
@@ -271,6 +300,7 @@ async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: numb
     }
     await sleep(50);
   }
+  const cpu = cpuSince(cpu0, hub.child.pid, fleetPids);
   const rounds = (await Promise.all(fleets.map((f) => f.request({ type: 'collect' }, 'collect', 30_000)))).map((c) => c.round);
   const received: number[] = [];
   const confirmed: number[] = [];
@@ -296,7 +326,7 @@ async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: numb
     firstCommandS: round(Math.min(...received), 2), lastCommandS: round(lastCommandS, 2), allConfirmedS: round(allConfirmedS, 2),
     confirmP50S: round(quantile(confirmed, 0.5), 2), confirmP99S: round(quantile(confirmed, 0.99), 2),
     deliveredPerS: Math.round(received.length / lastCommandS), confirmedPerS: Math.round(confirmed.length / allConfirmedS),
-    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent, missing,
+    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent, missing, ...cpu,
   };
 }
 
@@ -304,8 +334,8 @@ async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: numb
 
 const OPCUA_SERVER = fileURLToPath(new URL('./opcua-server-process.ts', import.meta.url));
 
-async function startOpcuaServers(work: string, count: number, servers: number): Promise<{ endpointUrl: string; ids: string[] }[]> {
-  const out: Promise<{ endpointUrl: string; ids: string[] }>[] = [];
+async function startOpcuaServers(work: string, count: number, servers: number): Promise<{ endpointUrl: string; ids: string[]; pid: number }[]> {
+  const out: Promise<{ endpointUrl: string; ids: string[]; pid: number }>[] = [];
   for (let s = 0; s < servers; s++) {
     const ids = Array.from({ length: count }, (_, i) => i).filter((i) => i % servers === s).map((i) => `bench-opc-${String(i).padStart(4, '0')}`);
     if (ids.length === 0) continue;
@@ -318,7 +348,7 @@ async function startOpcuaServers(work: string, count: number, servers: number): 
       const timer = setTimeout(() => reject(new Error('an OPC UA cabinet server did not come up within 120 s')), 120_000);
       proc.once('message', (m) => {
         clearTimeout(timer);
-        resolve({ endpointUrl: (m as { endpointUrl: string }).endpointUrl, ids });
+        resolve({ endpointUrl: (m as { endpointUrl: string }).endpointUrl, ids, pid: proc.pid ?? -1 });
       });
       proc.once('exit', (code) => reject(new Error(`an OPC UA cabinet server exited (${code})`)));
     }));
@@ -326,7 +356,8 @@ async function startOpcuaServers(work: string, count: number, servers: number): 
   return Promise.all(out);
 }
 
-async function opcuaRound(hub: HubProcess, work: string, n: number, level: number, count: number): Promise<RoundFigures> {
+async function opcuaRound(hub: HubProcess, work: string, n: number, level: number, count: number, serverPids: readonly number[]): Promise<RoundFigures> {
+  const cpu0 = cpuNow(hub.child.pid, serverPids);
   const t0 = Date.now();
   const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
     groupId: 'bench-opcua', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting OPC UA round ${n}`,
@@ -337,6 +368,7 @@ async function opcuaRound(hub: HubProcess, work: string, n: number, level: numbe
     await sleep(100);
     reg = registryCounts(work, source);
   }
+  const cpu = cpuSince(cpu0, hub.child.pid, serverPids);
   // Per-command times from the registry: sent (the write) and finished (the value read back).
   const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true });
   const rows = db.prepare(`SELECT last_sent_at AS s, finished_at AS f FROM lighting_commands WHERE source = ? AND state = 'acknowledged'`).all(source) as { s: number; f: number }[];
@@ -350,7 +382,7 @@ async function opcuaRound(hub: HubProcess, work: string, n: number, level: numbe
     firstCommandS: round(Math.min(...sent), 2), lastCommandS: round(lastCommandS, 2), allConfirmedS: round(allConfirmedS, 2),
     confirmP50S: round(quantile(done, 0.5), 2), confirmP99S: round(quantile(done, 0.99), 2),
     deliveredPerS: Math.round(sent.length / lastCommandS), confirmedPerS: Math.round(done.length / allConfirmedS),
-    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent: 0, missing: count - rows.length,
+    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent: 0, missing: count - rows.length, ...cpu,
   };
 }
 
@@ -413,7 +445,7 @@ async function main(): Promise<void> {
     log(`${ids.length} OPC UA cabinets connected in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await sleep(3000);
     for (let r = 1; r <= opts.rounds; r++) {
-      const f = await opcuaRound(hub, work, r, LEVELS[(r - 1) % LEVELS.length]!, ids.length);
+      const f = await opcuaRound(hub, work, r, LEVELS[(r - 1) % LEVELS.length]!, ids.length, servers.map((x) => x.pid));
       log(`OPC UA round ${r}: ${f.cabinets} confirmed in ${f.allConfirmedS} s`);
       opcua.push(f);
       await sleep(2000);
@@ -426,10 +458,11 @@ async function main(): Promise<void> {
   const profile = profileFile ? summariseProfile(join(hub.profileDir!, profileFile)) : undefined;
   await cleanup();
 
-  const head = ['run', 'cabinets', 'level %', 'first cmd s', 'last cmd s', 'all confirmed s', 'p50 s', 'p99 s', 'delivered/s', 'confirmed/s', 'acknowledged', 'acks stored', 'resent'];
+  const head = ['run', 'cabinets', 'level %', 'first cmd s', 'last cmd s', 'all confirmed s', 'p50 s', 'p99 s', 'delivered/s', 'confirmed/s', 'acknowledged', 'acks stored', 'resent', 'hub CPU s', 'cabinets CPU s', 'machine busy %', 'load'];
   const row = (kind: string, f: RoundFigures): string[] => [
     `${kind} round ${f.round}`, fmt(f.cabinets), String(f.level), fmt(f.firstCommandS, 2), fmt(f.lastCommandS, 2), fmt(f.allConfirmedS, 2), fmt(f.confirmP50S, 2), fmt(f.confirmP99S, 2),
-    fmt(f.deliveredPerS), fmt(f.confirmedPerS), `${fmt(f.acknowledged)}/${fmt(f.commands)}`, fmt(f.acksStored), fmt(f.resent),
+    fmt(f.deliveredPerS), fmt(f.confirmedPerS), `${fmt(f.acknowledged)}/${fmt(f.commands)}`, kind === 'MQTT' ? fmt(f.acksStored) : '—', fmt(f.resent),
+    fmt(f.hubCpuS, 2), fmt(f.cabinetsCpuS, 2), fmt(f.machineBusyPct), fmt(f.load1, 1),
   ];
   console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
   console.log(table([head, ...mqtt.map((f) => row('MQTT', f)), ...opcua.map((f) => row('OPC UA', f))]));
