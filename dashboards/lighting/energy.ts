@@ -175,7 +175,9 @@ export function initEnergy(token: string | null): { show(): void; hide(): void; 
     },
     hide: () => undefined,
     rerender: () => {
-      if (rows.length) render();
+      // The language changed: the target names and the figures are written again in it.
+      if (targetsLoaded && token) void loadTargets().then(render, () => undefined);
+      else if (rows.length) render();
     },
   };
 }
