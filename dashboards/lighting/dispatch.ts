@@ -7,6 +7,7 @@ import type { LightingCommandRecord, LightingFault, LightingGroup, LightingOverr
 import { isMsgKey, locale, onLangChange, t } from '../shared/i18n.ts';
 import { must } from '../shared/page.ts';
 import { applyDispatchI18n, isDispatchKey, tr } from './dispatch-i18n.ts';
+import { initEnergy } from './energy.ts';
 
 /** The city's zone: the plan's local times are shown in it whatever the browser's zone. */
 const CITY_TZ = 'Europe/Kyiv';
@@ -84,22 +85,29 @@ export function initDispatch(token: string | null): void {
   onLangChange(() => {
     applyDispatchI18n();
     renderAll();
+    energy.rerender();
   });
   const tabLive = must<HTMLButtonElement>('tab-live');
   const tabDispatch = must<HTMLButtonElement>('tab-dispatch');
+  const tabEnergy = must<HTMLButtonElement>('tab-energy');
   const liveView = must('live-view');
   const dispatchView = must('dispatch');
+  const energyView = must('energy-view');
+  const energy = initEnergy(token);
   let timer: number | undefined;
 
-  function select(which: 'live' | 'dispatch'): void {
+  function select(which: 'live' | 'dispatch' | 'energy'): void {
     const d = which === 'dispatch';
-    tabLive.setAttribute('aria-selected', String(!d));
-    tabDispatch.setAttribute('aria-selected', String(d));
-    tabLive.tabIndex = d ? -1 : 0;
-    tabDispatch.tabIndex = d ? 0 : -1;
-    liveView.classList.toggle('parked', d);
-    liveView.setAttribute('aria-hidden', String(d));
+    const e = which === 'energy';
+    for (const [tab, on] of [[tabLive, which === 'live'], [tabDispatch, d], [tabEnergy, e]] as const) {
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+    }
+    liveView.classList.toggle('parked', which !== 'live');
+    liveView.setAttribute('aria-hidden', String(which !== 'live'));
     dispatchView.hidden = !d;
+    energyView.hidden = !e;
+    if (e) energy.show();
     if (d && token) {
       void loadGroups();
       void refresh();
@@ -109,16 +117,20 @@ export function initDispatch(token: string | null): void {
       timer = undefined;
     }
   }
+  const tabs = [tabLive, tabDispatch, tabEnergy];
   tabLive.addEventListener('click', () => select('live'));
   tabDispatch.addEventListener('click', () => select('dispatch'));
-  for (const tab of [tabLive, tabDispatch]) {
+  tabEnergy.addEventListener('click', () => select('energy'));
+  for (const tab of tabs) {
     tab.addEventListener('keydown', (e) => {
       if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-      const next = tab === tabLive ? tabDispatch : tabLive;
+      const i = tabs.indexOf(tab);
+      const next = tabs[(i + (e.key === 'ArrowRight' ? 1 : tabs.length - 1)) % tabs.length]!;
       next.focus();
       next.click();
     });
   }
+  if (location.hash === '#energy') select('energy');
   if (!token) {
     if (location.hash === '#dispatch') select('dispatch');
     return;

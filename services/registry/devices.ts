@@ -63,6 +63,8 @@ export class DeviceRegistry {
   private readonly byLoginId = new Map<string, string>();
   /** sha256 of secrets that passed scrypt, so a reconnecting device costs no second scrypt */
   private readonly verified = new Map<string, string>();
+  /** every device by id, sorted once per change: `list` is asked every few seconds for thousands */
+  private sorted: Device[] | undefined;
 
   private readonly remoteListeners = new Set<(change: RemoteDeviceChange) => void>();
   /** refreshes from other instances' notices, one after another, so an older read never wins */
@@ -139,6 +141,7 @@ export class DeviceRegistry {
   private cache(row: DeviceRow): void {
     const device = toDevice(row);
     this.byId.set(device.id, { device, secretHash: row.secret_hash });
+    this.sorted = undefined;
     if (device.loginId) this.byLoginId.set(`${device.protocol}:${device.loginId}`, device.id);
   }
 
@@ -146,6 +149,7 @@ export class DeviceRegistry {
     const entry = this.byId.get(id);
     if (entry?.device.loginId) this.byLoginId.delete(`${entry.device.protocol}:${entry.device.loginId}`);
     this.byId.delete(id);
+    this.sorted = undefined;
     this.verified.delete(id);
   }
 
@@ -154,8 +158,8 @@ export class DeviceRegistry {
   }
 
   list(filter: { kind?: DeviceKind } = {}): Device[] {
-    const all = [...this.byId.values()].map((e) => e.device);
-    return (filter.kind ? all.filter((d) => d.kind === filter.kind) : all).sort((a, b) => a.id.localeCompare(b.id));
+    this.sorted ??= [...this.byId.values()].map((e) => e.device).sort((a, b) => a.id.localeCompare(b.id));
+    return filter.kind ? this.sorted.filter((d) => d.kind === filter.kind) : [...this.sorted];
   }
 
   /** The device of `protocol` that logs in with `loginId` (an IMEI, or a Wialon unit id), matched exactly. */

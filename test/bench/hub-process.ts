@@ -19,8 +19,9 @@ export interface HubProcess {
 export interface HubProcessOptions {
   /** folder of the hub's HUB_DATA_DIR (and profile) */
   work: string;
-  influxUrl: string;
-  influxDb: string;
+  /** InfluxDB the hub writes to; without it, the embedded SQLite store under HUB_DATA_DIR */
+  influxUrl?: string;
+  influxDb?: string;
   profile: boolean;
   /** hub log lines at error level and above go here */
   log: (line: string) => void;
@@ -39,8 +40,11 @@ export async function startHubProcess(o: HubProcessOptions): Promise<HubProcess>
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(httpPort), MQTT_PORT: String(mqttPort), TELTONIKA_PORT: '0', WIALON_PORT: '0', GT06_PORT: '0',
-    HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, INFLUX_URL: o.influxUrl, INFLUX_DB: o.influxDb, HUB_ADMIN_TOKEN: token, LOG_LEVEL: 'warn', ...o.env,
+    HTTP_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, HUB_ADMIN_TOKEN: token, LOG_LEVEL: 'warn', ...o.env,
   };
+  delete env.INFLUX_URL;
+  if (o.influxUrl) env.INFLUX_URL = o.influxUrl;
+  if (o.influxDb) env.INFLUX_DB = o.influxDb;
   // The flags of `npm run hub` (package.json): the bench measures the production entry point.
   const args = ['--max-semi-space-size=64', '--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), 'services/hub/main.ts'];
   const child = startChild('hub', process.execPath, args, { cwd: REPO, env }, (line) => {

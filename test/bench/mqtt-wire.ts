@@ -195,3 +195,73 @@ export class BrokerPacketParser {
     }
   }
 }
+
+/** SUBSCRIBE to one topic filter at QoS 1 (3.8; fixed header 0x82). */
+export function encodeSubscribe(packetId: number, topic: string): Buffer {
+  const t = Buffer.from(topic, 'utf8');
+  const remaining = 2 + 2 + t.length + 1;
+  const buf = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining);
+  buf[0] = 0x82;
+  let at = writeVarint(buf, 1, remaining);
+  buf[at++] = packetId >> 8;
+  buf[at++] = packetId & 0xff;
+  at = buf.writeUInt16BE(t.length, at);
+  at += t.copy(buf, at);
+  buf[at] = 1;
+  return buf;
+}
+
+/** PUBACK of a QoS 1 PUBLISH the broker sent (3.4). */
+export function encodePuback(packetId: number): Buffer {
+  return Buffer.from([PUBACK, 0x02, packetId >> 8, packetId & 0xff]);
+}
+
+/** Every whole packet of the broker → client stream, header byte and body: feed it each chunk. */
+export class PacketSplitter {
+  private pending: Buffer | undefined;
+
+  constructor(private readonly onPacket: (header: number, body: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let pos = 0;
+    while (pos < buf.length) {
+      let remaining = 0;
+      let multiplier = 1;
+      let at = pos + 1;
+      let complete = false;
+      for (let i = 0; i < 4 && at < buf.length; i++) {
+        const byte = buf[at++]!;
+        remaining += (byte & 0x7f) * multiplier;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+        multiplier *= 128;
+      }
+      if (!complete) {
+        if (at - pos - 1 >= 4) throw new Error('MQTT: malformed remaining length');
+        break;
+      }
+      if (at + remaining > buf.length) break;
+      this.onPacket(buf[pos]!, buf.subarray(at, at + remaining));
+      pos = at + remaining;
+    }
+    if (pos < buf.length) this.pending = Buffer.from(buf.subarray(pos));
+  }
+}
+
+/** A PUBLISH's topic, packet id (0 at QoS 0) and payload, from its header byte and body (3.3). */
+export function decodePublish(header: number, body: Buffer): { topic: string; packetId: number; payload: Buffer } {
+  const topicLen = (body[0]! << 8) | body[1]!;
+  const topic = body.toString('utf8', 2, 2 + topicLen);
+  const qos = (header >> 1) & 0x03;
+  let at = 2 + topicLen;
+  let packetId = 0;
+  if (qos > 0) {
+    packetId = (body[at]! << 8) | body[at + 1]!;
+    at += 2;
+  }
+  return { topic, packetId, payload: body.subarray(at) };
+}

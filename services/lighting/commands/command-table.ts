@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CommandState, LightingCommand, LightingCommandRecord } from '../../contracts/index.ts';
 import type { Db } from '../../registry/database.ts';
 
+export interface NewCommand { controllerId: string; action: LightingCommand['action']; level: number | null; source: string; expiresAt: number }
+
 export interface CommandRow {
   id: string;
   controller_id: string;
@@ -25,12 +27,29 @@ export class CommandTable {
   private readonly latestStmt;
   private readonly openStmt;
   private readonly byIdStmt;
+  private readonly supersedeStmt;
+  private readonly insertStmt;
+  private readonly markSentStmt;
+  private readonly markWaitingStmt;
+  private readonly markFailedStmt;
+  private readonly stateStmt;
+  private readonly finishStmt;
+  private readonly lateAckStmt;
   /** controllerId → its newest command's id: the scheduler asks every pass, the table only grows */
   private readonly latestIds = new Map<string, string>();
   constructor(private readonly db: Db) {
     this.latestStmt = db.prepare('SELECT * FROM lighting_commands WHERE controller_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
     this.openStmt = db.prepare(`SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') ORDER BY created_at, rowid`);
     this.byIdStmt = db.prepare('SELECT * FROM lighting_commands WHERE id = ?');
+    // Statements a group command runs once per cabinet are prepared once.
+    this.supersedeStmt = db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, detail = ? WHERE controller_id = ? AND state IN ('pending', 'sent')`);
+    this.insertStmt = db.prepare(`INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`);
+    this.markSentStmt = db.prepare(`UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = ?, next_attempt_at = ?, detail = NULL WHERE id = ?`);
+    this.markWaitingStmt = db.prepare(`UPDATE lighting_commands SET state = 'pending', next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`);
+    this.markFailedStmt = db.prepare(`UPDATE lighting_commands SET state = 'failed', finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`);
+    this.stateStmt = db.prepare('SELECT state FROM lighting_commands WHERE id = ? AND controller_id = ?');
+    this.finishStmt = db.prepare('UPDATE lighting_commands SET state = ?, finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ?');
+    this.lateAckStmt = db.prepare(`UPDATE lighting_commands SET detail = COALESCE(detail, '') || ? WHERE id = ?`);
     const rows = db.prepare(
       `SELECT c.id, c.controller_id FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
          ON m.controller_id = c.controller_id AND m.at = c.created_at ORDER BY c.rowid`,
@@ -39,16 +58,29 @@ export class CommandTable {
   }
 
   /** A new command; older open commands of the cabinet are superseded (state `expired`). */
-  create(c: { controllerId: string; action: LightingCommand['action']; level: number | null; source: string; expiresAt: number }, nowMs: number): CommandRow {
-    const id = randomUUID();
+  create(c: NewCommand, nowMs: number): CommandRow {
+    return this.get(this.createMany([c], nowMs)[0]!)!;
+  }
+
+  /**
+   * New commands, one per cabinet, in one registry transaction (a group command to thousands of
+   * cabinets is one commit, not thousands). Returns their ids, in order.
+   */
+  createMany(list: readonly NewCommand[], nowMs: number): string[] {
+    const ids = list.map(() => randomUUID());
     this.db.transaction(() => {
-      this.db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, detail = ? WHERE controller_id = ? AND state IN ('pending', 'sent')`)
-        .run(nowMs, `superseded by ${id}`, c.controllerId);
-      this.db.prepare(`INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`)
-        .run(id, c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
+      list.forEach((c, i) => {
+        this.supersedeStmt.run(nowMs, `superseded by ${ids[i]}`, c.controllerId);
+        this.insertStmt.run(ids[i], c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
+      });
     })();
-    this.latestIds.set(c.controllerId, id);
-    return this.get(id)!;
+    list.forEach((c, i) => this.latestIds.set(c.controllerId, ids[i]!));
+    return ids;
+  }
+
+  /** Runs `fn` in one registry transaction (the dispatcher's marks of a pass: one commit). */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   get(id: string): CommandRow | undefined {
@@ -76,15 +108,15 @@ export class CommandTable {
   }
 
   markSent(id: string, nowMs: number, nextAttemptAt: number): void {
-    this.db.prepare(`UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = ?, next_attempt_at = ?, detail = NULL WHERE id = ?`).run(nowMs, nextAttemptAt, id);
+    this.markSentStmt.run(nowMs, nextAttemptAt, id);
   }
 
   markWaiting(id: string, detail: string): void {
-    this.db.prepare(`UPDATE lighting_commands SET state = 'pending', next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`).run(detail, id);
+    this.markWaitingStmt.run(detail, id);
   }
 
   markFailed(id: string, nowMs: number, detail: string): void {
-    this.db.prepare(`UPDATE lighting_commands SET state = 'failed', finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`).run(nowMs, detail, id);
+    this.markFailedStmt.run(nowMs, detail, id);
   }
 
   /**
@@ -93,14 +125,14 @@ export class CommandTable {
    * Returns the command's state afterwards, or undefined for an unknown command.
    */
   acknowledge(controllerId: string, cmdId: string, status: 'applied' | 'rejected', reason: string | undefined, receivedMs: number): CommandState | undefined {
-    const row = this.db.prepare('SELECT state FROM lighting_commands WHERE id = ? AND controller_id = ?').get(cmdId, controllerId) as { state: CommandState } | undefined;
+    const row = this.stateStmt.get(cmdId, controllerId) as { state: CommandState } | undefined;
     if (!row) return undefined;
     if (row.state === 'pending' || row.state === 'sent') {
       const state: CommandState = status === 'applied' ? 'acknowledged' : 'rejected';
-      this.db.prepare('UPDATE lighting_commands SET state = ?, finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ?').run(state, receivedMs, reason ?? null, cmdId);
+      this.finishStmt.run(state, receivedMs, reason ?? null, cmdId);
       return state;
     }
-    this.db.prepare(`UPDATE lighting_commands SET detail = COALESCE(detail, '') || ? WHERE id = ?`).run(`; late ack (${status}) at ${new Date(receivedMs).toISOString()}`, cmdId);
+    this.lateAckStmt.run(`; late ack (${status}) at ${new Date(receivedMs).toISOString()}`, cmdId);
     return row.state;
   }
 

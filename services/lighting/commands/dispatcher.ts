@@ -2,7 +2,7 @@ import type { IANAZone } from 'luxon';
 import type { LightingCommand, LightingSchedule } from '../../contracts/index.ts';
 import type { ActiveOverride } from '../dispatch/overrides.ts';
 import type { Place } from '../schedule/sun.ts';
-import type { CommandRow, CommandTable } from './command-table.ts';
+import type { CommandRow, CommandTable, NewCommand } from './command-table.ts';
 import { desiredFor, scheduleDesire, type Desired } from './desired.ts';
 
 export interface RetryPolicy {
@@ -54,17 +54,37 @@ export class Dispatcher {
     this.retry = deps.retry ?? DEFAULT_RETRY;
   }
 
-  /** One pass; returns how many commands were made and sent. */
+  /**
+   * Cabinets with a command waiting for them to be heard from (offline, or silent since the
+   * send): only their messages need a pass at once (`waitsFor`). Rebuilt by every pass.
+   */
+  private readonly waiting = new Set<string>();
+
+  /** Whether a command waits for this cabinet to speak again: its next message should trigger a pass. */
+  waitsFor(controllerId: string): boolean {
+    return this.waiting.has(controllerId);
+  }
+
+  /**
+   * One pass; returns how many commands were made and sent. The registry writes of a pass are
+   * two commits (new commands; then every send, wait and failure), whatever the number of
+   * cabinets; the messages go out once the second is committed, so an ack never finds its
+   * command still `pending`.
+   */
   async tick(nowMs: number): Promise<{ created: number; sent: number; expired: number }> {
     const { commands } = this.deps;
     const expired = commands.expire(nowMs);
     const created = this.createCommands(nowMs);
-    const sends: Promise<void>[] = [];
-    for (const cmd of commands.open()) {
-      const p = this.advance(cmd, nowMs);
-      if (p) sends.push(p);
-    }
-    await Promise.all(sends);
+    const sends = commands.batch(() => {
+      this.waiting.clear();
+      const out: (() => Promise<void>)[] = [];
+      for (const cmd of commands.open()) {
+        const send = this.advance(cmd, nowMs);
+        if (send) out.push(send);
+      }
+      return out;
+    });
+    await Promise.all(sends.map((send) => send()));
     return { created, sent: sends.length, expired };
   }
 
@@ -74,18 +94,17 @@ export class Dispatcher {
     const overrides = this.deps.overrides(nowMs);
     const byGroup = new Map<string, Desired>();
     for (const [groupId, schedule] of schedules) byGroup.set(groupId, scheduleDesire(schedule, nowMs, place, zone));
-    let created = 0;
     this.desired.clear();
+    const fresh: NewCommand[] = [];
     for (const cab of this.deps.cabinets()) {
       const desired = desiredFor(cab.id, cab.groupId, overrides, cab.groupId ? byGroup.get(cab.groupId) : undefined, nowMs);
       if (desired) this.desired.set(cab.id, desired.level);
       const last = commands.newest(cab.id);
       const next = this.nextCommand(desired, last, nowMs);
-      if (!next) continue;
-      commands.create({ controllerId: cab.id, ...next }, nowMs);
-      created++;
+      if (next) fresh.push({ controllerId: cab.id, ...next });
     }
-    return created;
+    if (fresh.length) commands.createMany(fresh, nowMs);
+    return fresh.length;
   }
 
   private nextCommand(desired: Desired | null, last: CommandRow | undefined, nowMs: number): { action: LightingCommand['action']; level: number | null; source: string; expiresAt: number } | null {
@@ -103,7 +122,8 @@ export class Dispatcher {
     return { action: desired.level > 0 ? 'set-level' : 'off', level: desired.level, source: desired.source, expiresAt: desired.until };
   }
 
-  private advance(cmd: CommandRow, nowMs: number): Promise<void> | null {
+  /** Marks the command (inside the pass's transaction); returns its delivery when it is to be sent now. */
+  private advance(cmd: CommandRow, nowMs: number): (() => Promise<void>) | null {
     const { commands } = this.deps;
     const heard = this.deps.lastHeard(cmd.controller_id);
     const online = heard !== undefined && nowMs - heard < this.retry.onlineWindowMs;
@@ -112,6 +132,7 @@ export class Dispatcher {
       // No ack in time. Silent since the send: presumed offline, wait for it to come back.
       if (heard === undefined || heard <= (cmd.last_sent_at ?? 0)) {
         commands.markWaiting(cmd.id, 'no answer from the cabinet since it was sent; sent again when it is heard from');
+        this.waiting.add(cmd.controller_id);
         return null;
       }
       if (cmd.attempts >= this.retry.maxAttempts) {
@@ -123,12 +144,13 @@ export class Dispatcher {
     // pending: first send, or waiting for a silent cabinet to speak again
     if (!online || (cmd.last_sent_at !== null && heard! <= cmd.last_sent_at)) {
       if (!cmd.detail) commands.markWaiting(cmd.id, 'the cabinet is offline; sent when it is heard from');
+      this.waiting.add(cmd.controller_id);
       return null;
     }
     return this.send(cmd, nowMs);
   }
 
-  private send(cmd: CommandRow, nowMs: number): Promise<void> {
+  private send(cmd: CommandRow, nowMs: number): () => Promise<void> {
     const timeout = this.retry.ackTimeoutMs * 2 ** Math.min(cmd.attempts, 10);
     // The row says `sent` before the message leaves, so an ack can never race ahead of it.
     this.deps.commands.markSent(cmd.id, nowMs, nowMs + timeout);
@@ -137,7 +159,7 @@ export class Dispatcher {
       ...(cmd.level !== null && cmd.action === 'set-level' ? { level: cmd.level } : {}),
       expiresAt: new Date(cmd.expires_at).toISOString(),
     };
-    return this.deps.deliver(cmd, payload).catch((err: Error) => {
+    return () => this.deps.deliver(cmd, payload).catch((err: Error) => {
       this.deps.commands.markWaiting(cmd.id, `could not be handed to the broker: ${err.message}`);
       this.deps.onError?.(err, cmd);
     });

@@ -137,13 +137,15 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         },
       }));
     },
-    /** Any message from a cabinet says it is reachable; one back from silence gets its waiting commands at once. */
+    /** Any message from a cabinet says it is reachable; one a command waits for gets it at once. */
     heard(message: DeviceMessage, device: Device, receivedMs: number): void {
       if (device.kind !== 'lighting-controller') return;
       if (message.channel === 'lighting-state') monitor.observe(device, message.payload, receivedMs);
-      const before = lastHeard.get(device.id);
       lastHeard.set(device.id, receivedMs);
-      if (before === undefined || receivedMs - before > retry.ackTimeoutMs) void tick();
+      // Only a cabinet a command waits for needs a pass now; any other message (a state report,
+      // an ack) waits for the regular pass: at 10,000 cabinets a pass per message would keep
+      // the dispatcher busy all the time.
+      if (dispatcher.waitsFor(device.id)) void tick();
     },
     /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
     keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {

@@ -1,0 +1,491 @@
+/**
+ * `npm run bench:lighting`: how fast a group command reaches street-lighting cabinets and is
+ * confirmed. A hub process (as `npm run hub` starts it, embedded SQLite store) with N MQTT
+ * cabinets (default 10,000, cabinet-fleet.ts: real MQTT connections that subscribe to their
+ * command topic and answer `cmd/ack`) in one group; an operator override for the group is
+ * posted, and the bench measures the time until every cabinet has its command and until every
+ * ack is kept by the hub (the PUBACK of an ack: the hub writes it to its registry first), then
+ * checks the registry: every command `acknowledged`, every ack stored. Repeated `--rounds`
+ * times, each round a new override with another level. Then the same with OPC UA cabinets of
+ * the simulator (`--opcua`, default 200, in `--opcua-servers` processes): confirmed there is
+ * the setpoint written and read back. Prints a table and one JSON line.
+ *
+ * Registering 10,000 cabinets costs the hub a scrypt hash each; the registry so made is kept
+ * under the OS temp dir (`mistohub-bench-lighting-N`) and copied for later runs
+ * (`--fresh` makes it again). The cabinets' logins still cost a scrypt check each, every run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { simModel } from '../../simulators/lighting/opcua-cabinets.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
+import type { FleetCabinet, FleetRound, FromFleet, ToFleet } from './cabinet-fleet.ts';
+import { fmt, table } from './format.ts';
+import { startHubProcess, type HubProcess } from './hub-process.ts';
+import { REPO, killAllNow, sleep } from './processes.ts';
+import { summariseProfile } from './profile.ts';
+import { readMachine, readProc } from './procstat.ts';
+import { quantile, round } from './stats.ts';
+
+const USAGE = `npm run bench:lighting -- [options]
+  --cabinets <n>        MQTT cabinets in one group (default 10000, at most 10000: a group's limit)
+  --rounds <n>          group commands, one after another (default 3)
+  --fleets <n>          processes holding the MQTT cabinets (default 1)
+  --report-state        cabinets also report their state at the new level after each ack
+  --opcua <n>           OPC UA cabinets of the simulator in a second group; 0 skips them (default 200)
+  --opcua-servers <n>   simulator processes the OPC UA cabinets are spread over (default 2)
+  --fresh               register the MQTT cabinets again instead of reusing the kept registry
+  --profile             the hub runs with --cpu-prof; its hottest functions are printed`;
+
+interface Options { cabinets: number; rounds: number; fleets: number; reportState: boolean; opcua: number; opcuaServers: number; fresh: boolean; profile: boolean }
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { cabinets: 10_000, rounds: 3, fleets: 1, reportState: false, opcua: 200, opcuaServers: 2, fresh: false, profile: false };
+  const int = (name: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--cabinets') o.cabinets = int('cabinets', argv[++i], 1, 10_000);
+    else if (a === '--rounds') o.rounds = int('rounds', argv[++i], 1, 100);
+    else if (a === '--fleets') o.fleets = int('fleets', argv[++i], 1, 16);
+    else if (a === '--opcua') o.opcua = int('opcua', argv[++i], 0, 5000);
+    else if (a === '--opcua-servers') o.opcuaServers = int('opcua-servers', argv[++i], 1, 32);
+    else if (a === '--report-state') o.reportState = true;
+    else if (a === '--fresh') o.fresh = true;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  return o;
+}
+
+const log = (s: string): void => {
+  process.stderr.write(`[bench:lighting ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+};
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+// ---------------------------------------------------------------- cleanup, whatever happens
+
+const cleanups: (() => Promise<void> | void)[] = [];
+async function cleanup(): Promise<void> {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()?.();
+    } catch (err) {
+      log(`while cleaning up: ${(err as Error).message}`);
+    }
+  }
+}
+const children: ChildProcess[] = [];
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping everything`);
+    setTimeout(() => process.exit(130), 15_000).unref();
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  killAllNow();
+  for (const c of children) c.kill('SIGKILL');
+});
+
+// ---------------------------------------------------------------- the hub over REST
+
+async function api<T>(hub: HubProcess, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  const res = await fetch(`${hub.httpUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${hub.token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    body: body === undefined ? undefined : contentType === 'application/json' ? JSON.stringify(body) : String(body),
+    signal: AbortSignal.timeout(600_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Registers the MQTT cabinets through the CSV import (1,000 rows a request); returns their secrets. */
+async function registerCabinets(hub: HubProcess, count: number): Promise<FleetCabinet[]> {
+  const out: FleetCabinet[] = [];
+  for (let from = 0; from < count; from += 1000) {
+    const ids = Array.from({ length: Math.min(1000, count - from) }, (_, i) => cabinetId(from + i));
+    const csv = ['id,kind,protocol,lat,lon', ...ids.map((id, i) => `${id},lighting-controller,mqtt,${(48.45 + ((from + i) % 100) * 0.001).toFixed(4)},${(32.2 + Math.floor((from + i) / 100) * 0.001).toFixed(4)}`)].join('\n');
+    const r = await api<{ created: number; rows: { id: string | null; status: string; secret?: string; error?: string }[] }>(hub, 'POST', '/api/v1/devices/import', csv, 'text/csv');
+    for (const row of r.rows) {
+      if (row.status !== 'created' || !row.id || !row.secret) throw new Error(`registering ${row.id}: ${row.error ?? row.status}`);
+      out.push({ id: row.id, secret: row.secret });
+    }
+    log(`registered ${out.length} of ${count} cabinets`);
+  }
+  return out;
+}
+
+const cabinetId = (i: number): string => `bench-cab-${String(i).padStart(5, '0')}`;
+
+/**
+ * The hub's data folder with `count` MQTT cabinets registered, made once and kept: copied into
+ * `work/hub-data`. Returns the cabinets' secrets.
+ */
+async function preparedRegistry(work: string, count: number, fresh: boolean): Promise<FleetCabinet[]> {
+  const cache = join(tmpdir(), `mistohub-bench-lighting-${count}`);
+  const secretsFile = join(cache, 'secrets.json');
+  if (fresh) rmSync(cache, { recursive: true, force: true });
+  if (!existsSync(secretsFile)) {
+    log(`registering ${count} MQTT cabinets (a scrypt hash each; kept in ${cache} for later runs)`);
+    const hub = await startHubProcess({ work, profile: false, log });
+    let cabinets: FleetCabinet[];
+    try {
+      cabinets = await registerCabinets(hub, count);
+    } finally {
+      await hub.child.stop();
+    }
+    rmSync(cache, { recursive: true, force: true });
+    mkdirSync(cache, { recursive: true });
+    cpSync(join(work, 'hub-data', 'registry.sqlite'), join(cache, 'registry.sqlite'));
+    writeFileSync(secretsFile, JSON.stringify(cabinets));
+    rmSync(join(work, 'hub-data'), { recursive: true, force: true });
+  }
+  mkdirSync(join(work, 'hub-data'), { recursive: true });
+  cpSync(join(cache, 'registry.sqlite'), join(work, 'hub-data', 'registry.sqlite'));
+  return JSON.parse(readFileSync(secretsFile, 'utf8')) as FleetCabinet[];
+}
+
+// ---------------------------------------------------------------- the cabinet fleets
+
+const FLEET = fileURLToPath(new URL('./cabinet-fleet.ts', import.meta.url));
+
+class Fleet {
+  private readonly waiting = new Map<FromFleet['type'], { resolve: (m: FromFleet) => void; reject: (e: Error) => void }>();
+  constructor(readonly proc: ChildProcess) {
+    proc.on('message', (raw) => {
+      const m = raw as FromFleet;
+      if (m.type === 'error') {
+        for (const w of this.waiting.values()) w.reject(new Error(`cabinet fleet: ${m.message}`));
+        this.waiting.clear();
+        return;
+      }
+      const w = this.waiting.get(m.type);
+      this.waiting.delete(m.type);
+      w?.resolve(m);
+    });
+    proc.once('exit', () => {
+      for (const w of this.waiting.values()) w.reject(new Error('cabinet fleet exited'));
+      this.waiting.clear();
+    });
+  }
+  static start(): Fleet {
+    const proc = fork(FLEET, [], { cwd: REPO, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(proc);
+    return new Fleet(proc);
+  }
+  request<T extends FromFleet['type']>(msg: ToFleet, answer: T, timeoutMs: number): Promise<Extract<FromFleet, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cabinet fleet: no "${answer}" within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(answer, {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as Extract<FromFleet, { type: T }>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.proc.send(msg);
+    });
+  }
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    if (this.proc.connected) this.proc.send({ type: 'close' } satisfies ToFleet);
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    await new Promise((r) => this.proc.once('exit', r));
+    clearTimeout(timer);
+  }
+}
+
+// ---------------------------------------------------------------- one round
+
+interface RoundFigures {
+  round: number;
+  cabinets: number;
+  level: number;
+  /** from the POST of the override to the first / last cabinet's command, s */
+  firstCommandS: number;
+  lastCommandS: number;
+  /** from the POST to the last ack kept (the goal: ≤ 10 s for 10,000) */
+  allConfirmedS: number;
+  /** per-cabinet POST → ack kept, s */
+  confirmP50S: number;
+  confirmP99S: number;
+  deliveredPerS: number;
+  confirmedPerS: number;
+  /** the registry afterwards: the round's commands acknowledged / all, acks stored */
+  acknowledged: number;
+  commands: number;
+  acksStored: number;
+  /** cabinets that got more than one command in the round (resends) */
+  resent: number;
+  missing: number;
+  /** CPU seconds the hub used from the POST to the last confirmation: the figure least moved by a busy machine */
+  hubCpuS: number;
+  /** the same for the cabinet processes (MQTT fleets, or the OPC UA simulators) */
+  cabinetsCpuS: number;
+  /** share of the machine's CPU that was busy meanwhile (every process), and the 1-min load */
+  machineBusyPct: number;
+  load1: number;
+}
+
+/** CPU seconds of some processes and of the machine, to take differences over a round. */
+function cpuNow(hubPid: number, others: readonly number[]): { hub: number; others: number; machine: number; wall: number } {
+  return {
+    hub: readProc(hubPid)?.cpuS ?? 0,
+    others: others.reduce((s, pid) => s + (readProc(pid)?.cpuS ?? 0), 0),
+    machine: readMachine().cpuS,
+    wall: Date.now(),
+  };
+}
+
+function cpuSince(a: ReturnType<typeof cpuNow>, hubPid: number, others: readonly number[]): Pick<RoundFigures, 'hubCpuS' | 'cabinetsCpuS' | 'machineBusyPct' | 'load1'> {
+  const b = cpuNow(hubPid, others);
+  const wallS = Math.max(0.001, (b.wall - a.wall) / 1000);
+  return {
+    hubCpuS: round(b.hub - a.hub, 2), cabinetsCpuS: round(b.others - a.others, 2),
+    machineBusyPct: Math.round(((b.machine - a.machine) / (wallS * cpus().length)) * 100), load1: round(loadavg()[0] ?? 0, 1),
+  };
+}
+
+/** Counts in the hub's registry (read-only, beside the running hub: WAL). */
+function registryCounts(work: string, source: string): { commands: number; acknowledged: number; acksStored: number; firstSent: number; lastSent: number; lastDone: number } {
+  const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const c = db.prepare(`SELECT count(*) AS n, sum(state = 'acknowledged') AS ok, min(last_sent_at) AS s0, max(last_sent_at) AS s1, max(finished_at) AS f FROM lighting_commands WHERE source = ?`)
+      .get(source) as { n: number; ok: number | null; s0: number | null; s1: number | null; f: number | null };
+    const a = db.prepare(`SELECT count(*) AS n FROM lighting_command_acks k JOIN lighting_commands c ON c.id = k.cmd_id WHERE c.source = ?`).get(source) as { n: number };
+    return { commands: c.n, acknowledged: c.ok ?? 0, acksStored: a.n, firstSent: c.s0 ?? Number.NaN, lastSent: c.s1 ?? Number.NaN, lastDone: c.f ?? Number.NaN };
+  } finally {
+    db.close();
+  }
+}
+
+const ROUND_TIMEOUT_MS = 180_000;
+
+async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: number, level: number, count: number): Promise<RoundFigures> {
+  await Promise.all(fleets.map((f) => f.request({ type: 'reset' }, 'reset', 10_000)));
+  const fleetPids = fleets.map((f) => f.proc.pid ?? -1);
+  const cpu0 = cpuNow(hub.child.pid, fleetPids);
+  const t0 = wallMs();
+  const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
+    groupId: 'bench-mqtt', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting round ${n}`,
+  });
+  const deadline = t0 + ROUND_TIMEOUT_MS;
+  let lastLog = t0;
+  for (;;) {
+    const p = await Promise.all(fleets.map((f) => f.request({ type: 'progress' }, 'progress', 10_000)));
+    const confirmed = p.reduce((s, x) => s + x.confirmed, 0);
+    if (confirmed >= count) break;
+    if (wallMs() > deadline) {
+      log(`round ${n}: only ${confirmed} of ${count} confirmed after ${ROUND_TIMEOUT_MS / 1000} s`);
+      break;
+    }
+    if (wallMs() - lastLog > 5000) {
+      lastLog = wallMs();
+      log(`round ${n}: ${p.reduce((s, x) => s + x.received, 0)} received, ${confirmed} confirmed`);
+    }
+    await sleep(50);
+  }
+  const cpu = cpuSince(cpu0, hub.child.pid, fleetPids);
+  const rounds = (await Promise.all(fleets.map((f) => f.request({ type: 'collect' }, 'collect', 30_000)))).map((c) => c.round);
+  const received: number[] = [];
+  const confirmed: number[] = [];
+  let resent = 0;
+  let missing = 0;
+  for (const r of rounds as FleetRound[]) {
+    for (let i = 0; i < r.ids.length; i++) {
+      const rec = r.receivedAt[i]!;
+      const conf = r.confirmedAt[i]!;
+      if (!Number.isNaN(rec)) received.push((rec - t0) / 1000);
+      if (!Number.isNaN(conf)) confirmed.push((conf - t0) / 1000);
+      else missing++;
+      if (r.commands[i]! > 1) resent++;
+    }
+  }
+  // Acks kept: the registry says so too (and acks the bench did not see the PUBACK of yet).
+  await sleep(200);
+  const reg = registryCounts(work, `override:${override.id}`);
+  const lastCommandS = Math.max(...received);
+  const allConfirmedS = Math.max(...confirmed);
+  return {
+    round: n, cabinets: count, level,
+    firstCommandS: round(Math.min(...received), 2), lastCommandS: round(lastCommandS, 2), allConfirmedS: round(allConfirmedS, 2),
+    confirmP50S: round(quantile(confirmed, 0.5), 2), confirmP99S: round(quantile(confirmed, 0.99), 2),
+    deliveredPerS: Math.round(received.length / lastCommandS), confirmedPerS: Math.round(confirmed.length / allConfirmedS),
+    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent, missing, ...cpu,
+  };
+}
+
+// ---------------------------------------------------------------- OPC UA
+
+const OPCUA_SERVER = fileURLToPath(new URL('./opcua-server-process.ts', import.meta.url));
+
+async function startOpcuaServers(work: string, count: number, servers: number): Promise<{ endpointUrl: string; ids: string[]; pid: number }[]> {
+  const out: Promise<{ endpointUrl: string; ids: string[]; pid: number }>[] = [];
+  for (let s = 0; s < servers; s++) {
+    const ids = Array.from({ length: count }, (_, i) => i).filter((i) => i % servers === s).map((i) => `bench-opc-${String(i).padStart(4, '0')}`);
+    if (ids.length === 0) continue;
+    const proc = fork(OPCUA_SERVER, [join(work, `opcua-${s}`), ...ids], { cwd: REPO, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    children.push(proc);
+    cleanups.push(() => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+    });
+    out.push(new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('an OPC UA cabinet server did not come up within 120 s')), 120_000);
+      proc.once('message', (m) => {
+        clearTimeout(timer);
+        resolve({ endpointUrl: (m as { endpointUrl: string }).endpointUrl, ids, pid: proc.pid ?? -1 });
+      });
+      proc.once('exit', (code) => reject(new Error(`an OPC UA cabinet server exited (${code})`)));
+    }));
+  }
+  return Promise.all(out);
+}
+
+async function opcuaRound(hub: HubProcess, work: string, n: number, level: number, count: number, serverPids: readonly number[]): Promise<RoundFigures> {
+  const cpu0 = cpuNow(hub.child.pid, serverPids);
+  const t0 = Date.now();
+  const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
+    groupId: 'bench-opcua', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting OPC UA round ${n}`,
+  });
+  const source = `override:${override.id}`;
+  let reg = registryCounts(work, source);
+  while (reg.acknowledged < count && Date.now() - t0 < ROUND_TIMEOUT_MS) {
+    await sleep(100);
+    reg = registryCounts(work, source);
+  }
+  const cpu = cpuSince(cpu0, hub.child.pid, serverPids);
+  // Per-command times from the registry: sent (the write) and finished (the value read back).
+  const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true });
+  const rows = db.prepare(`SELECT last_sent_at AS s, finished_at AS f FROM lighting_commands WHERE source = ? AND state = 'acknowledged'`).all(source) as { s: number; f: number }[];
+  db.close();
+  const sent = rows.map((r) => (r.s - t0) / 1000);
+  const done = rows.map((r) => (r.f - t0) / 1000);
+  const lastCommandS = Math.max(...sent);
+  const allConfirmedS = Math.max(...done);
+  return {
+    round: n, cabinets: count, level,
+    firstCommandS: round(Math.min(...sent), 2), lastCommandS: round(lastCommandS, 2), allConfirmedS: round(allConfirmedS, 2),
+    confirmP50S: round(quantile(done, 0.5), 2), confirmP99S: round(quantile(done, 0.99), 2),
+    deliveredPerS: Math.round(sent.length / lastCommandS), confirmedPerS: Math.round(done.length / allConfirmedS),
+    acknowledged: reg.acknowledged, commands: reg.commands, acksStored: reg.acksStored, resent: 0, missing: count - rows.length, ...cpu,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+const LEVELS = [100, 50, 75, 30];
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  const tmp = makeTempDir('bench-lighting');
+  cleanups.push(() => tmp.remove());
+  const work = tmp.path;
+  const secrets = await preparedRegistry(work, opts.cabinets, opts.fresh);
+
+  log('starting the hub');
+  const hub = await startHubProcess({ work, profile: opts.profile, log });
+  cleanups.push(() => hub.child.stop());
+  await api(hub, 'PUT', '/api/v1/lighting/groups/bench-mqtt', { name: 'bench: MQTT cabinets', controllerIds: secrets.map((s) => s.id) });
+
+  log(`connecting ${secrets.length} MQTT cabinets (a scrypt check each)`);
+  const loginStart = Date.now();
+  const fleets = Array.from({ length: opts.fleets }, () => Fleet.start());
+  cleanups.push(() => Promise.all(fleets.map((f) => f.close())).then(() => undefined));
+  const connected = await Promise.all(fleets.map((f, i) => f.request({ type: 'connect', port: hub.mqttPort, cabinets: secrets.filter((_, k) => k % opts.fleets === i), reportState: opts.reportState }, 'connected', 1_800_000)));
+  const up = connected.reduce((s, c) => s + c.count, 0);
+  if (up < secrets.length) throw new Error(`only ${up} of ${secrets.length} cabinets came up: ${connected.flatMap((c) => c.failures).join('; ')}`);
+  const loginS = (Date.now() - loginStart) / 1000;
+  log(`${up} cabinets connected in ${loginS.toFixed(0)} s; letting the hub settle`);
+  await sleep(5000);
+
+  const mqtt: RoundFigures[] = [];
+  for (let r = 1; r <= opts.rounds; r++) {
+    const f = await mqttRound(hub, work, fleets, r, LEVELS[(r - 1) % LEVELS.length]!, up);
+    log(`round ${r}: ${f.cabinets} confirmed in ${f.allConfirmedS} s ${JSON.stringify(f)}`);
+    mqtt.push(f);
+    await sleep(3000);
+  }
+
+  const opcua: RoundFigures[] = [];
+  let opcuaError: string | undefined;
+  // The OPC UA part failing (a simulator not coming up, cabinets not connecting) keeps the MQTT figures.
+  if (opts.opcua > 0) await opcuaPart().catch((err: Error) => {
+    opcuaError = err.message;
+    log(`OPC UA part failed: ${err.message}`);
+  });
+  async function opcuaPart(): Promise<void> {
+    log(`starting ${opts.opcua} OPC UA cabinets in ${opts.opcuaServers} simulator processes`);
+    const servers = await startOpcuaServers(work, opts.opcua, opts.opcuaServers);
+    const ids: string[] = [];
+    for (const s of servers) {
+      for (const id of s.ids) {
+        await api(hub, 'PUT', `/api/v1/lighting/models/sim-${id}`, simModel(id));
+        await api(hub, 'POST', '/api/v1/devices', { id, kind: 'lighting-controller', protocol: 'opcua', endpointUrl: s.endpointUrl, model: `sim-${id}` });
+        ids.push(id);
+      }
+    }
+    await api(hub, 'PUT', '/api/v1/lighting/groups/bench-opcua', { name: 'bench: OPC UA cabinets', controllerIds: ids });
+    const t = Date.now();
+    for (;;) {
+      const status = await api<{ link: string }[]>(hub, 'GET', '/api/v1/lighting/opcua');
+      const linked = status.filter((s) => s.link === 'connected').length;
+      if (linked >= ids.length) break;
+      if (Date.now() - t > 300_000) throw new Error(`only ${linked} of ${ids.length} OPC UA cabinets connected after 300 s`);
+      await sleep(1000);
+    }
+    log(`${ids.length} OPC UA cabinets connected in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    await sleep(3000);
+    for (let r = 1; r <= opts.rounds; r++) {
+      const f = await opcuaRound(hub, work, r, LEVELS[(r - 1) % LEVELS.length]!, ids.length, servers.map((x) => x.pid));
+      log(`OPC UA round ${r}: ${f.cabinets} confirmed in ${f.allConfirmedS} s ${JSON.stringify(f)}`);
+      opcua.push(f);
+      await sleep(2000);
+    }
+  }
+
+  // The hub writes its profile as it exits; read before the work folder goes.
+  await hub.child.stop();
+  const profileFile = hub.profileDir && existsSync(hub.profileDir) ? readdirSync(hub.profileDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  const profile = profileFile ? summariseProfile(join(hub.profileDir!, profileFile)) : undefined;
+  await cleanup();
+
+  const head = ['run', 'cabinets', 'level %', 'first cmd s', 'last cmd s', 'all confirmed s', 'p50 s', 'p99 s', 'delivered/s', 'confirmed/s', 'acknowledged', 'acks stored', 'resent', 'hub CPU s', 'cabinets CPU s', 'machine busy %', 'load'];
+  const row = (kind: string, f: RoundFigures): string[] => [
+    `${kind} round ${f.round}`, fmt(f.cabinets), String(f.level), fmt(f.firstCommandS, 2), fmt(f.lastCommandS, 2), fmt(f.allConfirmedS, 2), fmt(f.confirmP50S, 2), fmt(f.confirmP99S, 2),
+    fmt(f.deliveredPerS), fmt(f.confirmedPerS), `${fmt(f.acknowledged)}/${fmt(f.commands)}`, kind === 'MQTT' ? fmt(f.acksStored) : '—', fmt(f.resent),
+    fmt(f.hubCpuS, 2), fmt(f.cabinetsCpuS, 2), fmt(f.machineBusyPct), fmt(f.load1, 1),
+  ];
+  console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
+  console.log(table([head, ...mqtt.map((f) => row('MQTT', f)), ...opcua.map((f) => row('OPC UA', f))]));
+  const goal = mqtt.every((f) => f.cabinets >= 10_000 && f.allConfirmedS <= 10 && f.acknowledged === f.cabinets);
+  if (opcuaError) console.log(`\nOPC UA part failed: ${opcuaError}`);
+  console.log(`\ngoal (a group command to 10,000 cabinets confirmed within 10 s): ${goal ? 'met' : 'NOT met'} in ${mqtt.length} rounds`);
+  if (profile) {
+    console.log(`\nhub CPU profile: ${fmt(profile.totalMs)} ms busy, ${fmt(profile.idlePct, 1)} % idle; hottest functions (self time):`);
+    for (const f of profile.functions.slice(0, 20)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}`);
+    console.log('inclusive:');
+    for (const f of profile.inclusive.slice(0, 20)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}`);
+  }
+  console.log(JSON.stringify({ bench: 'lighting', cabinets: up, loginS: Math.round(loginS), reportState: opts.reportState, goalMet: goal, mqtt, opcua, ...(opcuaError ? { opcuaError } : {}) }));
+}
+
+main().catch(async (err: Error) => {
+  log(err.stack ?? err.message);
+  await cleanup();
+  process.exit(1);
+});
