@@ -124,19 +124,6 @@ export class ShapeGeometry {
     return { lat: this.lat0 + y / (EARTH_M * RAD), lon: this.lon0 + x / this.kx };
   }
 
-  private projectOnSegment(s: number, x: number, y: number): { progressM: number; offM: number } {
-    const ax = this.xs[s]!;
-    const ay = this.ys[s]!;
-    const dx = this.xs[s + 1]! - ax;
-    const dy = this.ys[s + 1]! - ay;
-    const len2 = dx * dx + dy * dy;
-    let t = len2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / len2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    const px = ax + t * dx;
-    const py = ay + t * dy;
-    return { progressM: this.cum[s]! + t * Math.sqrt(len2), offM: Math.hypot(x - px, y - py) };
-  }
-
   private bearing(s: number): number {
     const deg = Math.atan2(this.xs[s + 1]! - this.xs[s]!, this.ys[s + 1]! - this.ys[s]!) / RAD;
     return (deg + 360) % 360;
@@ -253,13 +240,6 @@ export class ShapeGeometry {
     if (off < m.best) m.best = off;
   }
 
-  private clampTo(s: number, fromM: number, x: number, y: number): { progressM: number; offM: number } {
-    const len = this.cum[s + 1]! - this.cum[s]!;
-    const t = len > 0 ? (fromM - this.cum[s]!) / len : 0;
-    const px = this.xs[s]! + t * (this.xs[s + 1]! - this.xs[s]!);
-    const py = this.ys[s]! + t * (this.ys[s + 1]! - this.ys[s]!);
-    return { progressM: fromM, offM: Math.hypot(x - px, y - py) };
-  }
 
   /**
    * Where each stop lies along the path, in order: each projected no earlier than the one
@@ -267,22 +247,24 @@ export class ShapeGeometry {
    */
   stopDistances(stops: readonly { lat: number; lon: number }[]): Float64Array {
     const out = new Float64Array(stops.length);
+    const nSeg = this.xs.length - 1;
+    const c: Candidates = { lat: Number.NaN, lon: Number.NaN, fromM: Number.NaN, count: 0, best: Infinity, segs: new Int32Array(nSeg), progress: new Float64Array(nSeg), off: new Float64Array(nSeg) };
     let from = 0;
     for (let i = 0; i < stops.length; i++) {
       const [x, y] = this.toXy(stops[i]!.lat, stops[i]!.lon);
       // Forward from the previous stop; the earliest match within 30 m of the nearest wins, so a
       // street the path comes back along later does not pull the stop (and all after it) ahead.
-      const candidates: { progressM: number; offM: number }[] = [];
-      let bestOff = Infinity;
-      for (let s = 0; s < this.xs.length - 1; s++) {
-        if (this.cum[s + 1]! < from) continue;
-        const p = this.projectOnSegment(s, x, y);
-        const q = p.progressM < from ? this.clampTo(s, from, x, y) : p;
-        candidates.push(q);
-        bestOff = Math.min(bestOff, q.offM);
+      c.count = 0;
+      c.best = Infinity;
+      for (let s = 0; s < nSeg; s++) this.consider(c, s, x, y, from);
+      let pick = -1;
+      for (let k = 0; k < c.count; k++) {
+        if (c.off[k]! <= c.best + 30) {
+          pick = k;
+          break;
+        }
       }
-      const pick = candidates.find((c) => c.offM <= bestOff + 30);
-      out[i] = pick ? pick.progressM : from;
+      out[i] = pick >= 0 ? c.progress[pick]! : from;
       from = out[i]!;
     }
     return out;
