@@ -240,7 +240,6 @@ export class ShapeGeometry {
     if (off < m.best) m.best = off;
   }
 
-
   /**
    * Where each stop lies along the path, in order: each projected no earlier than the one
    * before, so a loop's start and end stop (the same place) get 0 and the full length.
