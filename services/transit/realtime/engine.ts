@@ -4,7 +4,7 @@
  * and predicts its arrival at every stop still ahead. Pure logic: the clock and the city's zone
  * come in; nothing here reads a socket or a file.
  */
-import type { GtfsFeed } from '../gtfs/model.ts';
+import type { GtfsFeed, GtfsStopTime } from '../gtfs/model.ts';
 import { ActiveTrips, FeedIndex, arrivalMs, departureMs, type TripInstance } from '../schedule/active-trips.ts';
 import { LocalHours } from '../schedule/service-day.ts';
 import { angleBetween, type Projection } from '../matching/shape-geometry.ts';
@@ -72,7 +72,16 @@ interface TripRun {
   depMs: (number | undefined)[];
   delayS: number;
   score: number;
-  predictions: StopPrediction[];
+  /**
+   * The predictions, kept flat (every position replaces them; objects made for each would
+   * outlive the young generation and load the garbage collector): arrival and departure of stop
+   * i at `predArr[i]`, `predDep[i]` for i from `predFrom` (n: none) to the last stop.
+   */
+  predFrom: number;
+  predArr: Float64Array;
+  predDep: Float64Array;
+  /** the same as StopPrediction objects, made when first asked for after each refresh */
+  predictions: StopPrediction[] | undefined;
 }
 
 interface Vehicle {
@@ -173,6 +182,8 @@ export class RealtimeEngine {
   private readonly hours: LocalHours;
   /** stops whose board may have changed since the last `takeDirtyStops` */
   private readonly dirtyStops = new Set<string>();
+  /** the travel-time key of each segment (stop i − 1 to stop i at index i), per stop_times list */
+  private readonly segmentKeys = new WeakMap<readonly GtfsStopTime[], string[]>();
   readonly travel: TravelTimes;
 
   constructor(
@@ -316,7 +327,8 @@ export class RealtimeEngine {
     while (next < n - 1 && geom.stopDistM[next]! + AT_STOP_M < proj.progressM) next++;
     const run: TripRun = {
       inst, geom, manual, progressM: proj.progressM, offM: proj.offM, off: nextOffRoute(ON_ROUTE, proj.offM, p.ts), next,
-      arrMs: new Array<number | undefined>(n), depMs: new Array<number | undefined>(n), delayS: 0, score: 0, predictions: [],
+      arrMs: new Array<number | undefined>(n), depMs: new Array<number | undefined>(n), delayS: 0, score: 0,
+      predFrom: n, predArr: new Float64Array(n), predDep: new Float64Array(n), predictions: undefined,
     };
     v.run = run;
     v.challenger = undefined;
@@ -333,7 +345,8 @@ export class RealtimeEngine {
   }
 
   private markRunStops(run: TripRun): void {
-    for (const pr of run.predictions) this.dirtyStops.add(pr.stopId);
+    const st = run.inst.stopTimes;
+    for (let i = run.predFrom; i < run.predArr.length; i++) this.dirtyStops.add(st[i]!.stopId);
   }
 
   /** Moves a trip run to a new position: progress, off-route, passages, delay, predictions. */
@@ -374,7 +387,7 @@ export class RealtimeEngine {
         const at = run.arrMs[i];
         if (at !== undefined) {
           if (learn && i > 0 && run.depMs[i - 1] !== undefined) {
-            this.travel.observe('run', runKey(stopTimes[i - 1]!.stopId, stopTimes[i]!.stopId), this.hours.hourOf(run.depMs[i - 1]!), (at - run.depMs[i - 1]!) / 1000);
+            this.travel.observe('run', this.segmentKey(stopTimes, i), this.hours.hourOf(run.depMs[i - 1]!), (at - run.depMs[i - 1]!) / 1000);
           }
           this.recordPassage(v, run, i, at);
         }
@@ -412,18 +425,29 @@ export class RealtimeEngine {
     if (!prev || atMs > prev.ms) this.passages.set(key, { ms: atMs, vehicleId: v.vehicleId, scheduledMs });
   }
 
+  /** The boards of the stops ahead before and after (a run only moves forward: after adds some only when it had none). */
   private refresh(v: Vehicle, run: TripRun, tMs: number, proj: Projection): void {
     run.delayS = Math.round(delaySeconds(run.inst, run.geom, run.progressM, tMs));
     run.score = fitScore(run.inst, run.geom, run.progressM, proj.offM, tMs);
     this.markRunStops(run);
-    run.predictions = this.predict(run, tMs);
-    this.markRunStops(run);
+    const before = run.predFrom;
+    this.predict(run, tMs);
+    if (run.predFrom < before) this.markRunStops(run);
+  }
+
+  private segmentKey(stopTimes: readonly GtfsStopTime[], j: number): string {
+    let keys = this.segmentKeys.get(stopTimes);
+    if (!keys) {
+      keys = stopTimes.map((st, i) => (i > 0 ? runKey(stopTimes[i - 1]!.stopId, st.stopId) : ''));
+      this.segmentKeys.set(stopTimes, keys);
+    }
+    return keys[j]!;
   }
 
   /** Running time of a segment: learned for the hour, else the timetable's. */
   private runS(inst: TripInstance, j: number, atMs: number): number {
     const st = inst.stopTimes;
-    const learned = this.travel.mean('run', runKey(st[j - 1]!.stopId, st[j]!.stopId), this.hours.hourOf(atMs));
+    const learned = this.travel.mean('run', this.segmentKey(st, j), this.hours.hourOf(atMs));
     return Math.max(1, learned ?? (st[j]!.arrivalS - st[j - 1]!.departureS));
   }
 
@@ -438,43 +462,60 @@ export class RealtimeEngine {
    * At the first stop a vehicle leaves at its scheduled departure plus the lateness learned there.
    * Whole seconds, strictly increasing from stop to stop (GTFS-Realtime E022/E025).
    */
-  predict(run: TripRun, tMs: number): StopPrediction[] {
+  private predict(run: TripRun, tMs: number): void {
     const inst = run.inst;
     const d = run.geom.stopDistM;
     const n = d.length;
-    const out: StopPrediction[] = [];
-    let prevDep = 0;
-    const push = (i: number, arr: number, dep: number) => {
-      let a = Math.round(arr / 1000) * 1000;
-      if (out.length && a <= prevDep) a = prevDep + 1000;
-      let dp = i === n - 1 ? a : Math.round(dep / 1000) * 1000;
-      if (dp < a) dp = a;
-      out.push({ index: i, stopId: inst.stopTimes[i]!.stopId, stopSequence: inst.stopTimes[i]!.stopSequence, arrivalMs: a, departureMs: dp, scheduledArrivalMs: arrivalMs(inst, i) });
-      prevDep = dp;
-    };
+    run.predictions = undefined;
     let i = run.next;
-    if (i >= n) return out;
+    run.predFrom = Math.min(i, n);
+    if (i >= n) return;
+    let prevDep: number;
     if (i === 0) {
       const late = this.travel.mean('late', inst.stopTimes[0]!.stopId, this.hours.hourOf(tMs)) ?? 0;
       const arr = run.arrMs[0] ?? tMs;
-      push(0, arr, Math.max(tMs, departureMs(inst, 0) + late * 1000));
+      prevDep = this.setPrediction(run, 0, arr, Math.max(tMs, departureMs(inst, 0) + late * 1000), 0);
       i = 1;
     } else if (run.arrMs[i] !== undefined) {
       const arr = run.arrMs[i]!;
-      push(i, arr, Math.max(tMs, arr + this.dwellS(inst, i, arr) * 1000));
+      prevDep = this.setPrediction(run, i, arr, Math.max(tMs, arr + this.dwellS(inst, i, arr) * 1000), 0);
       i++;
     } else {
       const span = d[i]! - d[i - 1]!;
       const share = span > 0 ? Math.min(1, Math.max(0, (d[i]! - run.progressM) / span)) : 0;
       const arr = tMs + share * this.runS(inst, i, tMs) * 1000;
-      push(i, arr, arr + this.dwellS(inst, i, arr) * 1000);
+      prevDep = this.setPrediction(run, i, arr, arr + this.dwellS(inst, i, arr) * 1000, 0);
       i++;
     }
     for (; i < n; i++) {
       const arr = prevDep + this.runS(inst, i, prevDep) * 1000;
-      push(i, arr, arr + this.dwellS(inst, i, arr) * 1000);
+      prevDep = this.setPrediction(run, i, arr, arr + this.dwellS(inst, i, arr) * 1000, prevDep);
     }
-    return out;
+  }
+
+  /** Stop i's prediction in whole seconds, after the departure from the stop before (`prevDep`); returns its departure. */
+  private setPrediction(run: TripRun, i: number, arr: number, dep: number, prevDep: number): number {
+    let a = Math.round(arr / 1000) * 1000;
+    if (i > run.predFrom && a <= prevDep) a = prevDep + 1000;
+    let dp = i === run.predArr.length - 1 ? a : Math.round(dep / 1000) * 1000;
+    if (dp < a) dp = a;
+    run.predArr[i] = a;
+    run.predDep[i] = dp;
+    return dp;
+  }
+
+  /** A run's predictions as objects (made once per refresh, when asked for). */
+  private predictionList(run: TripRun): StopPrediction[] {
+    if (!run.predictions) {
+      const inst = run.inst;
+      const out: StopPrediction[] = [];
+      for (let i = run.predFrom; i < run.predArr.length; i++) {
+        const st = inst.stopTimes[i]!;
+        out.push({ index: i, stopId: st.stopId, stopSequence: st.stopSequence, arrivalMs: run.predArr[i]!, departureMs: run.predDep[i]!, scheduledArrivalMs: arrivalMs(inst, i) });
+      }
+      run.predictions = out;
+    }
+    return run.predictions;
   }
 
   /** The active instance of a trip nearest to `tMs` (a frequency-based trip has several). */
@@ -569,14 +610,15 @@ export class RealtimeEngine {
 
   /** The predictions of a vehicle's trip (empty when it runs none). */
   predictionsOf(vehicleId: string): readonly StopPrediction[] {
-    return this.vehicles.get(vehicleId)?.run?.predictions ?? [];
+    const run = this.vehicles.get(vehicleId)?.run;
+    return run ? this.predictionList(run) : [];
   }
 
   snapshot(): VehicleSnapshot[] {
     const now = this.now();
     return [...this.vehicles.values()].map((v) => ({
       vehicleId: v.vehicleId, deviceId: v.deviceId, lat: v.lat, lon: v.lon, speedKmh: v.speedKmh, courseDeg: v.courseDeg, tsMs: v.tsMs, stale: this.isStale(v, now),
-      ...(v.run ? { run: { inst: v.run.inst, offM: v.run.offM, predictions: v.run.predictions, progressM: v.run.progressM, delayS: v.run.delayS } } : {}),
+      ...(v.run ? { run: { inst: v.run.inst, offM: v.run.offM, predictions: this.predictionList(v.run), progressM: v.run.progressM, delayS: v.run.delayS } } : {}),
     }));
   }
 
@@ -616,8 +658,7 @@ export class RealtimeEngine {
           if (inst.stopTimes[i]!.stopId !== stopId) continue;
           let at: number | undefined;
           if (run) {
-            const pr = run.predictions.find((x) => x.index === i);
-            at = pr ? (i === 0 ? pr.departureMs : pr.arrivalMs) : undefined;
+            at = i >= run.predFrom ? (i === 0 ? run.predDep[i] : run.predArr[i]) : undefined;
           } else {
             at = i === 0 ? departureMs(inst, 0) : arrivalMs(inst, i);
             if (at < nowMs) at = undefined;

@@ -34,10 +34,20 @@ const id = (kind: TravelKind, key: string, hour: number) => `${kind}|${key}|${ho
 
 export class TravelTimes {
   private readonly rows = new Map<string, TravelTimeRow>();
+  /** the same rows by kind, key and hour: `mean`, asked for every stop ahead on every position, builds no string */
+  private readonly byKey: Record<TravelKind, Map<string, (TravelTimeRow | undefined)[]>> = { run: new Map(), dwell: new Map(), late: new Map() };
   private readonly dirty = new Set<string>();
 
   constructor(private readonly repo?: TravelTimeRepo) {
-    for (const r of repo?.load() ?? []) this.rows.set(id(r.kind, r.key, r.hour), { ...r });
+    for (const r of repo?.load() ?? []) this.add({ ...r });
+  }
+
+  private add(row: TravelTimeRow): void {
+    this.rows.set(id(row.kind, row.key, row.hour), row);
+    const byKey = this.byKey[row.kind] as Map<string, (TravelTimeRow | undefined)[]> | undefined;
+    if (!byKey) return; // a kind this version does not know (a newer one stored it): kept, never asked for
+    const hours = byKey.get(row.key) ?? byKey.set(row.key, []).get(row.key)!;
+    hours[row.hour] = row;
   }
 
   get size(): number {
@@ -49,7 +59,7 @@ export class TravelTimes {
     const k = id(kind, key, hour);
     const row = this.rows.get(k);
     if (!row) {
-      this.rows.set(k, { kind, key, hour, meanS: seconds, n: 1 });
+      this.add({ kind, key, hour, meanS: seconds, n: 1 });
     } else {
       const clipped = row.n >= 3 && row.meanS > 5 ? Math.min(Math.max(seconds, row.meanS / 3), row.meanS * 3) : seconds;
       row.meanS += EWMA_ALPHA * (clipped - row.meanS);
@@ -60,10 +70,14 @@ export class TravelTimes {
 
   /** The learned mean for that hour, else the neighbouring hours'; undefined when not learned enough. */
   mean(kind: TravelKind, key: string, hour: number): number | undefined {
-    for (const h of [hour, (hour + 23) % 24, (hour + 1) % 24]) {
-      const row = this.rows.get(id(kind, key, h));
-      if (row && row.n >= MIN_SAMPLES) return row.meanS;
-    }
+    const hours = this.byKey[kind].get(key);
+    if (!hours) return undefined;
+    let row = hours[hour];
+    if (row && row.n >= MIN_SAMPLES) return row.meanS;
+    row = hours[(hour + 23) % 24];
+    if (row && row.n >= MIN_SAMPLES) return row.meanS;
+    row = hours[(hour + 1) % 24];
+    if (row && row.n >= MIN_SAMPLES) return row.meanS;
     return undefined;
   }
 

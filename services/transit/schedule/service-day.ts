@@ -68,16 +68,22 @@ export function servicesOn(feed: GtfsFeed, date: ServiceDate): Set<string> {
 /** The local hour (0–23) of an instant; cached per UTC hour, so it is cheap per position. */
 export class LocalHours {
   private readonly cache = new Map<number, number>();
+  /** the last hour asked for: nearly every call asks for the same one as the call before */
+  private lastKey = Number.NaN;
+  private lastHour = 0;
   constructor(private readonly zone: string) {}
 
   hourOf(ms: number): number {
     const key = Math.floor(ms / 3_600_000);
+    if (key === this.lastKey) return this.lastHour;
     let h = this.cache.get(key);
     if (h === undefined) {
       h = DateTime.fromMillis(key * 3_600_000, { zone: this.zone }).hour;
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(key, h);
     }
+    this.lastKey = key;
+    this.lastHour = h;
     return h;
   }
 }
