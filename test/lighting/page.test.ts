@@ -166,7 +166,8 @@ describe('the lighting page: schedule, override, commands, faults', () => {
 
     await page.click('#lang-toggle');
     expect(await page.locator('#tab-energy').innerText()).toBe('Енергія');
-    expect(await page.locator('#energy-chart').getAttribute('aria-label')).toContain('кВт·год');
+    // The chart is written again in the new language on the toggle's event, not within the click.
+    await expect.poll(() => page.locator('#energy-chart').getAttribute('aria-label'), { timeout: 10_000 }).toContain('кВт·год');
     await page.waitForFunction(() => document.querySelector('#energy-target option[value="group:centre"]')?.textContent?.startsWith('група centre'));
     await page.screenshot({ path: '/tmp/mistohub-lighting-energy.png' });
     expect(errors).toEqual([]);
