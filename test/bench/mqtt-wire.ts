@@ -121,6 +121,25 @@ export interface BrokerPacketHandler {
 }
 
 /**
+ * The remaining length of the packet whose fixed header starts at `pos` (1 to 4 bytes, 7 bits
+ * each, least significant first) and where its body starts; undefined while not all of it has
+ * arrived. Throws on a malformed length.
+ */
+function remainingLength(buf: Buffer, pos: number, end: number): { remaining: number; at: number } | undefined {
+  let remaining = 0;
+  let multiplier = 1;
+  let at = pos + 1;
+  for (let i = 0; i < 4 && at < end; i++) {
+    const byte = buf[at++]!;
+    remaining += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { remaining, at };
+    multiplier *= 128;
+  }
+  if (at - pos - 1 >= 4) throw new Error('MQTT: malformed remaining length');
+  return undefined;
+}
+
+/**
  * Incremental parser of the broker → client byte stream: feed it every chunk the socket gives.
  * Packets may be split anywhere across chunks, and one chunk may hold many packets. CONNACK,
  * PUBACK and PINGRESP go to the handler; any other packet is skipped by its remaining length
@@ -149,25 +168,12 @@ export class BrokerPacketParser {
     const end = buf.length;
     while (pos < end) {
       const type = buf[pos]!;
-      // Remaining length: 1 to 4 bytes, 7 bits each, least significant first.
-      let remaining = 0;
-      let multiplier = 1;
-      let at = pos + 1;
-      let complete = false;
-      for (let i = 0; i < 4 && at < end; i++) {
-        const byte = buf[at++]!;
-        remaining += (byte & 0x7f) * multiplier;
-        if ((byte & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-        multiplier *= 128;
-      }
-      if (!complete) {
-        if (at - pos - 1 >= 4) throw new Error('MQTT: malformed remaining length');
+      const header = remainingLength(buf, pos, end);
+      if (!header) {
         this.partial = Buffer.from(buf.subarray(pos));
         return;
       }
+      const { remaining, at } = header;
       const packetEnd = at + remaining;
       if (type !== PUBACK && type !== CONNACK && type !== PINGRESP) {
         if (packetEnd > end) {
@@ -227,23 +233,9 @@ export class PacketSplitter {
     this.pending = undefined;
     let pos = 0;
     while (pos < buf.length) {
-      let remaining = 0;
-      let multiplier = 1;
-      let at = pos + 1;
-      let complete = false;
-      for (let i = 0; i < 4 && at < buf.length; i++) {
-        const byte = buf[at++]!;
-        remaining += (byte & 0x7f) * multiplier;
-        if ((byte & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-        multiplier *= 128;
-      }
-      if (!complete) {
-        if (at - pos - 1 >= 4) throw new Error('MQTT: malformed remaining length');
-        break;
-      }
+      const header = remainingLength(buf, pos, buf.length);
+      if (!header) break;
+      const { remaining, at } = header;
       if (at + remaining > buf.length) break;
       this.onPacket(buf[pos]!, buf.subarray(at, at + remaining));
       pos = at + remaining;
