@@ -289,4 +289,33 @@ describe('passengers’ page /m/ on a phone', () => {
       await ctx.close();
     }
   }, 90_000);
+
+  it('polls the route’s map where the socket is blocked', async () => {
+    const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    try {
+      const p = await ctx.newPage();
+      const pageErrors: string[] = [];
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      const rest: string[] = [];
+      p.on('request', (r) => void (r.url().includes('/api/v1/open/routes/T1') && rest.push(r.url())));
+      const blocked: string[] = [];
+      await p.route('**/socket.io/**', (route) => {
+        blocked.push(route.request().url());
+        return route.abort('connectionrefused');
+      });
+      await p.goto(`${t.httpUrl}/m/#/route/T1`);
+      await p.locator('svg.map g.vehicle[data-vehicle="TB-201"]').waitFor({ timeout: 15_000 });
+      await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      const polled = rest.length;
+      // A trolleybus starts reporting: the next poll (within 20 s) brings it onto the map.
+      await drive(t, 'trk-m5', 'TB-205', [T1_PATH[0]!]);
+      await p.locator('svg.map g.vehicle[data-vehicle="TB-205"]').waitFor({ timeout: 30_000 });
+      expect(rest.length).toBeGreaterThan(polled);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
 });
