@@ -1,14 +1,14 @@
 /**
  * The passengers' page, `/m/`: stops near the phone (the location rounded to ~100 m before it is
  * sent), search by name, a stop's arrivals (pushed by the hub's open `/open` namespace, polled
- * every 20 s where the socket cannot connect), a route's vehicles on its line, service alerts,
+ * every 20 s where the socket cannot connect), a route's vehicles on its line (pushed likewise),
  * favourite stops kept in localStorage. No login, no cookies, no third parties: only the open API
  * (/api/v1/open/*, /open) and /gtfs-rt/alerts. A service worker (/m/sw.js) keeps the shell and
  * the last answers; answers it gives from its cache are marked, and the page says so. No
  * dependencies in the first load, to stay small on a cheap phone: the Socket.IO client comes
- * later, when a stop is shown (live.ts).
+ * later, when a stop or a route's map is shown (live.ts). Service alerts as well.
  */
-import { follow, type LiveMode } from './live.ts';
+import { follow, followRoute, type LiveMode } from './live.ts';
 import { arrivalText, contrastText, fitProjection, roundLocation } from './logic.ts';
 import { MESSAGES, type Lang, type MsgKey } from './messages.ts';
 
@@ -22,6 +22,8 @@ interface Route {
   stops: Array<{ stopId: string; name: string; names?: Record<string, string>; lat: number; lon: number }>;
   vehicles: Array<{ vehicleId: string; lat: number; lon: number; directionId: 0 | 1 | null; headsign: string | null; delayS: number | null; ts: string }>;
 }
+/** `/open` event `vehicles` of room `route:{routeId}` (OpenRouteVehicle) */
+interface PushedVehicle { vehicleId: string; routeId: string; lat: number; lon: number; courseDeg: number | null; stale: boolean; ts: string }
 interface Got<T> { data: T; cached: boolean }
 
 const POLL_MS = 20_000;
@@ -319,27 +321,73 @@ function routeView(routeId: string, stopId: string | undefined): void {
   const back = stopId ? h('a', { href: `#/stop/${encodeURIComponent(stopId)}` }, t('back')) : h('span');
   const mapBox = h('div', { id: 'map' });
   const list = h('ul', { id: 'vehicles', class: 'list', 'aria-label': t('vehicles') });
-  const updated = h('p', { class: 'muted' });
+  const updated = h('p', { id: 'updated', class: 'muted' });
   view(back, title, mapBox, h('h3', {}, t('vehicles')), list, updated);
+  let route: Route | null = null;
+  let mode: LiveMode = 'poll';
+  /** when each vehicle was last heard of (REST or push), by this phone's clock */
+  const heard = new Map<string, number>();
+  const draw = () => {
+    const r = route;
+    if (!r) return;
+    mapBox.replaceChildren(drawMap(r, stopId));
+    list.replaceChildren(
+      ...r.vehicles.map((v) => h('li', { 'data-vehicle': v.vehicleId }, h('span', { class: 'name' }, `${v.headsign ? `→ ${v.headsign}` : v.vehicleId}`), ' ', h('span', { class: 'meta' }, delayText(v.delayS)))),
+    );
+    if (!r.vehicles.length) list.replaceChildren(h('li', { class: 'muted' }, t('noVehicles')));
+    updated.textContent = `${t('updated', { time: timeText(Date.parse(r.generatedAt)) })}${mode === 'push' ? ` · ${t('live')}` : ''}`;
+  };
   const load = async () => {
     try {
       const got = await get<Route>(`/api/v1/open/routes/${encodeURIComponent(routeId)}`);
-      const r = got.data;
-      title.replaceChildren(badge(r), ' ', lang === 'uk' ? r.longName : r.longNames?.[lang] ?? r.longName);
-      mapBox.replaceChildren(drawMap(r, stopId));
-      list.replaceChildren(
-        ...r.vehicles.map((v) => h('li', { 'data-vehicle': v.vehicleId }, h('span', { class: 'name' }, `${v.headsign ? `→ ${v.headsign}` : v.vehicleId}`), ' ', h('span', { class: 'meta' }, delayText(v.delayS)))),
-      );
-      if (!r.vehicles.length) list.replaceChildren(h('li', { class: 'muted' }, t('noVehicles')));
-      updated.textContent = t('updated', { time: timeText(Date.parse(r.generatedAt)) });
-      setBanner(got.cached, r.generatedAt);
+      route = got.data;
+      heard.clear();
+      for (const v of route.vehicles) heard.set(v.vehicleId, Date.now());
+      title.replaceChildren(badge(route), ' ', lang === 'uk' ? route.longName : route.longNames?.[lang] ?? route.longName);
+      setBanner(got.cached, route.generatedAt);
+      draw();
     } catch (err) {
-      title.textContent = failText(err);
+      if (!route) title.textContent = failText(err);
     }
   };
+  // Pushed vehicles move the ones on the map (direction, headsign and delay kept from REST);
+  // a stale one leaves it, a new one joins it.
+  const moved = (pushed: PushedVehicle[]) => {
+    const r = route;
+    if (!r) return;
+    const byId = new Map(r.vehicles.map((v) => [v.vehicleId, v]));
+    for (const p of pushed) {
+      if (p.stale || p.routeId !== routeId) byId.delete(p.vehicleId);
+      else {
+        byId.set(p.vehicleId, { directionId: null, headsign: null, delayS: null, ...byId.get(p.vehicleId), vehicleId: p.vehicleId, lat: p.lat, lon: p.lon, ts: p.ts });
+        heard.set(p.vehicleId, Date.now());
+      }
+    }
+    // One not heard of for 2 minutes (moved to another route, say: its old room is not told) is gone too.
+    const now = Date.now();
+    r.vehicles = [...byId.values()].filter((v) => now - (heard.get(v.vehicleId) ?? 0) < 120_000).sort((a, b) => a.vehicleId.localeCompare(b.vehicleId));
+    r.generatedAt = new Date().toISOString();
+    draw();
+  };
+  // Push while the hub's socket is there; polling (every 20 s) while it is not, as for a stop.
+  updated.dataset.live = mode;
+  const poll = () => void (document.hidden || load());
+  const setMode = (next: LiveMode) => {
+    if (next === mode) return;
+    mode = next;
+    updated.dataset.live = mode;
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    if (mode === 'poll') {
+      timer = setInterval(poll, POLL_MS);
+      void load();
+    }
+    draw();
+  };
   void load();
-  timer = setInterval(() => void (document.hidden || load()), POLL_MS);
+  timer = setInterval(poll, POLL_MS);
   catchUp = () => void load();
+  unfollow = followRoute<PushedVehicle>(routeId, { vehicles: moved, mode: setMode });
 }
 
 function delayText(delayS: number | null): string {

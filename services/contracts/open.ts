@@ -50,6 +50,25 @@ export const OpenRoute = TransitRoute.extend({ generatedAt: IsoUtc, vehicles: z.
 export type OpenRoute = z.infer<typeof OpenRoute>;
 
 /**
+ * `/open` event `vehicles` (room `route:{routeId}`): a vehicle on the route as a passenger's map
+ * needs it, sent at join (those reporting now) and whenever it moves or goes stale (or comes back).
+ * Vehicle ids are the fleet numbers the GTFS-Realtime feed publishes anyway; no device ids.
+ */
+export const OpenRouteVehicle = z.strictObject({
+  vehicleId: z.string(),
+  routeId: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  /** heading, degrees clockwise from north; null when the tracker gave none */
+  courseDeg: z.number().nullable(),
+  /** true when no position has arrived for STALE_AFTER_MS: take it off the map */
+  stale: z.boolean(),
+  /** the position's time */
+  ts: IsoUtc,
+});
+export type OpenRouteVehicle = z.infer<typeof OpenRouteVehicle>;
+
+/**
  * A GTFS-Realtime alert entity as `/gtfs-rt/alerts?format=json` gives it: what the page already
  * reads, so one renderer serves the REST feed and the push.
  */

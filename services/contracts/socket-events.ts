@@ -1,6 +1,6 @@
 import type { ControllerState } from './lighting.ts';
 import type { MeterState } from './energy.ts';
-import type { OpenArrivals, OpenStopAlerts } from './open.ts';
+import type { OpenArrivals, OpenRouteVehicle, OpenStopAlerts } from './open.ts';
 import type { OpsAlert, ServiceAlert, StopBoard, VehicleState } from './transit.ts';
 
 /**
@@ -70,12 +70,16 @@ export interface StopsServerEvents {
  * `/open` (no token; passengers' page `/m/`): join `stop:{stopId}` (a stop of the feed; at most
  * OPEN_MAX_ROOMS at once). On joining, the stop's `arrivals` and `alerts` come at once; then
  * `arrivals` whenever the board changes (and at least when a minute count changes), `alerts` when
- * the alerts in force for the stop change. Nothing is sent namespace-wide: no `snapshot`.
+ * the alerts in force for the stop change. Or join `route:{routeId}` (a route of the feed; the
+ * same bound): its `vehicles` reporting now at once, then each that moves or goes stale. Nothing
+ * is sent namespace-wide: no `snapshot`.
  */
 export interface OpenServerEvents {
   /** as `GET /api/v1/open/stops/:stopId/arrivals` answers, one per changed stop */
   arrivals: (boards: OpenArrivals[]) => void;
   alerts: (alerts: OpenStopAlerts[]) => void;
+  /** room `route:{routeId}`: the route's vehicles that changed (at join: those reporting now) */
+  vehicles: (vehicles: OpenRouteVehicle[]) => void;
 }
 /** Rooms one `/open` connection may be in at once. */
 export const OPEN_MAX_ROOMS = 5;

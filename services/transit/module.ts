@@ -2,6 +2,7 @@ import { DISPATCH_ALERTS_ROOM, namespaces, LIVE_MIN_INTERVAL_MS, type OpsAlert, 
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { GtfsFeed } from './gtfs/model.ts';
+import { ChangeFeed } from '../live/change-feed.ts';
 import { LiveVehicles } from './live-vehicles.ts';
 import { REALTIME_MIGRATIONS, createTransitRealtime } from './realtime/index.ts';
 import { openGtfs } from './gtfs/startup.ts';
@@ -17,6 +18,9 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 /** Public transport: live vehicles, their tracks; what a dispatcher and a stop display read. */
 export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | undefined = () => undefined): DomainModule {
   const vehicles = new LiveVehicles(ctx.now);
+  // Its changes are taken once per tick for the dispatchers' `/transit` and the passengers' `/open`.
+  const vehicleChanges = new ChangeFeed((sweep) => vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (v) => v.vehicleId);
+  const dispatchVehicles = vehicleChanges.reader();
   // The GTFS feed (GTFS_PATH, or the last upload): routes, stops, timetables; swapped on upload.
   const gtfs = openGtfs({ path: ctx.settings.GTFS_PATH, dataDir: ctx.dataDir, now: ctx.now, log: (msg, detail) => ctx.logger.info(detail ?? {}, msg) });
   const gtfsApi = gtfsRoutes({ gtfs: gtfs.holder, requireRole: ctx.auth.requireRole, audit: ctx.audit, now: ctx.now, saveUpload: gtfs.saveUpload, mapTileUrl: ctx.settings.MAP_TILE_URL });
@@ -60,7 +64,7 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
         roomPrefixes: ['route', 'alerts'],
         snapshot: () => vehicles.byRoute(),
         tick: (sweep) => [
-          { event: 'vehicles', items: vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) },
+          { event: 'vehicles', items: dispatchVehicles(sweep), roomsOf: (v) => roomsOfVehicle(v as VehicleState) },
           // Operations alerts raised, acknowledged or cleared (services/transit/ops); the dispatch desk's room gets them all.
           {
             event: 'opsAlerts', items: sweep ? rt.ops.takeChanges() : [],
@@ -74,8 +78,11 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
       },
       // Stop boards: a room per stop (`stop:{stopId}`), event `arrivals` when a board changes.
       rt.channel,
-      // Passengers' page: room per stop, `arrivals` and `alerts`, no token (services/transit/open/channel.ts).
-      openChannel({ views: openViews, engine: rt.engine, boards: rt.boards, serviceAlerts: rt.serviceAlerts, buckets: openBuckets, now: ctx.now }),
+      // Passengers' page: room per stop, `arrivals` and `alerts`; per route, `vehicles`; no token (services/transit/open/channel.ts).
+      openChannel({
+        views: openViews, engine: rt.engine, boards: rt.boards, serviceAlerts: rt.serviceAlerts, buckets: openBuckets, now: ctx.now,
+        vehiclesOf: (routeId) => vehicles.byRoute(routeId), vehicleChanges: vehicleChanges.reader(),
+      }),
     ],
     async seed(store: HistoryStore) {
       // The last stored position of each device: a restarted hub shows where vehicles were

@@ -3,7 +3,7 @@
  * demo GTFS feed with trolleybuses reporting over MQTT: the first load on a throttled 3G
  * connection (size budget asserted, time reported), nearest stops from a given location, a
  * stop's arrivals updating by push (the `/open` namespace), and by polling where the socket is
- * blocked (and by push again when it is back), the route map, favourites, the installable
+ * blocked (and by push again when it is back), the route map with its vehicles moved by push, favourites, the installable
  * manifest, and the offline shell with the last data marked stale.
  */
 import { gzipSync } from 'node:zlib';
@@ -177,6 +177,22 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(await page.locator('#vehicles li[data-vehicle="TB-201"]').innerText()).toMatch(/Ковалівка/);
   });
 
+  it('moves the route’s vehicles by push (room route:T1), with no REST request', async () => {
+    await page.locator('#updated[data-live="push"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#updated').innerText()).toMatch(/наживо/);
+    const polled = asked.filter((u) => u.includes('/api/v1/open/routes/')).length;
+    // A trolleybus starts reporting on route 1: it comes onto the map, then moves along it.
+    await drive(t, 'trk-m9', 'TB-209', T1_PATH.slice(0, 1));
+    const dot = page.locator('svg.map g.vehicle[data-vehicle="TB-209"] circle');
+    await dot.waitFor({ timeout: 15_000 });
+    const before = await dot.getAttribute('cy');
+    await page.locator('#vehicles li[data-vehicle="TB-209"]').waitFor();
+    await drive(t, 'trk-m9', 'TB-209', T1_PATH.slice(3, 4));
+    await expect.poll(() => dot.getAttribute('cy'), { timeout: 15_000 }).not.toBe(before);
+    expect(asked.filter((u) => u.includes('/api/v1/open/routes/')).length).toBe(polled);
+    expect(await page.locator('svg.map g.vehicle[data-vehicle="TB-201"]').count()).toBe(1);
+  });
+
   it('switches to English', async () => {
     await page.goto(`${t.httpUrl}/m/#/`);
     await page.locator('#lang').click();
@@ -278,4 +294,33 @@ describe('passengers’ page /m/ on a phone', () => {
       await ctx.close();
     }
   }, 90_000);
+
+  it('polls the route’s map where the socket is blocked', async () => {
+    const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    try {
+      const p = await ctx.newPage();
+      const pageErrors: string[] = [];
+      p.on('pageerror', (err) => pageErrors.push(err.message));
+      const rest: string[] = [];
+      p.on('request', (r) => void (r.url().includes('/api/v1/open/routes/T1') && rest.push(r.url())));
+      const blocked: string[] = [];
+      await p.route('**/socket.io/**', (route) => {
+        blocked.push(route.request().url());
+        return route.abort('connectionrefused');
+      });
+      await p.goto(`${t.httpUrl}/m/#/route/T1`);
+      await p.locator('svg.map g.vehicle[data-vehicle="TB-201"]').waitFor({ timeout: 15_000 });
+      await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      const polled = rest.length;
+      // A trolleybus starts reporting: the next poll (within 20 s) brings it onto the map.
+      await drive(t, 'trk-m5', 'TB-205', [T1_PATH[0]!]);
+      await p.locator('svg.map g.vehicle[data-vehicle="TB-205"]').waitFor({ timeout: 30_000 });
+      expect(rest.length).toBeGreaterThan(polled);
+      expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
 });

@@ -9,7 +9,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPEN_MAX_ROOMS, type OpenArrivals, type OpenStopAlerts } from '../../services/contracts/index.ts';
+import { OPEN_MAX_ROOMS, OpenRouteVehicle, type OpenArrivals, type OpenStopAlerts } from '../../services/contracts/index.ts';
 import { createMetrics } from '../../services/observability/metrics.ts';
 import type { RealtimeChannel } from '../../services/platform/domain-module.ts';
 import { startRealtime } from '../../services/realtime/socket-server.ts';
@@ -93,6 +93,38 @@ describe('/open in a hub on the demo feed', () => {
     expect([...stops]).toEqual(['st-avtovokzal']);
   }, 30_000);
 
+  it('lets a socket with no token join a route: its vehicles reporting now at once, then each move pushed, none of another route', async () => {
+    await drive(t, 'trk-r1', 'TB-311', T1_PATH.slice(0, 1));
+    const { s, heard } = await passenger('10.1.0.6');
+    expect(await s.emitWithAck('join', { room: 'route:T1' })).toEqual({ ok: true });
+    const vehicles = () => heard.filter((h) => h.event === 'vehicles').flatMap((h) => h.arg as OpenRouteVehicle[]);
+    // At once: the route's vehicles now, TB-311 among them.
+    await eventually(async () => vehicles().find((v) => v.vehicleId === 'TB-311'));
+    // It moves (over MQTT): the new position is pushed; a trolleybus on route 2 is not.
+    await drive(t, 'trk-r2', 'TB-322', T1_PATH.slice(2, 3), 'T2');
+    await drive(t, 'trk-r1', 'TB-311', T1_PATH.slice(1, 3));
+    const [lat, lon] = T1_PATH[2]!;
+    const moved = await eventually(async () => vehicles().find((v) => v.vehicleId === 'TB-311' && v.lat === lat));
+    expect(moved).toEqual({ vehicleId: 'TB-311', routeId: 'T1', lat, lon, courseDeg: 200, stale: false, ts: expect.any(String) });
+    // Only what a passenger needs, exactly as the contract says (no device id, trip, speed).
+    for (const v of vehicles()) expect(OpenRouteVehicle.parse(v)).toEqual(v);
+    expect(vehicles().every((v) => v.routeId === 'T1')).toBe(true);
+    expect(heard.filter((h) => h.event !== 'vehicles')).toEqual([]);
+    // A socket in route 2's room hears TB-322 and not TB-311.
+    const other = await passenger('10.1.0.6');
+    expect(await other.s.emitWithAck('join', { room: 'route:T2' })).toEqual({ ok: true });
+    await drive(t, 'trk-r1', 'TB-311', T1_PATH.slice(3, 4));
+    await drive(t, 'trk-r2', 'TB-322', T1_PATH.slice(3, 4), 'T2');
+    await eventually(async () => other.heard.flatMap((h) => h.arg as OpenRouteVehicle[]).find((v) => v.vehicleId === 'TB-322' && v.lat === T1_PATH[3]![0]));
+    await eventually(async () => vehicles().find((v) => v.vehicleId === 'TB-311' && v.lat === T1_PATH[3]![0]));
+    expect(other.heard.every((h) => h.event === 'vehicles' && (h.arg as OpenRouteVehicle[]).every((v) => v.routeId === 'T2'))).toBe(true);
+    expect(vehicles().some((v) => v.vehicleId === 'TB-322')).toBe(false);
+    // Routes of the feed only; route rooms count towards the same bound.
+    expect(await s.emitWithAck('join', { room: 'route:T99' })).toEqual({ ok: false, error: 'no such room: route:T99' });
+    for (const room of ['route:T2', 'route:T3', 'stop:st-avtovokzal', 'stop:st-balka']) expect(await s.emitWithAck('join', { room }), room).toEqual({ ok: true });
+    expect(await s.emitWithAck('join', { room: 'route:T5' })).toEqual({ ok: false, error: `at most ${OPEN_MAX_ROOMS} rooms per connection; leave one first` });
+  }, 30_000);
+
   it(`holds a socket to ${OPEN_MAX_ROOMS} rooms, of stops in the feed`, async () => {
     const { s } = await passenger('10.1.0.2');
     const stops = ['st-avtovokzal', 'st-balka', 'st-balka-market', 'st-balka-park', 'st-balka-school', 'st-damba'];
@@ -113,8 +145,8 @@ describe('/open in a hub on the demo feed', () => {
       expect(c.error?.message, nsp).toBe('unauthorized: a valid token is required in auth.token');
     }
     const { s, heard } = await passenger('10.1.0.3');
-    for (const room of ['route:T1', 'group:g1', 'building:b1', 'all', 'stop:']) {
-      expect(await s.emitWithAck('join', { room }), room).toEqual({ ok: false, error: 'room must look like stop:{id}' });
+    for (const room of ['alerts:dispatch', 'group:g1', 'building:b1', 'all', 'stop:', 'route:']) {
+      expect(await s.emitWithAck('join', { room }), room).toEqual({ ok: false, error: 'room must look like stop:{id}, route:{id}' });
     }
     // A vehicle reports and a board changes: a socket in no room hears none of it.
     const idle = await passenger('10.1.0.3');

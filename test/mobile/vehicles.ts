@@ -8,10 +8,10 @@ export const T1_PATH: Array<[number, number]> = [
   [48.523, 32.288], [48.52, 32.28626], [48.51726, 32.28406], [48.51484, 32.28118], [48.5123, 32.2786],
 ];
 
-/** Registers (once) a tracker on route T1 and sends `points` as its positions, 10 s apart, the last one now. */
-export async function drive(hub: TestHub, id: string, vehicleId: string, points: Array<[number, number]>): Promise<void> {
+/** Registers (once) a tracker on `routeId` (T1 unless said) and sends `points` as its positions, 10 s apart, the last one now. */
+export async function drive(hub: TestHub, id: string, vehicleId: string, points: Array<[number, number]>, routeId = 'T1'): Promise<void> {
   const res = await hub.api(`/api/v1/devices/${id}`);
-  const secret = res.status === 404 ? (await hub.register({ id, kind: 'tracker', protocol: 'mqtt', vehicleId, routeId: 'T1' })).secret
+  const secret = res.status === 404 ? (await hub.register({ id, kind: 'tracker', protocol: 'mqtt', vehicleId, routeId })).secret
     : ((await (await hub.api(`/api/v1/devices/${id}`, { method: 'PATCH', json: { rotateSecret: true } })).json()) as { secret: string }).secret;
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${hub.mqttPort}`, { username: id, password: secret });
   const now = Date.now();
