@@ -177,7 +177,7 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(await page.locator('#vehicles li[data-vehicle="TB-201"]').innerText()).toMatch(/Ковалівка/);
   });
 
-  it('moves the route’s vehicles by push (room route:T1), with no REST request', async () => {
+  it.skipIf(outOfService)('moves the route’s vehicles by push (room route:T1), with no REST request', async () => {
     await page.locator('#updated[data-live="push"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('#updated').innerText()).toMatch(/наживо/);
     const polled = asked.filter((u) => u.includes('/api/v1/open/routes/')).length;
