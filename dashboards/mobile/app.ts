@@ -121,6 +121,41 @@ const stopTimers = () => {
   timer = tick = undefined;
 };
 
+/**
+ * A view's live refresh: push while the hub's socket is there, polling every 20 s while it is not
+ * (and at first, until the socket says it is live). A page in the background does not poll (the
+ * phone's battery, data and the rate limit); it catches up when shown. `setMode` is what the
+ * socket calls; `start` loads once and starts polling.
+ */
+function liveRefresh(updated: HTMLElement, load: () => Promise<void>, draw: () => void) {
+  let mode: LiveMode = 'poll';
+  updated.dataset.live = mode;
+  const poll = () => void (document.hidden || load());
+  return {
+    get mode(): LiveMode {
+      return mode;
+    },
+    start(): void {
+      void load();
+      timer = setInterval(poll, POLL_MS);
+      catchUp = () => void load();
+    },
+    setMode: (next: LiveMode): void => {
+      if (next === mode) return;
+      mode = next;
+      updated.dataset.live = mode;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (mode === 'poll') {
+        // The socket dropped: what it would have brought is asked for now, then every 20 s.
+        timer = setInterval(poll, POLL_MS);
+        void load();
+      }
+      draw();
+    },
+  };
+}
+
 function view(...kids: Node[]): HTMLElement {
   const main = $('view');
   main.replaceChildren(...kids);
@@ -232,7 +267,7 @@ function stopView(stopId: string): void {
   view(title, h('div', { class: 'row' }, fav), alerts, list, updated);
   let board: Board | null = null;
   let skew = 0;
-  let mode: LiveMode = 'poll';
+  const live = liveRefresh(updated, () => load(), () => draw());
   const isFav = () => favourites().some((f) => f.stopId === stopId);
   const drawFav = () => {
     fav.setAttribute('aria-pressed', String(isFav()));
@@ -263,7 +298,7 @@ function stopView(stopId: string): void {
       }),
     );
     if (!rows.length) list.replaceChildren(h('li', { class: 'muted' }, t('noArrivals')));
-    updated.textContent = `${t('updated', { time: timeText(Date.parse(board.generatedAt)) })}${mode === 'push' ? ` · ${t('live')}` : ''}`;
+    updated.textContent = `${t('updated', { time: timeText(Date.parse(board.generatedAt)) })}${live.mode === 'push' ? ` · ${t('live')}` : ''}`;
   };
   const accept = (b: Board, cached: boolean) => {
     board = b;
@@ -285,31 +320,12 @@ function stopView(stopId: string): void {
       else setBanner(true, board.generatedAt);
     }
   };
-  // Push while the hub's socket is there; polling (every 20 s) while it is not. A page in the
-  // background does not poll (the phone's battery, data and the rate limit); it catches up when shown.
-  updated.dataset.live = mode;
-  const poll = () => void (document.hidden || load());
-  const setMode = (next: LiveMode) => {
-    if (next === mode) return;
-    mode = next;
-    updated.dataset.live = mode;
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    if (mode === 'poll') {
-      // The socket dropped: what it would have brought is asked for now, then every 20 s.
-      timer = setInterval(poll, POLL_MS);
-      void load();
-    }
-    draw();
-  };
-  void load();
-  timer = setInterval(poll, POLL_MS);
+  live.start();
   tick = setInterval(draw, 5_000);
-  catchUp = () => void load();
   unfollow = follow<Board, StopAlerts>(stopId, {
     arrivals: (b) => accept(b, false),
     alerts: (a) => drawAlerts(alerts, a.alerts, () => true),
-    mode: setMode,
+    mode: live.setMode,
   });
 }
 
@@ -324,7 +340,7 @@ function routeView(routeId: string, stopId: string | undefined): void {
   const updated = h('p', { id: 'updated', class: 'muted' });
   view(back, title, mapBox, h('h3', {}, t('vehicles')), list, updated);
   let route: Route | null = null;
-  let mode: LiveMode = 'poll';
+  const live = liveRefresh(updated, () => load(), () => draw());
   /** when each vehicle was last heard of (REST or push), by this phone's clock */
   const heard = new Map<string, number>();
   const draw = () => {
@@ -335,7 +351,7 @@ function routeView(routeId: string, stopId: string | undefined): void {
       ...r.vehicles.map((v) => h('li', { 'data-vehicle': v.vehicleId }, h('span', { class: 'name' }, `${v.headsign ? `→ ${v.headsign}` : v.vehicleId}`), ' ', h('span', { class: 'meta' }, delayText(v.delayS)))),
     );
     if (!r.vehicles.length) list.replaceChildren(h('li', { class: 'muted' }, t('noVehicles')));
-    updated.textContent = `${t('updated', { time: timeText(Date.parse(r.generatedAt)) })}${mode === 'push' ? ` · ${t('live')}` : ''}`;
+    updated.textContent = `${t('updated', { time: timeText(Date.parse(r.generatedAt)) })}${live.mode === 'push' ? ` · ${t('live')}` : ''}`;
   };
   const load = async () => {
     try {
@@ -369,25 +385,8 @@ function routeView(routeId: string, stopId: string | undefined): void {
     r.generatedAt = new Date().toISOString();
     draw();
   };
-  // Push while the hub's socket is there; polling (every 20 s) while it is not, as for a stop.
-  updated.dataset.live = mode;
-  const poll = () => void (document.hidden || load());
-  const setMode = (next: LiveMode) => {
-    if (next === mode) return;
-    mode = next;
-    updated.dataset.live = mode;
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    if (mode === 'poll') {
-      timer = setInterval(poll, POLL_MS);
-      void load();
-    }
-    draw();
-  };
-  void load();
-  timer = setInterval(poll, POLL_MS);
-  catchUp = () => void load();
-  unfollow = followRoute<PushedVehicle>(routeId, { vehicles: moved, mode: setMode });
+  live.start();
+  unfollow = followRoute<PushedVehicle>(routeId, { vehicles: moved, mode: live.setMode });
 }
 
 function delayText(delayS: number | null): string {
