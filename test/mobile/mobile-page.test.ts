@@ -126,7 +126,8 @@ describe('passengers’ page /m/ on a phone', () => {
     await page.screenshot({ path: '/work/mobile-arrivals.png', fullPage: true });
   }, 60_000);
 
-  it('reads at WCAG AA contrast, names its controls, and its text grows with the phone’s setting', async () => {
+  // It needs a board of several arrivals to measure, which the demo timetable gives by day only.
+  it.skipIf(outOfService)('reads at WCAG AA contrast, names its controls, and its text grows with the phone’s setting', async () => {
     const low = await page.evaluate(() => {
       const lum = (c: string) => {
         const [r, g, b] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
@@ -255,21 +256,30 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(errors).toEqual([]);
   }, 30_000);
 
-  it.skipIf(outOfService)('polls where the socket is blocked, and goes back to push when it is let through', async () => {
-    // A context of its own, without service workers: playwright's routes do not see requests a worker handles.
+  /**
+   * A phone page whose Socket.IO requests are refused, in a context of its own without service
+   * workers (playwright's routes do not see requests a worker handles); `rest` collects the
+   * requests to `restPath`, `blocked` the refused socket requests.
+   */
+  async function socketBlockedPage(restPath: string) {
     const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    const p = await ctx.newPage();
+    const pageErrors: string[] = [];
+    p.on('pageerror', (err) => pageErrors.push(err.message));
+    const rest: string[] = [];
+    p.on('request', (r) => void (r.url().includes(restPath) && rest.push(r.url())));
+    const blocked: string[] = [];
+    const block = (route: Route) => {
+      blocked.push(route.request().url());
+      return route.abort('connectionrefused');
+    };
+    await p.route('**/socket.io/**', block);
+    return { ctx, p, pageErrors, rest, blocked, block };
+  }
+
+  it.skipIf(outOfService)('polls where the socket is blocked, and goes back to push when it is let through', async () => {
+    const { ctx, p, pageErrors, rest, blocked, block } = await socketBlockedPage('/api/v1/open/stops/st-avtovokzal/arrivals');
     try {
-      const p = await ctx.newPage();
-      const pageErrors: string[] = [];
-      p.on('pageerror', (err) => pageErrors.push(err.message));
-      const rest: string[] = [];
-      p.on('request', (r) => void (r.url().includes('/api/v1/open/stops/st-avtovokzal/arrivals') && rest.push(r.url())));
-      const blocked: string[] = [];
-      const block = (route: Route) => {
-        blocked.push(route.request().url());
-        return route.abort('connectionrefused');
-      };
-      await p.route('**/socket.io/**', block);
       await p.goto(`${t.httpUrl}/m/#/stop/st-avtovokzal`);
       await p.locator('#arrivals li[data-vehicle="TB-201"]').waitFor({ timeout: 15_000 });
       // The socket tried and was refused: the page stays on polling, every 20 s.
@@ -296,18 +306,8 @@ describe('passengers’ page /m/ on a phone', () => {
   }, 90_000);
 
   it('polls the route’s map where the socket is blocked', async () => {
-    const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    const { ctx, p, pageErrors, rest, blocked } = await socketBlockedPage('/api/v1/open/routes/T1');
     try {
-      const p = await ctx.newPage();
-      const pageErrors: string[] = [];
-      p.on('pageerror', (err) => pageErrors.push(err.message));
-      const rest: string[] = [];
-      p.on('request', (r) => void (r.url().includes('/api/v1/open/routes/T1') && rest.push(r.url())));
-      const blocked: string[] = [];
-      await p.route('**/socket.io/**', (route) => {
-        blocked.push(route.request().url());
-        return route.abort('connectionrefused');
-      });
       await p.goto(`${t.httpUrl}/m/#/route/T1`);
       await p.locator('svg.map g.vehicle[data-vehicle="TB-201"]').waitFor({ timeout: 15_000 });
       await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThan(0);
