@@ -250,6 +250,8 @@ export const OpenDataRow = z.object({
   unit: EnergyUnit,
   value: z.number(),
   estimated: z.boolean(),
+  /** the month's cost in UAH by the tariffs; null where no tariff covers the consumption (never 0 by default) */
+  costUAH: z.number().nullable(),
 });
 export type OpenDataRow = z.infer<typeof OpenDataRow>;
 
@@ -258,34 +260,124 @@ export const TariffId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/, 'must be 1–80 characters of A–Z, a–z, 0–9, _ . - and start with a letter or digit');
 
+/** A whole local clock hour `HH:00` (00:00–24:00): rollups are hourly, so zones change on the hour. */
+export const ClockHour = z.string().regex(/^(([01]\d|2[0-3]):00|24:00)$/, 'must be a whole local hour HH:00 (00:00–24:00)');
+
+/** Local clock hours [from, to) of a zone; `to` before `from` runs over midnight (23:00–07:00). */
+export const ZoneHours = z
+  .strictObject({ from: ClockHour.refine((h) => h !== '24:00', 'must be a whole local hour HH:00 (00:00–23:00)'), to: ClockHour })
+  .refine((h) => Number(h.from.slice(0, 2)) % 24 !== Number(h.to.slice(0, 2)) % 24, { path: ['to'], message: 'must differ from from (a zone of the whole day is a flat price)' });
+export type ZoneHours = z.infer<typeof ZoneHours>;
+
+/**
+ * One time-of-day zone of an electricity tariff: its local clock hours and either its own price
+ * (`priceUAH`, UAH per unit) or a `coefficient` of the tariff's `priceUAH` (as the regulator sets
+ * them: night × 0.5 of a two-zone tariff).
+ */
+export const TariffZonePut = z
+  .strictObject({
+    zone: z.string().trim().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1–40 characters of a–z, 0–9, - starting with a letter (night, day, peak, half-peak)'),
+    hours: z.array(ZoneHours).min(1, 'must list at least one range of hours').max(12, 'at most 12 ranges'),
+    priceUAH: finite().min(0, 'must be ≥ 0').max(1e6, 'must be ≤ 1000000').optional().describe('UAH per unit in this zone'),
+    coefficient: finite().min(0, 'must be ≥ 0').max(100, 'must be ≤ 100').optional().describe('× the tariff\'s priceUAH'),
+  })
+  .superRefine((zn, ctx) => {
+    if ((zn.priceUAH === undefined) === (zn.coefficient === undefined)) ctx.addIssue({ code: 'custom', path: ['priceUAH'], message: 'give either priceUAH or coefficient (one of them)' });
+  });
+export type TariffZonePut = z.infer<typeof TariffZonePut>;
+
+const hourOf = (hhmm: string): number => Number(hhmm.slice(0, 2));
+
+/**
+ * Where zones' hours do not cover each local hour of the day exactly once: the first problem, with
+ * the path of the field it is about, or undefined. Pure (the schema and the page both ask).
+ */
+export function zoneCoverageProblem(zones: readonly { zone: string; hours: readonly ZoneHours[] }[]): { path: (string | number)[]; message: string } | undefined {
+  const owner: (string | undefined)[] = Array.from({ length: 24 }, () => undefined);
+  const names = new Set<string>();
+  for (const [i, zn] of zones.entries()) {
+    if (names.has(zn.zone)) return { path: [i, 'zone'], message: `zone "${zn.zone}" is named twice` };
+    names.add(zn.zone);
+    for (const [j, h] of zn.hours.entries()) {
+      const from = hourOf(h.from) % 24;
+      const span = (hourOf(h.to) - from + 24) % 24;
+      for (let k = 0; k < span; k++) {
+        const hr = (from + k) % 24;
+        if (owner[hr] !== undefined) return { path: [i, 'hours', j, 'from'], message: `the hour ${String(hr).padStart(2, '0')}:00 is already in zone "${owner[hr]}"` };
+        owner[hr] = zn.zone;
+      }
+    }
+  }
+  const free = owner.findIndex((o) => o === undefined);
+  if (free >= 0) return { path: [], message: `the hour ${String(free).padStart(2, '0')}:00 is in no zone; the zones must cover the 24 hours of the day` };
+  return undefined;
+}
+
+/**
+ * The regulator's zones (NERC: night 23:00–07:00 in both; peak 08:00–11:00 and 20:00–22:00 in
+ * the three-zone), with its coefficients of the flat price. Data, not code: a supply contract
+ * with other hours or prices is given as its own zones.
+ */
+export const ZONE_PRESETS: Record<'two-zone' | 'three-zone', readonly TariffZonePut[]> = {
+  'two-zone': [
+    { zone: 'night', hours: [{ from: '23:00', to: '07:00' }], coefficient: 0.5 },
+    { zone: 'day', hours: [{ from: '07:00', to: '23:00' }], coefficient: 1 },
+  ],
+  'three-zone': [
+    { zone: 'night', hours: [{ from: '23:00', to: '07:00' }], coefficient: 0.4 },
+    { zone: 'half-peak', hours: [{ from: '07:00', to: '08:00' }, { from: '11:00', to: '20:00' }, { from: '22:00', to: '23:00' }], coefficient: 1 },
+    { zone: 'peak', hours: [{ from: '08:00', to: '11:00' }, { from: '20:00', to: '22:00' }], coefficient: 1.5 },
+  ],
+};
+
 /**
  * `PUT /api/v1/energy/tariffs/:tariffId` — the price of one unit of a resource in UAH over local
  * dates [validFrom, validTo) (validTo absent: until further notice). Tariffs of one resource do
- * not overlap.
+ * not overlap. Electricity may be priced by time of day: `zones` (2–6) cover the 24 local hours,
+ * each with its price or a coefficient of `priceUAH`; without `zones` the price is flat.
  */
 export const TariffPut = z
   .strictObject({
     resource: EnergyResource,
     unit: EnergyUnit.describe('the unit the price is per (kWh, m3, Gcal, GJ)'),
-    priceUAH: finite().min(0, 'must be ≥ 0').max(1e6, 'must be ≤ 1000000').describe('UAH per unit, VAT included as billed'),
+    priceUAH: finite().min(0, 'must be ≥ 0').max(1e6, 'must be ≤ 1000000').describe('UAH per unit, VAT included as billed (with zones: the price the coefficients multiply)'),
     validFrom: LocalDate,
     validTo: LocalDate.optional(),
     note: z.string().trim().max(300).optional(),
+    zones: z.array(TariffZonePut).min(2, 'must hold at least 2 zones (one zone is a flat price: leave zones out)').max(6, 'at most 6 zones').optional(),
   })
   .superRefine((t, ctx) => {
     if (!UNITS_BY_RESOURCE[t.resource].includes(t.unit)) ctx.addIssue({ code: 'custom', path: ['unit'], message: `must be one of ${UNITS_BY_RESOURCE[t.resource].join(', ')} for ${t.resource}` });
     if (t.validTo !== undefined && t.validTo <= t.validFrom) ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must be a later date than validFrom' });
+    if (t.zones && t.resource !== 'electricity') ctx.addIssue({ code: 'custom', path: ['zones'], message: 'only electricity is priced by time of day' });
+    else if (t.zones) {
+      const problem = zoneCoverageProblem(t.zones);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['zones', ...problem.path], message: problem.message });
+    }
   });
 export type TariffPut = z.infer<typeof TariffPut>;
+
+export const TariffZone = z.object({
+  zone: z.string(),
+  hours: z.array(z.object({ from: z.string(), to: z.string() })),
+  /** UAH per unit in the zone (a coefficient applied to the tariff's priceUAH) */
+  priceUAH: z.number(),
+  /** as given; null when the zone was given its own price */
+  coefficient: z.number().nullable(),
+});
+export type TariffZone = z.infer<typeof TariffZone>;
 
 export const Tariff = z.object({
   tariffId: z.string(),
   resource: EnergyResource,
   unit: EnergyUnit,
+  /** flat: UAH per unit; with zones: the price the zones' coefficients multiply */
   priceUAH: z.number(),
   validFrom: z.string(),
   validTo: z.string().nullable(),
   note: z.string().nullable(),
+  /** time-of-day zones in local hours; null: one price all day */
+  zones: z.array(TariffZone).nullable(),
   updatedAt: IsoUtc,
   updatedBy: z.string().nullable(),
 });
@@ -320,3 +412,34 @@ export const TypeBreakdownEntry = z.object({
 });
 export type TypeBreakdownEntry = z.infer<typeof TypeBreakdownEntry>;
 export const TypeBreakdownQuery = z.strictObject({ from: LocalDate, to: LocalDate });
+
+/** `?month=YYYY-MM` of a building's cost by tariff zone. */
+export const BuildingCostQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
+
+/** Consumption and cost of one zone (by name, across the month's tariffs); zone null: hours at a flat price. */
+export const ZoneCost = z.object({
+  zone: z.string().nullable(),
+  value: z.number(),
+  costUAH: z.number(),
+});
+
+/** `GET /api/v1/energy/buildings/:buildingId/cost?month=` — a local month's cost per resource, by zone. */
+export const BuildingCost = z.object({
+  buildingId: z.string(),
+  month: z.string(),
+  start: IsoUtc,
+  end: IsoUtc,
+  resources: z.array(
+    z.object({
+      resource: EnergyResource.nullable(),
+      unit: EnergyUnit,
+      value: z.number().nullable(),
+      /** null when some of the consumption has no tariff (never a partial sum), or there is none */
+      costUAH: z.number().nullable(),
+      /** consumption in hours no tariff covers */
+      unpriced: z.number(),
+      zones: z.array(ZoneCost),
+    }),
+  ),
+});
+export type BuildingCost = z.infer<typeof BuildingCost>;

@@ -10,7 +10,8 @@ import type { Migration } from '../platform/domain-module.ts';
  *    arrive; day starts are local midnights (epoch ms);
  *  - energy_weather: outdoor temperatures from weather stations (energy:2), for degree-days;
  *  - energy_anomalies: what the scans found, with its evidence and state (energy:3);
- *  - energy_tariffs: the price of a unit of each resource over local dates (energy:4).
+ *  - energy_tariffs: the price of a unit of each resource over local dates (energy:4); its
+ *    time-of-day zones as JSON, null for a flat price (energy:5).
  */
 export const ENERGY_MIGRATIONS: readonly Migration[] = [
   {
@@ -94,5 +95,9 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        updated_by TEXT
      );
      CREATE INDEX IF NOT EXISTS energy_tariffs_resource ON energy_tariffs(resource, valid_from);`,
+  },
+  {
+    id: 'energy:5',
+    sql: `ALTER TABLE energy_tariffs ADD COLUMN zones TEXT;`,
   },
 ];

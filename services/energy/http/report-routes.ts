@@ -4,18 +4,19 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { OpenDataQuery, OpenDataRow, ReportQuery } from '../../contracts/energy.ts';
+import { BuildingCost, BuildingCostQuery, BuildingId, OpenDataQuery, OpenDataRow, ReportQuery } from '../../contracts/energy.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { AnomalyRepository } from '../anomalies/anomaly-repository.ts';
 import type { WeatherRepository } from '../baseline/weather-repository.ts';
 import type { BuildingRepository } from '../buildings/building-repository.ts';
 import { metersByBuilding } from '../buildings/meters-of.ts';
-import { localIntervals, LocalTimeError } from '../consumption/local-time.ts';
+import { localIntervals, localMidnight, LocalTimeError } from '../consumption/local-time.ts';
 import { EXCEL_UK, OPEN_DATA, toCsv } from '../reports/csv.ts';
-import { monthlyReport, REPORT_HEADER_UK, reportCells } from '../reports/monthly-report.ts';
+import { monthDates, monthlyReport, REPORT_HEADER_UK, reportCells } from '../reports/monthly-report.ts';
+import { roundUAH } from '../tariffs/pricing.ts';
 import { buildingBaseline, type IndicatorRouteDeps } from './indicator-routes.ts';
 
-const OPEN_DATA_COLUMNS = ['buildingId', 'name', 'type', 'areaM2', 'month', 'resource', 'unit', 'value', 'estimated'] as const;
+const OPEN_DATA_COLUMNS = ['buildingId', 'name', 'type', 'areaM2', 'month', 'resource', 'unit', 'value', 'estimated', 'costUAH'] as const;
 
 export const reportRoutes =
   (deps: IndicatorRouteDeps & { buildings: BuildingRepository; anomalies: AnomalyRepository }): FastifyPluginAsyncZod =>
@@ -69,6 +70,34 @@ export const reportRoutes =
       },
     );
 
+    app.get(
+      '/api/v1/energy/buildings/:buildingId/cost',
+      {
+        preHandler: ctx.auth.requireRole('energy'),
+        schema: {
+          tags: ['energy'],
+          summary: 'A building\'s consumption and cost in a local month per resource, by tariff zone (zone null: a flat price)',
+          params: z.object({ buildingId: BuildingId }),
+          querystring: BuildingCostQuery,
+          response: { 200: BuildingCost },
+        },
+      },
+      async (req) => {
+        const b = deps.buildings.get(req.params.buildingId);
+        if (!b) throw new HttpError(404, `no building "${req.params.buildingId}"`);
+        const { from, to } = monthDates(req.query.month, tz);
+        const span = { start: localMidnight(from, tz), end: localMidnight(to, tz) };
+        const round = (v: number) => Math.round(v * 1e6) / 1e6;
+        return {
+          buildingId: b.buildingId, month: req.query.month, start: new Date(span.start).toISOString(), end: new Date(span.end).toISOString(),
+          resources: deps.consumption.zoneCosts(metersByBuilding(ctx.devices)(b.buildingId), span).map((r) => ({
+            resource: r.resource, unit: r.unit, value: r.value === null ? null : round(r.value), costUAH: roundUAH(r.costUAH), unpriced: round(r.unpriced),
+            zones: r.zones.map((z) => ({ zone: z.zone, value: round(z.value), costUAH: roundUAH(z.costUAH)! })),
+          })),
+        };
+      },
+    );
+
     const openData = (year: number): OpenDataRow[] => {
       const months = localIntervals(`${year}-01-01`, `${year + 1}-01-01`, 'month', tz);
       const metersOf = metersByBuilding(ctx.devices);
@@ -79,7 +108,7 @@ export const reportRoutes =
             if (v.value === null) return;
             out.push({
               buildingId: b.buildingId, name: b.name, type: b.type, areaM2: b.areaM2, month: `${year}-${String(i + 1).padStart(2, '0')}`,
-              resource: g.resource, unit: g.unit, value: Math.round(v.value * 1000) / 1000, estimated: v.estimated,
+              resource: g.resource, unit: g.unit, value: Math.round(v.value * 1000) / 1000, estimated: v.estimated, costUAH: roundUAH(g.costs[i]!),
             });
           });
         }
@@ -89,13 +118,13 @@ export const reportRoutes =
 
     app.get(
       '/open-data/energy/monthly.json',
-      { schema: { tags: ['open data'], summary: 'Monthly consumption of every building in a year (no token)', security: [], querystring: OpenDataQuery, response: { 200: z.array(OpenDataRow) } } },
+      { schema: { tags: ['open data'], summary: 'Monthly consumption and cost of every building in a year (no token)', security: [], querystring: OpenDataQuery, response: { 200: z.array(OpenDataRow) } } },
       async (req) => openData(req.query.year),
     );
 
     app.get(
       '/open-data/energy/monthly.csv',
-      { schema: { tags: ['open data'], summary: 'Monthly consumption of every building in a year, CSV (no token)', security: [], querystring: OpenDataQuery, produces: ['text/csv'] } },
+      { schema: { tags: ['open data'], summary: 'Monthly consumption and cost of every building in a year, CSV (no token)', security: [], querystring: OpenDataQuery, produces: ['text/csv'] } },
       async (req, reply) =>
         reply
           .type('text/csv; charset=utf-8')

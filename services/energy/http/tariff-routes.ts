@@ -1,4 +1,4 @@
-/** Tariffs (role `energy`): the price of a unit of each resource over local dates; CRUD and a CSV import answered row by row. */
+/** Tariffs (role `energy`): the price of a unit of each resource over local dates (electricity also by time-of-day zones); CRUD and a CSV import answered row by row. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EnergyImportResult, Tariff, TariffId, TariffPut, TariffQuery } from '../../contracts/energy.ts';
@@ -28,7 +28,7 @@ export const tariffRoutes =
 
     app.put(
       '/api/v1/energy/tariffs/:tariffId',
-      { preHandler: energy, schema: { tags: ['energy'], summary: 'Create or replace a tariff (UAH per unit over local dates [validFrom, validTo))', params: Params, body: TariffPut, response: { 200: Tariff, 201: Tariff } } },
+      { preHandler: energy, schema: { tags: ['energy'], summary: 'Create or replace a tariff (UAH per unit over local dates [validFrom, validTo); electricity optionally by time-of-day zones)', params: Params, body: TariffPut, response: { 200: Tariff, 201: Tariff } } },
       async (req, reply) => {
         let result;
         try {
@@ -52,7 +52,7 @@ export const tariffRoutes =
       '/api/v1/energy/tariffs/import',
       {
         preHandler: energy,
-        schema: { tags: ['energy'], summary: 'Tariffs from CSV (text/csv): tariffId,resource,unit,priceUAH,validFrom,validTo,note; answered row by row', response: { 200: EnergyImportResult } },
+        schema: { tags: ['energy'], summary: 'Tariffs from CSV (text/csv): tariffId,resource,unit,priceUAH,validFrom,validTo,note,zones; answered row by row', response: { 200: EnergyImportResult } },
       },
       async (req) => {
         if (typeof req.body !== 'string') throw new HttpError(415, 'send the CSV as text/csv');

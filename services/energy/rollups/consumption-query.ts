@@ -6,7 +6,7 @@ import type { AggregateInterval, ConsumptionInterval, ConsumptionPoint, EnergyRe
 import type { Device } from '../../contracts/devices.ts';
 import { localIntervals, type TimeSpan } from '../consumption/local-time.ts';
 import { sumIntervals, type HourValue, type IntervalValue } from '../consumption/registers.ts';
-import { addCosts, costOfSpans, priceFor, roundUAH, type TariffTerms } from '../tariffs/pricing.ts';
+import { addCosts, costByZone, costOfSpans, priceFor, pricedByHour, roundUAH, zonePriceFor, type TariffTerms, type ZoneCostFigures } from '../tariffs/pricing.ts';
 import type { ConsumptionRollups } from './consumption-rollups.ts';
 
 export interface ConsumptionRequest {
@@ -67,7 +67,9 @@ export class ConsumptionQuery {
     const from = spans[0]!.start;
     const to = spans[spans.length - 1]!.end;
     const rows = interval === 'hour' ? this.rollups.hours(meter.id, from, to) : this.rollups.days(meter.id, from, to);
-    return { values: sumIntervals(rows, spans), costs: this.costs(rows, spans, meter.resource ?? null, this.unitOf(meter), tariffs) };
+    // A time-of-day tariff prices hours, not days: its days are costed from the hourly rollups.
+    const priced = interval !== 'hour' && pricedByHour(tariffs, meter.resource ?? null, from, to, this.tz) ? this.rollups.hours(meter.id, from, to) : rows;
+    return { values: sumIntervals(rows, spans), costs: this.costs(priced, spans, meter.resource ?? null, this.unitOf(meter), tariffs) };
   }
 
   /** Cost of each span from the rolled-up rows of one resource counted in one unit. */
@@ -112,7 +114,20 @@ export class ConsumptionQuery {
     return this.byResourceAndUnit(meters, resource).map((g) => {
       const ids = g.meters.map((m) => m.id);
       const rows = this.rollups.sumOf(ids, interval === 'hour' ? 'hour' : 'day', from, to);
-      return { resource: g.resource, unit: g.unit, meterIds: ids, values: sumIntervals(rows, spans), costs: this.costs(rows, spans, g.resource, g.unit, tariffs) };
+      const priced = interval !== 'hour' && pricedByHour(tariffs, g.resource, from, to, this.tz) ? this.rollups.sumOf(ids, 'hour', from, to) : rows;
+      return { resource: g.resource, unit: g.unit, meterIds: ids, values: sumIntervals(rows, spans), costs: this.costs(priced, spans, g.resource, g.unit, tariffs) };
+    });
+  }
+
+  /**
+   * A span's consumption and cost of the meters per resource and unit, by tariff zone (zone null:
+   * hours at a flat price), from the meters' hourly rollups.
+   */
+  zoneCosts(meters: readonly Device[], span: TimeSpan): ({ resource: EnergyResource | null; unit: EnergyUnit } & ZoneCostFigures)[] {
+    const tariffs = this.tariffs.list();
+    return this.byResourceAndUnit(meters).map((g) => {
+      const hours = this.rollups.sumOf(g.meters.map((m) => m.id), 'hour', span.start, span.end);
+      return { resource: g.resource, unit: g.unit, ...costByZone(hours, span, zonePriceFor(tariffs, g.resource, g.unit, this.tz)) };
     });
   }
 

@@ -1,16 +1,21 @@
-import type { EnergyResource, EnergyUnit, Tariff, TariffPut } from '../../contracts/energy.ts';
+import type { EnergyResource, EnergyUnit, Tariff, TariffPut, TariffZonePut } from '../../contracts/energy.ts';
 import type { Db } from '../../registry/database.ts';
-import { overlappingTariff } from './pricing.ts';
+import { overlappingTariff, zonePriceUAH } from './pricing.ts';
 
 interface Row {
   id: string; resource: EnergyResource; unit: EnergyUnit; price_uah: number; valid_from: string; valid_to: string | null;
-  note: string | null; updated_at: string; updated_by: string | null;
+  note: string | null; zones: string | null; updated_at: string; updated_by: string | null;
 }
 
-const toTariff = (r: Row): Tariff => ({
-  tariffId: r.id, resource: r.resource, unit: r.unit, priceUAH: r.price_uah, validFrom: r.valid_from, validTo: r.valid_to,
-  note: r.note, updatedAt: r.updated_at, updatedBy: r.updated_by,
-});
+const toTariff = (r: Row): Tariff => {
+  const zones = r.zones ? (JSON.parse(r.zones) as TariffZonePut[]) : null;
+  return {
+    tariffId: r.id, resource: r.resource, unit: r.unit, priceUAH: r.price_uah, validFrom: r.valid_from, validTo: r.valid_to, note: r.note,
+    // The zones as given, each with its price per unit resolved (a coefficient × the tariff's price).
+    zones: zones ? zones.map((z) => ({ zone: z.zone, hours: z.hours, priceUAH: zonePriceUAH({ priceUAH: r.price_uah }, z), coefficient: z.coefficient ?? null })) : null,
+    updatedAt: r.updated_at, updatedBy: r.updated_by,
+  };
+};
 
 /** A tariff whose dates overlap another of the same resource. */
 export class TariffOverlapError extends Error {
@@ -42,11 +47,14 @@ export class TariffRepository {
       if (clash) throw new TariffOverlapError(clash);
       const existing = this.get(id);
       this.db
-        .prepare(`INSERT INTO energy_tariffs (id, resource, unit, price_uah, valid_from, valid_to, note, updated_at, updated_by)
-                  VALUES (@id, @resource, @unit, @price, @validFrom, @validTo, @note, @ts, @actor)
+        .prepare(`INSERT INTO energy_tariffs (id, resource, unit, price_uah, valid_from, valid_to, note, zones, updated_at, updated_by)
+                  VALUES (@id, @resource, @unit, @price, @validFrom, @validTo, @note, @zones, @ts, @actor)
                   ON CONFLICT(id) DO UPDATE SET resource=@resource, unit=@unit, price_uah=@price, valid_from=@validFrom, valid_to=@validTo,
-                    note=@note, updated_at=@ts, updated_by=@actor`)
-        .run({ id, resource: t.resource, unit: t.unit, price: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null, note: t.note ?? null, ts: new Date(this.now()).toISOString(), actor });
+                    note=@note, zones=@zones, updated_at=@ts, updated_by=@actor`)
+        .run({
+          id, resource: t.resource, unit: t.unit, price: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null, note: t.note ?? null,
+          zones: t.zones ? JSON.stringify(t.zones) : null, ts: new Date(this.now()).toISOString(), actor,
+        });
       return { tariff: this.get(id)!, created: !existing };
     })();
   }
