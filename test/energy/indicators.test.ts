@@ -138,8 +138,9 @@ describe('monthly report and open data', () => {
     expect(rows.filter((r) => r.buildingId === 'school-5').map((r) => r.month)).toEqual(Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`));
     const csv = await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.csv?year=2026' });
     const lines = csv.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('buildingId,name,type,areaM2,month,resource,unit,value,estimated');
-    expect(lines).toContain('office-1,Офіс,office,500,2026-01,gas,m3,744,false');
+    expect(lines[0]).toBe('buildingId,name,type,areaM2,month,resource,unit,value,estimated,costUAH');
+    // no gas tariff: the cost is empty, not 0
+    expect(lines).toContain('office-1,Офіс,office,500,2026-01,gas,m3,744,false,');
     expect((await h.app.inject({ method: 'GET', url: '/open-data/energy/monthly.json?year=abc' })).statusCode).toBe(400);
   });
 });

@@ -11,8 +11,8 @@ const toTariff = (r: Row): Tariff => {
   const zones = r.zones ? (JSON.parse(r.zones) as TariffZonePut[]) : null;
   return {
     tariffId: r.id, resource: r.resource, unit: r.unit, priceUAH: r.price_uah, validFrom: r.valid_from, validTo: r.valid_to, note: r.note,
-    // The zones as given, each with its price per unit resolved (a coefficient × the tariff's price).
-    zones: zones ? zones.map((z) => ({ zone: z.zone, hours: z.hours, priceUAH: zonePriceUAH({ priceUAH: r.price_uah }, z), coefficient: z.coefficient ?? null })) : null,
+    // The zones as given, each with its price per unit resolved (a coefficient × the tariff's price; to a millionth: 6 × 0.4 is not 2.4000000000000004).
+    zones: zones ? zones.map((z) => ({ zone: z.zone, hours: z.hours, priceUAH: Math.round(zonePriceUAH({ priceUAH: r.price_uah }, z) * 1e6) / 1e6, coefficient: z.coefficient ?? null })) : null,
     updatedAt: r.updated_at, updatedBy: r.updated_by,
   };
 };
