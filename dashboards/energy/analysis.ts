@@ -4,10 +4,11 @@
  * earlier; the baseline band), anomalies to acknowledge and resolve, the monthly report download.
  */
 import uPlot from 'uplot';
-import type { Anomaly, BaselineReport, ConsumptionPoint, RankingEntry, Tariff, TypeBreakdownEntry } from '../../services/contracts/energy.ts';
+import type { Anomaly, BaselineReport, BuildingCost, ConsumptionPoint, RankingEntry, Tariff, TypeBreakdownEntry } from '../../services/contracts/energy.ts';
 import { fmtDateTime, fmtNumber } from '../shared/format.ts';
 import { locale, onLangChange, t, type MsgKey } from '../shared/i18n.ts';
 import { must } from '../shared/page.ts';
+import { errorSlotOf, parseHours, presetRows, renderBuildingCost, tariffRows, zoningOf, zonesLine, type ZoneRowValue } from './tariff-zones.ts';
 
 const TZ = 'Europe/Kyiv';
 const DAY = 86_400_000;
@@ -27,7 +28,7 @@ export function addYears(date: string, years: number): string {
   return dt.toISOString().slice(0, 10);
 }
 
-type Result<T> = { ok: true; data: T } | { ok: false; reason: string };
+type Result<T> = { ok: true; data: T } | { ok: false; reason: string; issues?: { field: string; reason: string }[] };
 
 async function api<T>(token: string, method: string, path: string, body?: unknown): Promise<Result<T>> {
   try {
@@ -38,13 +39,15 @@ async function api<T>(token: string, method: string, path: string, body?: unknow
     });
     if (!res.ok) {
       let reason = `HTTP ${res.status}`;
+      let issues: { field: string; reason: string }[] | undefined;
       try {
-        const j = (await res.json()) as { message?: string };
+        const j = (await res.json()) as { message?: string; issues?: { field: string; reason: string }[] };
         if (j.message) reason = j.message;
+        issues = j.issues;
       } catch {
         // not JSON
       }
-      return { ok: false, reason };
+      return { ok: false, reason, ...(issues ? { issues } : {}) };
     }
     return { ok: true, data: (await res.json()) as T };
   } catch (err) {
@@ -234,6 +237,7 @@ export function initAnalysis(token: string | null): void {
     if (!token || !selected) return;
     const b = selected;
     heading.textContent = t('energy.buildingHeading', { name: b.name });
+    void loadBuildingCost();
     const interval = intervalEl.value;
     const resource = resourceEl.value;
     const { from, to } = periodOf(interval);
@@ -277,6 +281,35 @@ export function initAnalysis(token: string | null): void {
         (report.model.sufficient ? '' : ` ${t('energy.baselineWeak', { reasons: report.model.reasons.join('; ') })}`);
     }
   }
+  // ── a building's month cost by time-of-day zone ─────────────────────────────────────────────
+  const costMonthEl = must<HTMLInputElement>('cost-month');
+  const costBody = must<HTMLTableElement>('building-cost').tBodies[0]!;
+  const costCaption = must('building-cost-caption');
+  const costMsg = must('cost-msg');
+  costMonthEl.value = addDays(toEl.value, -1).slice(0, 7);
+  let costOf: BuildingCost | null = null;
+
+  async function loadBuildingCost(): Promise<void> {
+    if (!token || !selected || !/^\d{4}-\d{2}$/.test(costMonthEl.value)) return;
+    const b = selected;
+    const month = costMonthEl.value;
+    const res = await api<BuildingCost>(token, 'GET', `/api/v1/energy/buildings/${encodeURIComponent(b.buildingId)}/cost?month=${month}`);
+    if (selected !== b || costMonthEl.value !== month) return;
+    costMsg.textContent = res.ok ? '' : t('energy.failed', { reason: res.reason });
+    costMsg.classList.toggle('error', !res.ok);
+    costOf = res.ok ? res.data : null;
+    renderCost();
+  }
+  function renderCost(): void {
+    costCaption.textContent = costOf ? t('energy.costCaption', { month: costOf.month }) : '';
+    costBody.replaceChildren();
+    if (!costOf) return;
+    costBody.parentElement!.dataset.month = costOf.month;
+    renderBuildingCost(costBody, costOf);
+    if (costOf.resources.length === 0) cell(costBody.insertRow(), t('energy.noCost')).colSpan = 4;
+  }
+  costMonthEl.addEventListener('change', () => void loadBuildingCost());
+
   intervalEl.addEventListener('change', () => void loadBuilding());
   resourceEl.addEventListener('change', () => void loadBuilding());
 
@@ -399,7 +432,112 @@ export function initAnalysis(token: string | null): void {
     price: must<HTMLInputElement>('tariff-price'),
     from: must<HTMLInputElement>('tariff-from'),
     to: must<HTMLInputElement>('tariff-to'),
+    zoning: must<HTMLSelectElement>('tariff-zoning'),
   };
+  const zoneBody = must<HTMLTableElement>('zone-rows').tBodies[0]!;
+  const zoneTable = must<HTMLTableElement>('zone-rows');
+  const zoneAdd = must<HTMLButtonElement>('zone-add');
+  let zoneRows: ZoneRowValue[] = [];
+
+  /** Reads the rows' inputs back into zoneRows (the inputs are the truth while editing). */
+  function readZoneRows(): void {
+    zoneRows = zoneRows.map((_, i) => ({
+      zone: (document.getElementById(`zone-${i}-name`) as HTMLInputElement | null)?.value ?? '',
+      hours: (document.getElementById(`zone-${i}-hours`) as HTMLInputElement | null)?.value ?? '',
+      coefficient: (document.getElementById(`zone-${i}-coefficient`) as HTMLInputElement | null)?.value ?? '',
+    }));
+  }
+  function renderZoneRows(): void {
+    zoneBody.replaceChildren();
+    const flat = tf.zoning.value === 'flat';
+    zoneTable.hidden = flat;
+    zoneAdd.hidden = flat;
+    if (flat) return;
+    zoneRows.forEach((r, i) => {
+      const tr = zoneBody.insertRow();
+      tr.dataset.zone = r.zone;
+      const input = (field: 'name' | 'hours' | 'coefficient', value: string, label: MsgKey, type = 'text') => {
+        const td = tr.insertCell();
+        const el = document.createElement('input');
+        el.id = `zone-${i}-${field}`;
+        el.type = type;
+        el.value = value;
+        if (type === 'number') {
+          el.min = '0';
+          el.step = '0.01';
+          td.className = 'num';
+        }
+        el.setAttribute('aria-label', t(label, { n: i + 1 }));
+        el.setAttribute('aria-describedby', `zone-${i}-${field}-error`);
+        el.addEventListener('input', () => {
+          readZoneRows();
+          if (field === 'coefficient') priceCell.textContent = zonePriceText(i);
+          tf.zoning.value = zoningOf(zoneRows) === 'flat' ? 'own' : zoningOf(zoneRows);
+        });
+        const err = document.createElement('span');
+        err.className = 'field-error';
+        err.id = `zone-${i}-${field}-error`;
+        td.append(el, err);
+      };
+      input('name', r.zone, 'energy.zoneNameOf');
+      input('hours', r.hours, 'energy.zoneHoursOf');
+      input('coefficient', r.coefficient, 'energy.zoneCoefficientOf', 'number');
+      const priceCell = cell(tr, zonePriceText(i), 'num');
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'zone-remove';
+      remove.textContent = '×';
+      remove.setAttribute('aria-label', t('energy.zoneRemove', { n: i + 1 }));
+      remove.addEventListener('click', () => {
+        readZoneRows();
+        zoneRows.splice(i, 1);
+        tf.zoning.value = zoneRows.length === 0 ? 'flat' : zoningOf(zoneRows);
+        renderZoneRows();
+        (document.getElementById(`zone-${Math.min(i, zoneRows.length - 1)}-name`) ?? tf.zoning).focus();
+      });
+      tr.insertCell().append(remove);
+    });
+  }
+  function zonePriceText(i: number): string {
+    const k = Number(zoneRows[i]?.coefficient);
+    const p = Number(tf.price.value);
+    return zoneRows[i]?.coefficient && Number.isFinite(k) && Number.isFinite(p) && tf.price.value !== '' ? fmtNumber(k * p, 4) : '—';
+  }
+  tf.zoning.addEventListener('change', () => {
+    readZoneRows();
+    const z = tf.zoning.value;
+    if (z === 'two-zone' || z === 'three-zone') zoneRows = presetRows(z);
+    else if (z === 'flat') zoneRows = [];
+    else if (zoneRows.length === 0) zoneRows = presetRows('two-zone');
+    renderZoneRows();
+  });
+  tf.price.addEventListener('input', () => zoneRows.forEach((_, i) => {
+    const td = zoneBody.rows[i]?.cells[3];
+    if (td) td.textContent = zonePriceText(i);
+  }));
+  zoneAdd.addEventListener('click', () => {
+    readZoneRows();
+    zoneRows.push({ zone: '', hours: '', coefficient: '1' });
+    tf.zoning.value = 'own';
+    renderZoneRows();
+    document.getElementById(`zone-${zoneRows.length - 1}-name`)?.focus();
+  });
+  renderZoneRows();
+
+  /** Clears the messages under the fields. */
+  const clearFieldErrors = () => document.querySelectorAll<HTMLElement>('#tariff-form .field-error').forEach((el) => (el.textContent = ''));
+  /** Puts each issue under the field it names; the first such field gets the focus. */
+  function showFieldErrors(issues: readonly { field: string; reason: string }[]): void {
+    let first: HTMLElement | null = null;
+    for (const issue of issues) {
+      const slot = document.getElementById(errorSlotOf(issue.field));
+      if (!slot) continue;
+      slot.textContent = slot.textContent ? `${slot.textContent}; ${issue.reason}` : issue.reason;
+      const input = document.querySelector<HTMLElement>(`[aria-describedby="${slot.id}"]`);
+      first ??= input;
+    }
+    first?.focus();
+  }
   let types: TypeBreakdownEntry[] = [];
   let tariffs: Tariff[] = [];
   const say = (el: HTMLElement, text: string, error = false) => {
@@ -442,7 +580,13 @@ export function initAnalysis(token: string | null): void {
       tr.dataset.id = x.tariffId;
       cell(tr, x.tariffId).title = x.note ?? '';
       cell(tr, t(`energy.resource.${x.resource}` as MsgKey));
-      cell(tr, `${fmtNumber(x.priceUAH, 4)} / ${t(`unit.${x.unit}` as MsgKey)}`, 'num');
+      const price = cell(tr, `${fmtNumber(x.priceUAH, 4)} / ${t(`unit.${x.unit}` as MsgKey)}`, 'num');
+      if (x.zones) {
+        const line = document.createElement('span');
+        line.className = 'zones-line';
+        line.textContent = zonesLine(x);
+        price.append(line);
+      }
       cell(tr, x.validFrom);
       cell(tr, x.validTo ?? t('energy.openEnded'));
       const actions = tr.insertCell();
@@ -457,6 +601,10 @@ export function initAnalysis(token: string | null): void {
         tf.price.value = String(x.priceUAH);
         tf.from.value = x.validFrom;
         tf.to.value = x.validTo ?? '';
+        zoneRows = tariffRows(x);
+        tf.zoning.value = zoningOf(zoneRows);
+        renderZoneRows();
+        clearFieldErrors();
         tf.price.focus();
       });
       const del = document.createElement('button');
@@ -482,11 +630,29 @@ export function initAnalysis(token: string | null): void {
     e.preventDefault();
     if (!token) return;
     const id = tf.id.value.trim();
-    const body = { resource: tf.resource.value, unit: tf.unit.value, priceUAH: Number(tf.price.value), validFrom: tf.from.value, ...(tf.to.value ? { validTo: tf.to.value } : {}) };
+    clearFieldErrors();
+    readZoneRows();
+    const local: { field: string; reason: string }[] = [];
+    const zones = tf.zoning.value === 'flat' ? undefined : zoneRows.map((r, i) => {
+      const hours = parseHours(r.hours);
+      if (!hours) local.push({ field: `zones.${i}.hours`, reason: t('energy.zoneHoursBad') });
+      if (!/^[a-z][a-z0-9-]{0,39}$/.test(r.zone.trim())) local.push({ field: `zones.${i}.zone`, reason: t('energy.zoneNameBad') });
+      if (r.coefficient.trim() === '' || !(Number(r.coefficient) >= 0)) local.push({ field: `zones.${i}.coefficient`, reason: t('energy.zoneCoefficientBad') });
+      return { zone: r.zone.trim(), hours: hours ?? [], coefficient: Number(r.coefficient) };
+    });
+    if (local.length) {
+      say(tariffMsg, local.map((x) => x.reason).join('; '), true);
+      return showFieldErrors(local);
+    }
+    const body = { resource: tf.resource.value, unit: tf.unit.value, priceUAH: Number(tf.price.value), validFrom: tf.from.value, ...(tf.to.value ? { validTo: tf.to.value } : {}), ...(zones ? { zones } : {}) };
     void (async () => {
       const res = await api<Tariff>(token, 'PUT', `/api/v1/energy/tariffs/${encodeURIComponent(id)}`, body);
-      if (!res.ok) return say(tariffMsg, t('energy.failed', { reason: res.reason }), true);
+      if (!res.ok) {
+        say(tariffMsg, t('energy.failed', { reason: res.reason }), true);
+        return showFieldErrors(res.issues ?? []);
+      }
       say(tariffMsg, t('energy.tariffSaved', { id }));
+      void loadBuildingCost();
       await loadCosts();
       void loadRanking();
     })();
@@ -496,6 +662,9 @@ export function initAnalysis(token: string | null): void {
     renderRanking();
     renderAnomalies();
     renderCosts();
+    renderCost();
+    readZoneRows();
+    renderZoneRows();
     heading.textContent = selected ? t('energy.buildingHeading', { name: selected.name }) : t('energy.pickBuilding');
     if (selected) void loadBuilding();
   });

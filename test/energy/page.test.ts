@@ -177,4 +177,70 @@ describe('the energy page: ranking, a building with its baseline band, anomalies
     await page.screenshot({ path: '/tmp/mistohub-energy-costs.png' });
     expect(errors.filter((e) => !e.includes('409'))).toEqual([]);
   });
+  it('a manager turns the electricity tariff into a two-zone one on the page, errors under the fields they name, and the building\'s month cost changes by zone', async () => {
+    const month = addDays(today, -20).slice(0, 7);
+    type Cost = { resources: { resource: string; costUAH: number | null; zones: { zone: string | null; value: number; costUAH: number }[] }[] };
+    const costOf = async () => ((await (await t.api(`/api/v1/energy/buildings/school-7/cost?month=${month}`)).json()) as Cost).resources.find((r) => r.resource === 'electricity')!;
+    const uah = (v: number) => new Intl.NumberFormat('uk-UA', { maximumFractionDigits: 2 }).format(v);
+    const cellOf = (zone: string, i: number) => page.locator(`#building-cost tr[data-resource="electricity"][data-zone="${zone}"] td`).nth(i);
+
+    // before: one price all month
+    await page.click('#tab-buildings');
+    await page.click('#ranking tr[data-id="school-7"] button');
+    await page.fill('#cost-month', month);
+    await page.waitForSelector(`#building-cost[data-month="${month}"] tr[data-resource="electricity"][data-zone="flat"]`, { timeout: 10_000 });
+    const flat = await costOf();
+    expect(flat.zones.map((z) => z.zone)).toEqual([null]);
+    expect(await cellOf('total', 3).innerText()).toBe(uah(flat.costUAH!));
+
+    // the tariff's «Змінити», then the regulator's two zones
+    await page.click('#tab-costs');
+    await page.focus('#tariffs tr[data-id="el-2020"] button.edit');
+    await page.keyboard.press('Enter');
+    expect(await page.inputValue('#tariff-id')).toBe('el-2020');
+    expect(await page.isHidden('#zone-rows')).toBe(true);
+    await page.selectOption('#tariff-zoning', 'two-zone');
+    expect(await page.inputValue('#zone-0-hours')).toBe('23:00-07:00');
+    expect(await page.locator('#zone-rows tbody tr').nth(0).locator('td').nth(3).innerText()).toBe(uah(2.25));
+
+    // a malformed range is caught on the page, under the zone's hours
+    await page.fill('#zone-1-hours', 'з ранку до вечора');
+    await page.focus('#tariff-price');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (document.getElementById('zone-1-hours-error')?.textContent ?? '').includes('23:00-07:00'), undefined, { timeout: 5_000 });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('zone-1-hours');
+    // hours already in the night zone: the server's refusal lands under the same field
+    await page.fill('#zone-1-hours', '06:00-23:00');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => (document.getElementById('zone-1-hours-error')?.textContent ?? '').includes('06:00'), undefined, { timeout: 5_000 });
+    expect(await page.locator('#zone-1-hours-error').innerText()).toContain('night');
+    expect(await page.locator('#tariff-zones-error').innerText()).toBe('');
+    expect(await page.getAttribute('#tariff-zoning', 'aria-describedby')).toBe('tariff-zones-error');
+
+    await page.fill('#zone-1-hours', '07:00-23:00');
+    expect(await page.inputValue('#tariff-zoning')).toBe('two-zone');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#tariffs tr[data-id="el-2020"] .zones-line', { timeout: 5_000 });
+    expect(await page.locator('#zone-1-hours-error').innerText()).toBe('');
+    expect(await page.locator('#tariffs tr[data-id="el-2020"] .zones-line').innerText()).toContain('ніч 23:00-07:00');
+    const kept = (await (await t.api('/api/v1/energy/tariffs/el-2020')).json()) as { zones: { zone: string; priceUAH: number }[] };
+    expect(kept.zones.map((z) => [z.zone, z.priceUAH])).toEqual([['night', 2.25], ['day', 4.5]]);
+
+    // after: the month's cost by zone, cheaper by the night hours at half price
+    await page.click('#tab-buildings');
+    await page.waitForSelector(`#building-cost[data-month="${month}"] tr[data-resource="electricity"][data-zone="night"]`, { timeout: 10_000 });
+    const zoned = await costOf();
+    expect(zoned.costUAH!).toBeLessThan(flat.costUAH!);
+    const night = zoned.zones.find((z) => z.zone === 'night')!;
+    expect(night.costUAH).toBeCloseTo(night.value * 2.25, 2);
+    expect(await cellOf('night', 1).innerText()).toBe('ніч');
+    expect(await cellOf('night', 3).innerText()).toBe(uah(night.costUAH));
+    expect(await cellOf('total', 3).innerText()).toBe(uah(zoned.costUAH!));
+    await page.screenshot({ path: '/tmp/mistohub-energy-zone-cost.png' });
+    await page.click('#tab-costs');
+    expect(await page.locator('#tariffs tr[data-id="el-2020"]').isVisible()).toBe(true);
+    await page.screenshot({ path: '/tmp/mistohub-energy-zones.png' });
+    expect(await page.evaluate(() => (document.scrollingElement ?? document.documentElement).scrollWidth)).toBeLessThanOrEqual(1366);
+    expect(errors.filter((e) => !e.includes('409') && !e.includes('400'))).toEqual([]);
+  });
 });
