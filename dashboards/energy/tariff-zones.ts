@@ -3,7 +3,7 @@
  * text ⇄ ranges, which field a server issue names) and the DOM pieces the analysis view uses.
  */
 import type { BuildingCost, Tariff } from '../../services/contracts/energy.ts';
-import { ZONE_PRESETS, type ZoneHours } from '../../services/contracts/tariff-zones.ts';
+import { parseHourRange, ZONE_PRESETS, type ZoneHours } from '../../services/contracts/tariff-zones.ts';
 import { fmtNumber } from '../shared/format.ts';
 import { isMsgKey, t, type MsgKey } from '../shared/i18n.ts';
 
@@ -15,9 +15,9 @@ export function parseHours(text: string): ZoneHours[] | undefined {
   if (parts.length === 0) return undefined;
   const out: ZoneHours[] = [];
   for (const p of parts) {
-    const m = /^(\d{1,2})(?::00)?\s*[-–—]\s*(\d{1,2})(?::00)?$/.exec(p);
-    if (!m) return undefined;
-    out.push({ from: `${m[1]!.padStart(2, '0')}:00`, to: `${m[2]!.padStart(2, '0')}:00` });
+    const range = parseHourRange(p);
+    if (!range) return undefined;
+    out.push(range);
   }
   return out;
 }

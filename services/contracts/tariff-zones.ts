@@ -17,6 +17,12 @@ export interface TariffZonePut {
   coefficient?: number | undefined;
 }
 
+/** One range of whole hours as people write it, `23:00-07:00` or `23-07`; undefined when it is not one. */
+export function parseHourRange(text: string): ZoneHours | undefined {
+  const m = /^(\d{1,2})(?::00)?\s*[-–—]\s*(\d{1,2})(?::00)?$/.exec(text.trim());
+  return m ? { from: `${m[1]!.padStart(2, '0')}:00`, to: `${m[2]!.padStart(2, '0')}:00` } : undefined;
+}
+
 const hourOf = (hhmm: string): number => Number(hhmm.slice(0, 2));
 
 /**

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { TariffPut, ZONE_PRESETS, zoneCoverageProblem } from '../../services/contracts/energy.ts';
 import { describeZodError } from '../../services/contracts/decode.ts';
+import { errorSlotOf, parseHours, presetRows, zoningOf } from '../../dashboards/energy/tariff-zones.ts';
 import { localIntervals, localMidnight } from '../../services/energy/consumption/local-time.ts';
 import type { HourValue } from '../../services/energy/consumption/registers.ts';
 import { parseTariffsCsv, zonesFromText } from '../../services/energy/imports/tariffs-csv.ts';
@@ -144,5 +145,19 @@ describe('time-of-day tariffs: the contract and the CSV', () => {
       [7, 'zones: zone 1 ("night x0.5"): must be "name from-to [from-to …] price", e.g. "night 23:00-07:00 x0.5"; or two-zone, three-zone'],
       [8, 'zones: only electricity is priced by time of day'],
     ]);
+  });
+
+  it('the page reads hours as people write them and puts each server issue under the field it names', () => {
+    expect(parseHours('08:00-11:00, 20-22')).toEqual([{ from: '08:00', to: '11:00' }, { from: '20:00', to: '22:00' }]);
+    expect(parseHours('з ранку до вечора')).toBeUndefined();
+    expect(parseHours('')).toBeUndefined();
+    expect(errorSlotOf('zones.1.hours.0.from')).toBe('zone-1-hours-error');
+    expect(errorSlotOf('zones.0.zone')).toBe('zone-0-name-error');
+    expect(errorSlotOf('zones.2.priceUAH')).toBe('zone-2-coefficient-error');
+    expect(errorSlotOf('zones')).toBe('tariff-zones-error');
+    expect(errorSlotOf('validFrom')).toBe('tariff-from-error');
+    expect(zoningOf(presetRows('three-zone'))).toBe('three-zone');
+    expect(zoningOf([{ ...presetRows('two-zone')[0]!, coefficient: '0.6' }, presetRows('two-zone')[1]!])).toBe('own');
+    expect(zoningOf([])).toBe('flat');
   });
 });

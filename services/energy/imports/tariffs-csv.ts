@@ -15,14 +15,12 @@
  */
 import { z } from 'zod';
 import { TariffId, TariffPut, ZONE_PRESETS, type TariffZonePut } from '../../contracts/energy.ts';
+import { parseHourRange } from '../../contracts/tariff-zones.ts';
 import { parseRecordCsv, type RecordRow } from './record-csv.ts';
 
 export const TARIFF_COLUMNS = ['tariffId', 'resource', 'unit', 'priceUAH', 'validFrom', 'validTo', 'note', 'zones'] as const;
 
 export type TariffRow = RecordRow<TariffPut>;
-
-const HOURS_RE = /^(\d{1,2})(?::00)?-(\d{1,2})(?::00)?$/;
-const hh = (n: string): string => `${n.padStart(2, '0')}:00`;
 
 /** The zones of the `zones` cell, or why not (the schema checks names, hours and coverage after). */
 export function zonesFromText(text: string): { zones: TariffZonePut[] } | { error: string } {
@@ -37,9 +35,9 @@ export function zonesFromText(text: string): { zones: TariffZonePut[] } | { erro
     const priceWord = rest.pop()!;
     const hours = [];
     for (const w of rest) {
-      const m = HOURS_RE.exec(w);
-      if (!m) return { error: `${where} "${name}": "${w.slice(0, 20)}" is not a range of whole hours HH:00-HH:00` };
-      hours.push({ from: hh(m[1]!), to: hh(m[2]!) });
+      const range = parseHourRange(w);
+      if (!range) return { error: `${where} "${name}": "${w.slice(0, 20)}" is not a range of whole hours HH:00-HH:00` };
+      hours.push(range);
     }
     const coefficient = /^[x×*]/i.test(priceWord);
     const n = Number(priceWord.replace(/^[x×*]/i, '').replace(',', '.'));
