@@ -4,8 +4,6 @@
  * (route R1, trips every ten minutes around the clock, every day), so nothing depends on the hour
  * the test runs at; the two buses are put on their trips by a dispatcher's assignment.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io } from 'socket.io-client';
 import type { Browser, Page } from 'playwright-core';
@@ -13,26 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type OpsAlert, type PlaybackDay, type RouteHeadways, type ServiceAlert } from '../../services/contracts/index.ts';
 import { DISPATCH_ALERTS_ROOM } from '../../services/contracts/socket-events.ts';
 import { launchBrowser } from '../support/browser.ts';
+import { EVERY_DAY, writeGtfsFolder } from '../support/gtfs-folder.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { at, lineFeed } from './realtime/feed-fixture.ts';
 
-const hhmmss = (s: number) => [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60].map((n) => String(n).padStart(2, '0')).join(':');
-
 /** The fixture line (R1, S1…S5 500 m apart) as a GTFS folder, trips from 00:00 to 25:00, every day of 2000–2099. */
 function writeLineGtfs(dir: string): void {
   const feed = lineFeed({ firstH: 0, lastH: 25 });
-  const csv = (rows: (string | number)[][]) => `${rows.map((r) => r.join(',')).join('\n')}\n`;
-  const files: Record<string, (string | number)[][]> = {
-    'agency.txt': [['agency_id', 'agency_name', 'agency_url', 'agency_timezone'], ['A', 'Demo', 'https://example.org', 'Europe/Kyiv']],
-    'routes.txt': [['route_id', 'agency_id', 'route_short_name', 'route_long_name', 'route_type', 'route_color'], ['R1', 'A', '1', 'Vokzal – Center', 3, 'CC0000']],
-    'stops.txt': [['stop_id', 'stop_name', 'stop_lat', 'stop_lon'], ...[...feed.stops.values()].map((s) => [s.stopId, s.name, s.lat, s.lon])],
-    'calendar.txt': [['service_id', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'start_date', 'end_date'], ['WK', 1, 1, 1, 1, 1, 1, 1, '20000101', '20991231']],
-    'shapes.txt': [['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence'], ...[...feed.shapes].flatMap(([id, pts]) => pts.map((p) => [id, p.lat, p.lon, p.sequence]))],
-    'trips.txt': [['route_id', 'service_id', 'trip_id', 'direction_id', 'shape_id', 'trip_headsign'], ...[...feed.trips.values()].map((t) => [t.routeId, t.serviceId, t.tripId, t.directionId ?? 0, t.shapeId ?? '', t.headsign ?? ''])],
-    'stop_times.txt': [['trip_id', 'arrival_time', 'departure_time', 'stop_id', 'stop_sequence'], ...[...feed.stopTimes.values()].flat().map((st) => [st.tripId, hhmmss(st.arrivalS), hhmmss(st.departureS), st.stopId, st.stopSequence])],
-  };
-  for (const [name, rows] of Object.entries(files)) writeFileSync(join(dir, name), csv(rows));
+  feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
+  writeGtfsFolder(dir, feed);
 }
 
 const kyiv = (ms: number, opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Kyiv', hourCycle: 'h23', ...opts }).format(ms);
