@@ -127,7 +127,7 @@ describe('passengers’ page /m/ on a phone', () => {
     await page.screenshot({ path: '/work/mobile-arrivals.png', fullPage: true });
   }, 60_000);
 
-  // It needs a board of several arrivals to measure: the feed has trips every ten minutes at any hour.
+  // It needs a board of several arrivals to measure: the feed has trips every 20 minutes at any hour.
   it('reads at WCAG AA contrast, names its controls, and its text grows with the phone’s setting', async () => {
     const low = await page.evaluate(() => {
       const lum = (c: string) => {

@@ -2,7 +2,7 @@
  * GTFS feeds written to a folder, for tests that start a hub on them (`GTFS_PATH`). A test that
  * puts a vehicle on a trip needs a trip at the hour it runs: the demo timetable runs 05:30–23:18
  * Kyiv time only, so `writeDemoAroundTheClock` gives the demo city's routes, stops, shapes and
- * names with trips every few minutes over all 24 hours of every day — whatever the hour, a
+ * names with trips every 20 minutes over all 24 hours of every day — whatever the hour, a
  * vehicle driven along a route now has a trip to be matched to, and every stop has a board.
  */
 import { writeFileSync } from 'node:fs';
@@ -88,8 +88,15 @@ export function aroundTheClock(feed: GtfsFeed, headwayMin = 10): GtfsFeed {
   return { ...feed, trips, stopTimes, calendars: new Map([[serviceId, { serviceId, ...EVERY_DAY }]]), calendarDates: [], frequencies: [] };
 }
 
-/** The demo city's feed (routes, stops, shapes, names and all) with `aroundTheClock` trips, written into `dir`. */
-export function writeDemoAroundTheClock(dir: string, headwayMin = 10): void {
+/**
+ * The demo city's feed (routes, stops, shapes, names and all) with `aroundTheClock` trips, written
+ * into `dir`. Every 20 minutes by default: a board shows a stop's next 12 arrivals, and the hub
+ * matches a vehicle waiting at a terminus to a departure up to 20 minutes ahead. Three routes call
+ * at the stop the tests watch (Автовокзал): every 20 minutes, at most two scheduled arrivals of
+ * each route and direction come before such a vehicle's, and it is on the board; every 10 minutes
+ * it could fall off the end.
+ */
+export function writeDemoAroundTheClock(dir: string, headwayMin = 20): void {
   const loaded = loadGtfsPath(DEMO_GTFS_DIR);
   if (!loaded.ok) throw new Error(`the demo GTFS feed does not load: ${loaded.errors.map(formatIssue).join('; ')}`);
   writeGtfsFolder(dir, aroundTheClock(loaded.feed, headwayMin), ['calendar.txt', 'calendar_dates.txt', 'trips.txt', 'stop_times.txt', 'frequencies.txt']);

@@ -36,7 +36,7 @@ describe('GTFS folders for tests', () => {
     expect(tables(load(out))).toEqual(tables(feed));
   });
 
-  it('gives the demo city trips every 10 minutes on every route, day and night, every day, its names kept', () => {
+  it('gives the demo city trips every 20 minutes on every route, day and night, every day, its names kept', () => {
     const demo = load(DEMO_GTFS_DIR);
     const out = dir();
     writeDemoAroundTheClock(out);
@@ -46,20 +46,20 @@ describe('GTFS folders for tests', () => {
     expect(readFileSync(join(out, 'feed_info.txt'))).toEqual(readFileSync(join(DEMO_GTFS_DIR, 'feed_info.txt')));
     expect([...feed.calendars.values()]).toEqual([{ serviceId: 'EVERY-DAY', ...EVERY_DAY }]);
 
-    // Every route and direction leaves its first stop at every ten minutes of the day, 00:00 to 23:50.
+    // Every route and direction leaves its first stop every twenty minutes of the day, 00:00 to 23:40.
     const starts = new Map<string, number[]>();
     for (const [id, times] of feed.stopTimes) {
       const t = feed.trips.get(id)!;
       const key = `${t.routeId}-${t.directionId}`;
       (starts.get(key) ?? starts.set(key, []).get(key)!).push(times[0]!.departureS);
     }
-    const everyTen = Array.from({ length: 144 }, (_, i) => i * 600);
+    const everyTwenty = Array.from({ length: 72 }, (_, i) => i * 1200);
     expect([...starts.keys()].sort()).toEqual([...demo.routes.keys()].flatMap((r) => [`${r}-0`, `${r}-1`]).sort());
-    for (const [key, s] of starts) expect(s.sort((a, b) => a - b), key).toEqual(everyTen);
+    for (const [key, s] of starts) expect(s.sort((a, b) => a - b), key).toEqual(everyTwenty);
     // Each a copy of a demo trip of that route and direction: the same stops, headsign and shape, shifted.
-    const t1 = feed.trips.get('T1-0-0310')!;
+    const t1 = feed.trips.get('T1-0-0320')!;
     const template = [...demo.trips.values()].find((t) => t.routeId === 'T1' && t.directionId === 0)!;
-    expect(t1).toEqual({ tripId: 'T1-0-0310', routeId: 'T1', serviceId: 'EVERY-DAY', directionId: 0, headsign: template.headsign, shapeId: template.shapeId });
-    expect(feed.stopTimes.get('T1-0-0310')!.map((st) => st.stopId)).toEqual(demo.stopTimes.get(template.tripId)!.map((st) => st.stopId));
+    expect(t1).toEqual({ tripId: 'T1-0-0320', routeId: 'T1', serviceId: 'EVERY-DAY', directionId: 0, headsign: template.headsign, shapeId: template.shapeId });
+    expect(feed.stopTimes.get('T1-0-0320')!.map((st) => st.stopId)).toEqual(demo.stopTimes.get(template.tripId)!.map((st) => st.stopId));
   });
 });
