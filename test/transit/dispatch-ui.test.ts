@@ -78,5 +78,5 @@ describe('dispatch page on the real hub', () => {
     await page.screenshot({ path: '/tmp/mistohub-transit-ops.png' });
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 60_000);
 });
