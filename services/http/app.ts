@@ -14,6 +14,7 @@ import type { Accounts } from '../registry/accounts.ts';
 import type { AuditLog } from '../registry/audit-log.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import { fastifyTrustProxy, type TrustProxy } from './client-address.ts';
+import { serveDashboards } from './dashboard-assets.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -87,10 +88,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deviceRoutes(deps));
   for (const routes of deps.domainRoutes) await app.register(routes);
 
-  for (const [path, asset] of deps.dashboards) {
-    // A page is a folder: /transit redirects to /transit/.
-    if (path.length > 1 && path.endsWith('/')) app.get(path.slice(0, -1), { schema: { hide: true } }, async (_req, reply) => reply.redirect(path, 301));
-    app.get(path, { schema: { hide: true } }, async (_req, reply) => reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body));
-  }
+  serveDashboards(app, deps.dashboards);
   return app;
 }

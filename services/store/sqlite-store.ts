@@ -24,7 +24,6 @@ import {
   filterCanMatch,
   latestPerDevice,
   normalizePoints,
-  seriesKey,
   sortBuckets,
   type FieldType,
   type StoreLogger,
@@ -160,6 +159,24 @@ function clampTime(ms: number): number {
   return Math.min(MAX_TIME_MS, Math.max(MIN_TIME_MS, Math.trunc(ms)));
 }
 
+/** Points per multi-row INSERT: one statement step instead of a hundred (SQLite allows 32,766 parameters). */
+const POINTS_PER_INSERT = 100;
+
+interface SeriesEntry {
+  id: number;
+  lastTs: number;
+}
+
+interface WriteStatements {
+  upsertSeries: Database.Statement<[string, string, string, number], { id: number; last_ts: number }>;
+  raiseLastTs: Database.Statement;
+  upsertPoint: Database.Statement;
+  upsertPoints: Database.Statement;
+  selectType: Database.Statement<[string, string], { type: FieldType }>;
+  insertType: Database.Statement;
+  insertTag: Database.Statement;
+}
+
 interface PointRow {
   tags: string;
   ts: number;
@@ -186,7 +203,11 @@ export class SqliteHistoryStore implements HistoryStore {
   readonly file: string;
   private db: Database.Database | undefined;
   private readonly logger: StoreLogger | undefined;
-  private readonly knownTypes = new Map<string, FieldType>();
+  /** field types per measurement and field, as in `field_types` */
+  private readonly knownTypes = new Map<string, Map<string, FieldType>>();
+  /** series per measurement and series key (tags as JSON), with the `last_ts` the table holds */
+  private readonly seriesIds = new Map<string, Map<string, SeriesEntry>>();
+  private prepared: { db: Database.Database; q: WriteStatements } | undefined;
   /** series whose `series_tags` rows are known to exist */
   private readonly taggedSeries = new Set<number>();
   private readonly registry = new MeasurementRegistry();
@@ -213,6 +234,10 @@ export class SqliteHistoryStore implements HistoryStore {
       // file on their own under NORMAL.
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      // Writes touch the newest leaf of every series' range of the points' key: with a thousand
+      // series or more those pages no longer fit the default 2 MiB page cache, and every batch
+      // would read them back from the file.
+      db.pragma('cache_size = -65536');
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > MIGRATIONS.length) {
         throw new Error(`${this.file} has schema version ${version}, newer than this hub knows (${MIGRATIONS.length}); upgrade the hub`);
@@ -306,37 +331,30 @@ export class SqliteHistoryStore implements HistoryStore {
   private async insert(normalized: readonly HistoryPoint[]): Promise<void> {
     const db = this.open();
     if (normalized.length === 0) return;
+    const q = this.statements(db);
 
-    const upsertSeries = db.prepare<[string, string, string, number], { id: number }>(
-      `INSERT INTO series (measurement, tags, device, last_ts) VALUES (?, ?, ?, ?)
-       ON CONFLICT (measurement, tags) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
-       RETURNING id`,
-    );
-    // A rewrite merges fields like InfluxDB does: fields of the new point replace, others stay.
-    const upsertPoint = db.prepare(
-      `INSERT INTO points (series_id, ts, fields) VALUES (?, ?, ?)
-       ON CONFLICT (series_id, ts) DO UPDATE SET fields = json_patch(fields, excluded.fields)`,
-    );
-    const selectType = db.prepare<[string, string], { type: FieldType }>('SELECT type FROM field_types WHERE measurement = ? AND field = ?');
-    const insertType = db.prepare('INSERT INTO field_types (measurement, field, type) VALUES (?, ?, ?)');
-    const insertTag = db.prepare('INSERT OR IGNORE INTO series_tags (series_id, key, value) VALUES (?, ?, ?)');
-    const seriesTagged: number[] = [];
-
+    // A point's series id comes from memory after the first sight of the series; the series'
+    // `last_ts` is raised once per series per batch (below), not once per point.
+    const raised = new Map<SeriesEntry, number>();
+    const typesAdded: [Map<string, FieldType>, string][] = [];
+    const seriesAdded: [Map<string, SeriesEntry>, string][] = [];
     const conflicts: string[] = [];
-    const typesAdded: string[] = [];
+    // Points wait here for a multi-row INSERT: series id, ts, fields JSON, per point.
+    const params: (number | string)[] = [];
     const run = db.transaction(() => {
       for (const p of normalized) {
-        const newTypes: [string, FieldType][] = [];
+        let types = this.knownTypes.get(p.measurement);
+        if (types === undefined) this.knownTypes.set(p.measurement, (types = new Map()));
         let conflict: string | undefined;
-        for (const [field, value] of Object.entries(p.fields)) {
-          const cacheKey = `${p.measurement}\u0000${field}`;
-          const type = fieldType(value);
-          let known = this.knownTypes.get(cacheKey);
+        let unknown = false;
+        for (const field in p.fields) {
+          const type = fieldType(p.fields[field]!);
+          let known = types.get(field);
           if (known === undefined) {
-            known = selectType.get(p.measurement, field)?.type;
-            if (known !== undefined) this.knownTypes.set(cacheKey, known);
+            known = q.selectType.get(p.measurement, field)?.type;
+            if (known !== undefined) types.set(field, known);
           }
-          if (known === undefined) newTypes.push([field, type]);
+          if (known === undefined) unknown = true;
           else if (known !== type) {
             conflict = `input field "${field}" on measurement "${p.measurement}" is type ${type}, already exists as type ${known}`;
             break;
@@ -347,34 +365,82 @@ export class SqliteHistoryStore implements HistoryStore {
           conflicts.push(conflict);
           continue;
         }
-        for (const [field, type] of newTypes) {
-          insertType.run(p.measurement, field, type);
-          const cacheKey = `${p.measurement}\u0000${field}`;
-          this.knownTypes.set(cacheKey, type);
-          typesAdded.push(cacheKey);
+        if (unknown) {
+          for (const field in p.fields) {
+            if (types.has(field)) continue;
+            const type = fieldType(p.fields[field]!);
+            q.insertType.run(p.measurement, field, type);
+            types.set(field, type);
+            typesAdded.push([types, field]);
+          }
         }
-        const row = upsertSeries.get(p.measurement, seriesKey(p.tags), p.tags.device ?? '', p.ts);
-        if (row === undefined) throw new Error('series upsert returned no id');
-        if (!this.taggedSeries.has(row.id)) {
-          for (const [key, value] of Object.entries(p.tags)) insertTag.run(row.id, key, value);
-          this.taggedSeries.add(row.id);
-          seriesTagged.push(row.id);
+        let byKey = this.seriesIds.get(p.measurement);
+        if (byKey === undefined) this.seriesIds.set(p.measurement, (byKey = new Map()));
+        // Normalized tags are sorted and hold no empty value: their JSON is the series key.
+        const key = JSON.stringify(p.tags);
+        let series = byKey.get(key);
+        if (series === undefined) {
+          const row = q.upsertSeries.get(p.measurement, key, p.tags.device ?? '', p.ts);
+          if (row === undefined) throw new Error('series upsert returned no id');
+          series = { id: row.id, lastTs: row.last_ts };
+          byKey.set(key, series);
+          seriesAdded.push([byKey, key]);
+          if (!this.taggedSeries.has(row.id)) {
+            for (const tag in p.tags) q.insertTag.run(row.id, tag, p.tags[tag]!);
+            this.taggedSeries.add(row.id);
+          }
+        } else if (p.ts > series.lastTs && p.ts > (raised.get(series) ?? -Infinity)) {
+          raised.set(series, p.ts);
         }
-        upsertPoint.run(row.id, p.ts, JSON.stringify(p.fields));
+        params.push(series.id, p.ts, JSON.stringify(p.fields));
+        if (params.length === POINTS_PER_INSERT * 3) {
+          q.upsertPoints.run(params);
+          params.length = 0;
+        }
       }
+      for (let i = 0; i < params.length; i += 3) q.upsertPoint.run(params[i], params[i + 1], params[i + 2]);
+      for (const [series, ts] of raised) q.raiseLastTs.run(ts, series.id, ts);
     });
     try {
       run();
     } catch (err) {
-      // The transaction rolled back, so the types it registered are not in the table either.
-      for (const key of typesAdded) this.knownTypes.delete(key);
-      for (const id of seriesTagged) this.taggedSeries.delete(id);
+      // The transaction rolled back, so what it added to the tables is not there either.
+      for (const [types, field] of typesAdded) types.delete(field);
+      for (const [byKey, key] of seriesAdded) {
+        this.taggedSeries.delete(byKey.get(key)!.id);
+        byKey.delete(key);
+      }
       throw new HistoryStoreError(`SQLite history write failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err });
     }
+    for (const [series, ts] of raised) series.lastTs = ts;
     await this.durable();
     if (conflicts.length > 0) {
       throw new HistoryStoreError(`partial write: field type conflict: ${conflicts[0]} dropped=${conflicts.length}`, { retryable: false });
     }
+  }
+
+  /** The write path's statements, prepared once per open database. */
+  private statements(db: Database.Database): WriteStatements {
+    if (this.prepared?.db === db) return this.prepared.q;
+    // A rewrite merges fields like InfluxDB does: fields of the new point replace, others stay.
+    const pointsSql = (n: number) =>
+      `INSERT INTO points (series_id, ts, fields) VALUES ${Array.from({ length: n }, () => '(?, ?, ?)').join(', ')}
+       ON CONFLICT (series_id, ts) DO UPDATE SET fields = json_patch(fields, excluded.fields)`;
+    const q: WriteStatements = {
+      upsertSeries: db.prepare<[string, string, string, number], { id: number; last_ts: number }>(
+        `INSERT INTO series (measurement, tags, device, last_ts) VALUES (?, ?, ?, ?)
+         ON CONFLICT (measurement, tags) DO UPDATE SET last_ts = max(last_ts, excluded.last_ts)
+         RETURNING id, last_ts`,
+      ),
+      raiseLastTs: db.prepare('UPDATE series SET last_ts = ? WHERE id = ? AND last_ts < ?'),
+      upsertPoint: db.prepare(pointsSql(1)),
+      upsertPoints: db.prepare(pointsSql(POINTS_PER_INSERT)),
+      selectType: db.prepare<[string, string], { type: FieldType }>('SELECT type FROM field_types WHERE measurement = ? AND field = ?'),
+      insertType: db.prepare('INSERT INTO field_types (measurement, field, type) VALUES (?, ?, ?)'),
+      insertTag: db.prepare('INSERT OR IGNORE INTO series_tags (series_id, key, value) VALUES (?, ?, ?)'),
+    };
+    this.prepared = { db, q };
+    return q;
   }
 
   async range(query: RangeQuery): Promise<HistoryPoint[]> {
@@ -480,5 +546,9 @@ export class SqliteHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    // What the file held is known again from the file once it is opened again.
+    this.seriesIds.clear();
+    this.taggedSeries.clear();
+    this.knownTypes.clear();
   }
 }

@@ -98,6 +98,9 @@ export async function startDemoEnergy(o: DemoEnergyOptions): Promise<DemoEnergy>
 
   let stopped = false;
   const station: MqttClient = await mqtt.connectAsync(o.mqttUrl, { username: DEMO_WEATHER_STATION, password: o.stationSecret, reconnectPeriod: 5_000 });
+  // A reconnect that times out (a hub busy loading) is an 'error' event: without a listener it
+  // would end the whole process. The client reconnects by itself.
+  station.on('error', (err) => o.log(`demo energy: weather station: ${err.message}; reconnecting`));
   const sendWeather = (ms: number) => station.publishAsync(topics.weather(DEMO_WEATHER_STATION), JSON.stringify(weatherReading(ms)), { qos: 1 });
   void sendWeather(now()).catch(() => {});
   const timer = setInterval(() => void sendWeather(now()).catch(() => {}), 5 * 60_000);

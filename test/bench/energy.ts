@@ -15,6 +15,9 @@
  * --per-building N (meters per building, default 4: electricity, heat, gas, water).
  * Prints a table and one JSON line.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeviceMessage, EnergyResource, EnergyUnit } from '../../services/contracts/index.ts';
 import { localDate, localMidnight, nextDayStart } from '../../services/energy/consumption/local-time.ts';
@@ -25,6 +28,7 @@ import { rng } from '../../simulators/city/random.ts';
 import { startEnergyHarness, type EnergyHarness } from '../energy/harness.ts';
 import { startInfluxd, type RunningInfluxd } from '../support/influxd.ts';
 import { fmt, table } from './format.ts';
+import { readProc } from './procstat.ts';
 
 const TZ = 'Europe/Kyiv';
 const USAGE = `npm run bench:energy -- [--meters N] [--days N] [--stores sqlite,influxdb] [--per-building N]`;
@@ -111,7 +115,26 @@ interface StoreResult {
   yearOfDaysMs: Timing;
   openDataYearMs: Timing;
   checked: boolean;
+  /** influxd's own CPU seconds during the load (influxdb only) */
+  serverLoadCpuS?: number;
+  /** MB on disk after the load: the history store's files, and the registry database (rollups, kept readings) */
+  historyMB: number;
+  registryMB: number;
+  /** the machine's 1-minute load average at the load's start and end */
+  loadAvg: [number, number];
 }
+
+/** Bytes of the files in a folder (and its sub-folders) whose names start with `prefix`. */
+function diskBytes(dir: string, prefix = ''): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) n += diskBytes(path);
+    else if (e.isFile() && e.name.startsWith(prefix)) n += statSync(path).blocks * 512;
+  }
+  return n;
+}
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
 
 /** CPU milliseconds this process spent since `since` (user + system). */
 const cpuMs = (since: NodeJS.CpuUsage): number => {
@@ -168,6 +191,8 @@ async function runOn(kind: string): Promise<StoreResult> {
     let rollupCpu = 0;
     let readings = 0;
     const maxBatch = h.store.maxBatch;
+    const load0 = loadavg()[0]!;
+    const server0 = influxd?.pid() !== undefined ? readProc(influxd.pid()!)?.cpuS : undefined;
     for (let i = 0; i < days.length; i++) {
       const msgs = dayReadings(days[i]!, i + 1 < days.length ? days[i + 1]! : end, registers, r);
       let t = performance.now();
@@ -196,6 +221,8 @@ async function runOn(kind: string): Promise<StoreResult> {
         process.stderr.write(`${kind}: ${localDate(days[i]!, TZ)} ${fmt(readings)} readings, store ${fmt(storeMs / 1000, 1)} s, rollups ${fmt(rollupMs / 1000, 1)} s\n`);
       }
     }
+    const load1 = loadavg()[0]!;
+    const server1 = influxd?.pid() !== undefined ? readProc(influxd.pid()!)?.cpuS : undefined;
     const first = localDate(START, TZ);
     const last = localDate(end, TZ);
     // The last whole month loaded, else the first month.
@@ -216,11 +243,15 @@ async function runOn(kind: string): Promise<StoreResult> {
       }
     }
     const loadS = (storeMs + rollupMs) / 1000;
+    const historyMB = mb(influxd ? diskBytes(influxd.dir) : diskBytes(h.dataDir, 'history.sqlite'));
+    const registryMB = mb(diskBytes(h.dataDir, 'registry.sqlite'));
     return {
       store: kind, readings, loadS: round1(loadS), loadPerS: Math.round(readings / loadS),
       storeWritePerS: Math.round(readings / (storeMs / 1000)), rollupPerS: Math.round(readings / (rollupMs / 1000)),
       loadCpuS: round1((storeCpu + rollupCpu) / 1000), storeWriteCpuS: round1(storeCpu / 1000), rollupCpuS: round1(rollupCpu / 1000), month,
       monthlyReportMs: strip(report), yearOfDaysMs: strip(year), openDataYearMs: strip(openData), checked,
+      ...(server0 !== undefined && server1 !== undefined ? { serverLoadCpuS: round1(server1 - server0) } : {}),
+      historyMB, registryMB, loadAvg: [round1(load0), round1(load1)],
     };
   } finally {
     await h.close();
@@ -254,15 +285,16 @@ const started = performance.now();
 for (const kind of STORES) results.push(await runOn(kind));
 const ms = (x: Timing) => `${fmt(x.first)} / ${fmt(x.median)} / ${fmt(x.cpuMedian)}`;
 console.log(`\n${fmt(METERS)} meters in ${fmt(buildings)} buildings, ${DAYS} days of 15-minute readings from ${FIRST_DATE} (${TZ})`);
-console.log('load: wall seconds and readings/s; in brackets the CPU seconds of this process (influxd not counted) and readings per CPU second');
+console.log("load: wall seconds and readings/s; in brackets the CPU seconds of this process (and influxd's own) and readings per CPU second of this process");
 console.log('queries (REST, fastify inject): first / median of 5 / median CPU, ms\n');
 console.log(
   table([
-    ['store', 'readings', 'load s', 'load readings/s', 'store write/s', 'rollups/s', 'monthly report (city)', "a building's year of days", 'open data, a year', 'totals check'],
+    ['store', 'readings', 'load s', 'load readings/s', 'store write/s', 'rollups/s', 'monthly report (city)', "a building's year of days", 'open data, a year', 'totals check', 'disk MB: history + registry', 'load avg'],
     ...results.map((r) => [
-      r.store, fmt(r.readings), `${fmt(r.loadS, 1)} (${fmt(r.loadCpuS, 1)})`, fmt(r.loadPerS),
+      r.store, fmt(r.readings), `${fmt(r.loadS, 1)} (${fmt(r.loadCpuS, 1)}${r.serverLoadCpuS !== undefined ? ` + influxd ${fmt(r.serverLoadCpuS, 1)}` : ''})`, fmt(r.loadPerS),
       `${fmt(r.storeWritePerS)} (${fmt(r.readings / r.storeWriteCpuS)})`, `${fmt(r.rollupPerS)} (${fmt(r.readings / r.rollupCpuS)})`,
       `${r.month}: ${ms(r.monthlyReportMs)}`, ms(r.yearOfDaysMs), ms(r.openDataYearMs), r.checked ? 'ok' : 'FAILED',
+      `${fmt(r.historyMB)} + ${fmt(r.registryMB)}`, `${r.loadAvg[0]} → ${r.loadAvg[1]}`,
     ]),
   ]),
 );

@@ -37,6 +37,8 @@ export interface EnergyHarness {
   devices: DeviceRegistry;
   store: HistoryStore;
   pipeline: IngestPipeline;
+  /** the temp folder of the registry database (rollups) and of the default embedded store */
+  dataDir: string;
   /** a bearer token with the role(s) */
   token(...roles: Role[]): Promise<string>;
   /** `app.inject` with a token of role `energy` unless one is given */
@@ -121,7 +123,7 @@ export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promi
     get app() {
       return app;
     },
-    db, devices, store, pipeline,
+    db, devices, store, pipeline, dataDir: temp.path,
     token: async (...roles) => (await accounts.createToken(`t-${roles.join('-')}-${Math.random()}`, roles, 'test')).token,
     async call(method, url, body, o = {}) {
       const headers: Record<string, string> = { authorization: `Bearer ${o.token ?? energyToken}` };

@@ -1,6 +1,7 @@
 /**
  * The passengers' open API: the pure helpers (rounded location, nearest, name search, token
- * bucket), then a real hub on the demo GTFS feed with a trolleybus reporting over MQTT.
+ * bucket), then a real hub on the demo city's GTFS feed with trips around the clock (so nothing
+ * depends on the hour it runs at) and a trolleybus reporting over MQTT.
  */
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -13,8 +14,9 @@ import { nearestStops, normalizeName, parseNear, searchStops } from '../../servi
 import type { GtfsFeed } from '../../services/transit/gtfs/model.ts';
 import type { RealtimeEngine } from '../../services/transit/realtime/engine.ts';
 import type { LiveVehicles } from '../../services/transit/live-vehicles.ts';
-import { DEMO_GTFS_DIR } from '../../simulators/city/demo-gtfs.ts';
+import { writeDemoAroundTheClock } from '../support/gtfs-folder.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { makeTempDir } from '../support/temp-dir.ts';
 import { T1_PATH, drive } from './vehicles.ts';
 
 describe('open API helpers', () => {
@@ -78,10 +80,15 @@ describe('open API rate limit', () => {
 
 describe('open API in a hub on the demo feed', () => {
   let t: TestHub;
+  const gtfs = makeTempDir('demo-gtfs');
   beforeAll(async () => {
-    t = await startTestHub({ GTFS_PATH: DEMO_GTFS_DIR, CITY_TZ: 'Europe/Kyiv' });
+    writeDemoAroundTheClock(gtfs.path);
+    t = await startTestHub({ GTFS_PATH: gtfs.path, CITY_TZ: 'Europe/Kyiv' });
   });
-  afterAll(async () => t?.stop());
+  afterAll(async () => {
+    await t?.stop();
+    gtfs.remove();
+  });
   const open = (path: string) => t.api(path, { token: null });
 
   it('gives the nearest stops to a rounded location, with their routes, and no token is needed', async () => {

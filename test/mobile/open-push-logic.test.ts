@@ -9,6 +9,7 @@ import { alertsByStop, StopAlertsWatch } from '../../services/transit/open/stop-
 import { BoardPublisher } from '../../services/transit/realtime/boards.ts';
 import { RealtimeEngine } from '../../services/transit/realtime/engine.ts';
 import type { ServiceAlertInput } from '../../services/transit/realtime/gtfs-rt.ts';
+import { EVERY_DAY } from '../support/gtfs-folder.ts';
 import { Clock, drive } from '../transit/realtime/drive.ts';
 import { kyivMs, lineFeed } from '../transit/realtime/feed-fixture.ts';
 
@@ -38,7 +39,7 @@ describe('one board publisher, two readers', () => {
 
   it('sends a watched stop’s board though no vehicle marked it, and again as its minutes move', () => {
     const feed = lineFeed({ firstH: 0, lastH: 25 });
-    feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
+    feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
     const clock = new Clock(kyivMs(7, 59, 30));
     const engine = new RealtimeEngine(() => feed, clock.now, 'Europe/Kyiv');
     const publisher = new BoardPublisher(engine, clock.now);

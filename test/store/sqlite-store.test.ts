@@ -169,6 +169,62 @@ describe('SqliteHistoryStore', () => {
     }
   });
 
+  it('merges a rewrite inside one multi-row insert and keeps each series\' latest through out-of-order batches and a reopen', async () => {
+    const dir = makeTempDir('sqlite-store');
+    const T = 1_767_222_000_000;
+    try {
+      const store = new SqliteHistoryStore({ dataDir: dir.path });
+      await store.init();
+      // 250 points (more than one 100-row statement), the point at T written twice in the first statement.
+      const batch = Array.from({ length: 248 }, (_, i) => ({ measurement: 'energy_reading' as const, tags: { device: `M${i % 2}`, building: 'B1' }, fields: { value: i, unit: 'kWh' }, ts: T + i * 60_000 }));
+      batch.splice(10, 0, { measurement: 'energy_reading', tags: { device: 'M0', building: 'B1' }, fields: { value: 1000, unit: 'kWh' }, ts: T });
+      batch.splice(20, 0, { measurement: 'energy_reading', tags: { device: 'M0', building: 'B1' }, fields: { value: 2000 } as never, ts: T });
+      await store.write(batch);
+      expect(await store.count('energy_reading')).toBe(248);
+      expect((await store.range({ measurement: 'energy_reading', tags: { device: 'M0' }, from: T, to: T }))[0]?.fields).toEqual({ value: 2000, unit: 'kWh' });
+      const latestTs = async () => (await store.latest('energy_reading')).map((p) => [p.tags.device, p.ts]);
+      expect(await latestTs()).toEqual([['M0', T + 246 * 60_000], ['M1', T + 247 * 60_000]]);
+      // An older batch leaves the latest alone; a newer one of a known series moves it.
+      await store.write([{ ...batch[0]!, ts: T - 60_000 }]);
+      await store.write([{ ...batch[1]!, ts: T + 999 * 60_000 }, { ...batch[1]!, ts: T + 998 * 60_000 }]);
+      expect(await latestTs()).toEqual([['M0', T + 246 * 60_000], ['M1', T + 999 * 60_000]]);
+      await store.close();
+      const again = new SqliteHistoryStore({ dataDir: dir.path });
+      await again.init();
+      expect((await again.latest('energy_reading')).map((p) => [p.tags.device, p.ts])).toEqual([['M0', T + 246 * 60_000], ['M1', T + 999 * 60_000]]);
+      await again.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('forgets the series a rolled-back write created, so writing them again files them under their tags', async () => {
+    const dir = makeTempDir('sqlite-store');
+    const T = 1_767_222_000_000;
+    try {
+      const store = new SqliteHistoryStore({ dataDir: dir.path });
+      await store.init();
+      await store.write([{ measurement: 'energy_reading', tags: { device: 'M0', building: 'B1' }, fields: { value: 1 }, ts: T }]);
+      // Another connection makes one point fail inside the transaction, after a new series was made.
+      const raw = new Database(join(dir.path, 'history.sqlite'));
+      raw.exec(`CREATE TRIGGER refuse BEFORE INSERT ON points WHEN NEW.ts = ${T + 5} BEGIN SELECT RAISE(ABORT, 'refused by test'); END`);
+      const points = [
+        { measurement: 'energy_reading' as const, tags: { device: 'M7', building: 'B2' }, fields: { value: 2 }, ts: T + 1 },
+        { measurement: 'energy_reading' as const, tags: { device: 'M8', building: 'B2' }, fields: { value: 3 }, ts: T + 5 },
+      ];
+      await expect(store.write(points)).rejects.toMatchObject({ retryable: true, message: /refused by test/ });
+      raw.exec('DROP TRIGGER refuse');
+      raw.close();
+      expect(await store.count('energy_reading', { building: 'B2' })).toBe(0);
+      await store.write(points);
+      expect(await store.count('energy_reading', { building: 'B2' })).toBe(2);
+      expect((await store.latest('energy_reading', { building: 'B2' })).map((p) => p.tags.device)).toEqual(['M7', 'M8']);
+      await store.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('answers tag filters, range by vehicle and latest per device from indexes, never json_extract scans', async () => {
     const dir = makeTempDir('sqlite-store');
     const store = new SqliteHistoryStore({ dataDir: dir.path });

@@ -15,6 +15,10 @@ export interface RunningInfluxd {
   kill(): void;
   /** Starts it again on the same port with the same data (stops it first if running). */
   restart(): Promise<void>;
+  /** the folder of its data (meta, data, wal) */
+  readonly dir: string;
+  /** the running influxd's process id (benches read its CPU time) */
+  pid(): number | undefined;
 }
 
 
@@ -179,6 +183,8 @@ export async function startInfluxd(opts: { binary?: string } = {}): Promise<Runn
 
   return {
     url,
+    dir: temp.path,
+    pid: () => child?.pid,
     async stop() {
       await halt();
       process.off('exit', reap);

@@ -30,6 +30,9 @@ function valuesOf(rows: readonly ValueRow[]): HourValue[] {
   return out;
 }
 
+/** Readings per multi-row INSERT (4 parameters each; SQLite allows 32,766). */
+const READINGS_PER_INSERT = 64;
+
 export class ConsumptionRollups {
   private readonly q: Record<string, Statement>;
 
@@ -37,6 +40,7 @@ export class ConsumptionRollups {
     const p = (sql: string) => db.prepare(sql);
     this.q = {
       putReading: p('INSERT OR REPLACE INTO energy_readings (meter_id, ts, value, unit) VALUES (?, ?, ?, ?)'),
+      putReadings: p(`INSERT OR REPLACE INTO energy_readings (meter_id, ts, value, unit) VALUES ${Array.from({ length: READINGS_PER_INSERT }, () => '(?, ?, ?, ?)').join(', ')}`),
       rules: p('SELECT unit, multiplier FROM energy_meters WHERE meter_id = ?'),
       putRules: p('INSERT OR REPLACE INTO energy_meters (meter_id, unit, multiplier) VALUES (?, ?, ?)'),
       nthBefore: p('SELECT ts FROM energy_readings WHERE meter_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET ?'),
@@ -71,11 +75,18 @@ export class ConsumptionRollups {
     this.db.transaction(() => {
       let min = Infinity;
       let max = -Infinity;
+      // Rows in the order given, so that of two readings at one ts the later one stays.
+      const params: (string | number)[] = [];
       for (const r of readings) {
-        this.q.putReading!.run(meterId, r.ts, r.value, r.unit);
+        params.push(meterId, r.ts, r.value, r.unit);
+        if (params.length === READINGS_PER_INSERT * 4) {
+          this.q.putReadings!.run(params);
+          params.length = 0;
+        }
         if (r.ts < min) min = r.ts;
         if (r.ts > max) max = r.ts;
       }
+      for (let i = 0; i < params.length; i += 4) this.q.putReading!.run(params[i], params[i + 1], params[i + 2], params[i + 3]);
       const kept = this.q.rules!.get(meterId) as MeterRules | undefined;
       if (!kept || kept.unit !== rules.unit || kept.multiplier !== rules.multiplier) {
         this.q.putRules!.run(meterId, rules.unit, rules.multiplier);
@@ -91,6 +102,14 @@ export class ConsumptionRollups {
       };
       this.recompute(meterId, rules, neighbour(this.q.nthBefore!, min), neighbour(this.q.nthAfter!, max));
     })();
+  }
+
+  /**
+   * Runs `fn` in one transaction: `apply`s inside it become savepoints, so a flush of many meters
+   * commits (and syncs) once instead of once per meter, and a meter that fails still rolls back alone.
+   */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   /** Recomputes every hour and day of a meter from its kept readings (after a rule change or a rebuild). */

@@ -36,15 +36,25 @@ export class RollupQueue {
     const batch = this.pending;
     this.pending = new Map();
     let n = 0;
-    for (const [meterId, readings] of batch) {
-      try {
-        const rules = this.rulesOf(meterId, readings);
-        if (!rules) continue;
-        this.rollups.apply(meterId, readings, rules);
-        n += readings.length;
-      } catch (err) {
-        this.onError(err as Error, meterId);
+    const rollUp = () => {
+      for (const [meterId, readings] of batch) {
+        try {
+          const rules = this.rulesOf(meterId, readings);
+          if (!rules) continue;
+          this.rollups.apply(meterId, readings, rules);
+          n += readings.length;
+        } catch (err) {
+          this.onError(err as Error, meterId);
+        }
       }
+    };
+    try {
+      // One transaction for the whole flush (one commit, one sync); each meter a savepoint of it.
+      this.rollups.batch(rollUp);
+    } catch (err) {
+      // Only the commit itself can fail here: nothing of this flush was kept.
+      n = 0;
+      for (const meterId of batch.keys()) this.onError(err as Error, meterId);
     }
     return n;
   }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpsAlert } from '../../../services/contracts/index.ts';
 import { DOMAINS } from '../../../services/hub/domains.ts';
 import { createTransitModule, transitDomain } from '../../../services/transit/module.ts';
+import { EVERY_DAY } from '../../support/gtfs-folder.ts';
 import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../../support/hub.ts';
 import { lineFeed } from '../realtime/feed-fixture.ts';
 
@@ -15,7 +16,7 @@ describe('operations alerts in the hub', () => {
   // Trips every 2 minutes all day, every day (each runs 8 minutes): whenever the test runs, some
   // started more than 3 minutes ago and have not ended, with nobody on them.
   const feed = lineFeed({ headwayMin: 2, firstH: 0, lastH: 25 });
-  feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
+  feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
   let t: TestHub;
   const sockets: Socket[] = [];
 

@@ -9,12 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type StopBoard } from '../../../services/contracts/index.ts';
 import { DOMAINS } from '../../../services/hub/domains.ts';
 import { createTransitModule, transitDomain } from '../../../services/transit/module.ts';
+import { EVERY_DAY } from '../../support/gtfs-folder.ts';
 import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../../support/hub.ts';
 import { at, lineFeed } from './feed-fixture.ts';
 
 describe('display tokens on /stops', () => {
   const feed = lineFeed({ firstH: 0, lastH: 25 });
-  feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
+  feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
   let t: TestHub;
   let client: mqtt.MqttClient;
   let displayToken: string;

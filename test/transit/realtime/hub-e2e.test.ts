@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type StopBoard, type VehicleState } from '../../../services/contracts/index.ts';
 import { DOMAINS } from '../../../services/hub/domains.ts';
 import { createTransitModule, transitDomain } from '../../../services/transit/module.ts';
+import { EVERY_DAY } from '../../support/gtfs-folder.ts';
 import { ADMIN_TOKEN, eventually, startTestHub, type TestHub } from '../../support/hub.ts';
 import { at, lineFeed } from './feed-fixture.ts';
 
 describe('transit realtime in the hub', () => {
   // Trips every 10 minutes all day, every day: whenever the test runs, one leaves S1 soon.
   const feed = lineFeed({ firstH: 0, lastH: 25 });
-  feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
+  feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
   let t: TestHub;
   let client: mqtt.MqttClient;
   const sockets: Socket[] = [];

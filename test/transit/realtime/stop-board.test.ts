@@ -11,13 +11,14 @@ import { DOMAINS } from '../../../services/hub/domains.ts';
 import { createTransitModule, transitDomain } from '../../../services/transit/module.ts';
 import { launchBrowser } from '../../support/browser.ts';
 import { freePort } from '../../support/free-port.ts';
+import { EVERY_DAY } from '../../support/gtfs-folder.ts';
 import { startTestHub, type TestHub } from '../../support/hub.ts';
 import { makeTempDir } from '../../support/temp-dir.ts';
 import { at, lineFeed } from './feed-fixture.ts';
 
 describe('stop board page', () => {
   const feed = lineFeed({ firstH: 0, lastH: 25 });
-  feed.calendars.set('WK', { serviceId: 'WK', days: [true, true, true, true, true, true, true], startDate: '20000101', endDate: '20991231' });
+  feed.calendars.set('WK', { serviceId: 'WK', ...EVERY_DAY });
   const domains = DOMAINS.map((d) => (d === transitDomain ? { ...transitDomain, create: (ctx: Parameters<typeof createTransitModule>[0]) => createTransitModule(ctx, () => feed) } : d));
   const dir = makeTempDir('stop-board');
   let port: number;
