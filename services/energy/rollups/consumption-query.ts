@@ -62,6 +62,21 @@ export interface TariffSource {
 export class ConsumptionQuery {
   constructor(private readonly rollups: ConsumptionRollups, private readonly tz: string, private readonly tariffs: TariffSource = { list: () => [] }) {}
 
+  /**
+   * The same query priced with a fixed list of tariffs: a report that asks hundreds of questions
+   * reads the tariffs once (`this.tariffs.list()` is a registry read per call), and a baseline,
+   * which uses no cost, passes `[]` and prices nothing.
+   */
+  withTariffs(tariffs: readonly TariffTerms[]): ConsumptionQuery {
+    const fixed = [...tariffs];
+    return new ConsumptionQuery(this.rollups, this.tz, { list: () => fixed });
+  }
+
+  /** The same query with the tariffs as they are now, read once (see `withTariffs`). */
+  pricedOnce(): ConsumptionQuery {
+    return this.withTariffs(this.tariffs.list());
+  }
+
   /** A meter's intervals (null where nothing is rolled up) and their cost. */
   private series(meter: Device, spans: readonly TimeSpan[], interval: ConsumptionInterval, tariffs: readonly TariffTerms[]): { values: IntervalValue[]; costs: (number | null)[] } {
     const from = spans[0]!.start;
