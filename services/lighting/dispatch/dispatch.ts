@@ -1,6 +1,6 @@
 import { topics, type Device, type DeviceMessage } from '../../contracts/index.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
-import type { CommandAcks } from '../command-acks.ts';
+import { GroupCommit, type CommandAcks } from '../command-acks.ts';
 import { CommandTable } from '../commands/command-table.ts';
 import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
 import { FaultTable } from '../faults/fault-table.ts';
@@ -21,6 +21,8 @@ export interface DispatchOptions {
   /** OPC UA reconnect backoff (default 1 s doubling to 30 s) */
   opcuaBackoff?: { initialMs: number; maxMs: number };
 }
+
+interface KeptAckInput { deviceId: string; ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }; receivedMs: number }
 
 /** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
 export const DISPATCH_TICK_MS = 2_000;
@@ -109,10 +111,14 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   };
   let timer: NodeJS.Timeout | undefined;
 
-  const keepAck = ctx.db.transaction((deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) => {
-    acks.keep(deviceId, ack, receivedMs);
-    return commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
-  });
+  // Acks arriving together (a group command's 10,000) are kept in one transaction a turn, each
+  // with its command's new state: one commit (fsync) for hundreds of PUBACKs.
+  const ackCommits = new GroupCommit<KeptAckInput>(ctx.db.transaction((list: readonly KeptAckInput[]) => {
+    for (const { deviceId, ack, receivedMs } of list) {
+      acks.keep(deviceId, ack, receivedMs);
+      commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
+    }
+  }));
 
   return {
     groups, overrides, commands, dispatcher, faults, tick, fleet,
@@ -147,10 +153,14 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       // the dispatcher busy all the time.
       if (dispatcher.waitsFor(device.id)) void tick();
     },
-    /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
-    keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {
-      return keepAck(deviceId, ack, receivedMs);
+    /**
+     * `cmd/ack`: kept with the command's new state in a registry transaction shared with the
+     * other acks of this turn; the promise resolves once it is committed (then the PUBACK goes).
+     */
+    keepAck(deviceId: string, ack: KeptAckInput['ack'], receivedMs: number): Promise<void> {
+      return ackCommits.add({ deviceId, ack, receivedMs });
     },
+    ackCommits,
     /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
     forget(controllerId: string): void {
       lastHeard.delete(controllerId);
@@ -167,6 +177,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       closed = true;
       if (timer) clearInterval(timer);
       await running;
+      ackCommits.drain();
       await fleet.close();
     },
   };
