@@ -78,7 +78,7 @@ export class Dispatcher {
     const sends = commands.batch(() => {
       this.waiting.clear();
       const out: (() => Promise<void>)[] = [];
-      for (const cmd of commands.open()) {
+      for (const cmd of commands.due(nowMs)) {
         const send = this.advance(cmd, nowMs);
         if (send) out.push(send);
       }
