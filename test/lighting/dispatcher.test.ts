@@ -156,4 +156,25 @@ describe('the command dispatcher, clock passed in', () => {
     expect(commands.due(T0 + 4_999)).toEqual([]);
     expect(commands.due(T0 + 5_000).map((c) => c.id)).toEqual([id]);
   });
+  it('an ack of its newest command leaves nothing waiting for a cabinet; an ack of an older one does not', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const first = commands.newest('c1')!.id;
+    // no ack within the timeout and silent since the send: presumed offline, a command waits for it
+    await d.tick(T0 + 5_000);
+    expect(d.waitsFor('c1')).toBe(true);
+    // the late ack of an older command (an override came meanwhile) says nothing of the newest
+    overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 5_500, expiresAt: T0 + 600_000 }];
+    await d.tick(T0 + 6_000);
+    expect(commands.newest('c1')!.id).not.toBe(first);
+    await d.tick(T0 + 11_000);
+    expect(d.waitsFor('c1')).toBe(true);
+    commands.acknowledge('c1', first, 'applied', undefined, T0 + 6_100);
+    d.settled('c1', first);
+    expect(d.waitsFor('c1')).toBe(true);
+    const newest = commands.newest('c1')!.id;
+    commands.acknowledge('c1', newest, 'applied', undefined, T0 + 6_200);
+    d.settled('c1', newest);
+    expect(d.waitsFor('c1')).toBe(false);
+  });
 });

@@ -128,6 +128,11 @@ export class CommandTable {
     return row;
   }
 
+  /** The id of a cabinet's newest command (in memory), or undefined. */
+  newestId(controllerId: string): string | undefined {
+    return this.latestIds.get(controllerId);
+  }
+
   /** A command was written: its row, if kept by `newest`, is read again when next asked for. */
   private forgetRow(id: string | undefined): void {
     if (id === undefined) return;

@@ -24,6 +24,9 @@ export interface DispatchOptions {
 
 interface KeptAckInput { deviceId: string; ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }; receivedMs: number }
 
+/** A cabinet a command waits for gets its pass this soon after it speaks (those speaking meanwhile share it). */
+const HEARD_PASS_DELAY_MS = 100;
+
 /** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
 export const DISPATCH_TICK_MS = 2_000;
 
@@ -110,6 +113,13 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     return running;
   };
   let timer: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  const passSoon = (): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      void tick();
+    }, HEARD_PASS_DELAY_MS);
+  };
 
   // Acks arriving together (a group command's 10,000) are kept in one transaction a turn, each
   // with its command's new state: one commit (fsync) for hundreds of PUBACKs.
@@ -148,10 +158,13 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (device.kind !== 'lighting-controller') return;
       if (message.channel === 'lighting-state') monitor.observe(device, message.payload, receivedMs);
       lastHeard.set(device.id, receivedMs);
+      // The ack is committed before listeners hear of it: one that settles the cabinet's newest
+      // command leaves nothing waiting for it.
+      if (message.channel === 'lighting-cmd-ack') dispatcher.settled(device.id, message.payload.cmdId);
       // Only a cabinet a command waits for needs a pass now; any other message (a state report,
       // an ack) waits for the regular pass: at 10,000 cabinets a pass per message would keep
-      // the dispatcher busy all the time.
-      if (dispatcher.waitsFor(device.id)) void tick();
+      // the dispatcher busy all the time. Cabinets coming back together share one pass.
+      if (dispatcher.waitsFor(device.id)) passSoon();
     },
     /**
      * `cmd/ack`: kept with the command's new state in a registry transaction shared with the
@@ -176,6 +189,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     async close(): Promise<void> {
       closed = true;
       if (timer) clearInterval(timer);
+      if (soon) clearTimeout(soon);
       await running;
       ackCommits.drain();
       await fleet.close();
