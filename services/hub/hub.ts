@@ -206,7 +206,13 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       for (const listener of listeners) listener(message, device, receivedMs);
     });
     const keepers = modules.flatMap((m) => (m.keepEvent ? [m.keepEvent.bind(m)] : []));
-    pipeline.keepEventsWith((message, device, receivedMs) => keepers.some((keep) => keep(message, device, receivedMs)));
+    pipeline.keepEventsWith((message, device, receivedMs) => {
+      for (const keep of keepers) {
+        const kept = keep(message, device, receivedMs);
+        if (kept) return kept;
+      }
+      return false;
+    });
     // With REDIS_URL, every instance replays what the others accepted into its live views and
     // domain state (services/ingest/peer-feed.ts); each message is stored by its receiver only.
     if (settings.REDIS_URL) {

@@ -21,7 +21,8 @@ export interface PeerItem {
   event: boolean;
 }
 
-export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number) => boolean;
+/** true: kept; false: not its kind; a promise: kept once it resolves (a group commit). */
+export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number) => boolean | Promise<void>;
 
 export interface PipelineDeps {
   lookupDevice: (id: string) => Device | undefined;
@@ -66,7 +67,8 @@ export class IngestPipeline implements Ingest {
     for (const { message, receivedMs, event } of items) {
       const device = this.deps.lookupDevice(message.deviceId);
       if (!device || !device.enabled) continue;
-      if (event) this.eventKeeper?.(message, device, receivedMs);
+      const kept = event ? this.eventKeeper?.(message, device, receivedMs) : undefined;
+      if (kept instanceof Promise) kept.catch((err: Error) => this.deps.logger.error({ err }, 'could not keep an event from a peer'));
       this.tellListeners(message, device, receivedMs);
     }
   }
@@ -109,11 +111,13 @@ export class IngestPipeline implements Ingest {
     }
     // Events are kept before anything else sees them; should that fail, the whole batch is
     // refused unacknowledged and the device sends it again.
+    const commits: Promise<void>[] = [];
     for (const { message, device } of events) {
-      if (!this.eventKeeper?.(message, device, receivedMs)) {
-        this.deps.logger.warn({ channel: message.channel, deviceId: device.id }, 'no module keeps this kind of event; it is dropped');
-      }
+      const kept = this.eventKeeper?.(message, device, receivedMs);
+      if (kept instanceof Promise) commits.push(kept);
+      else if (!kept) this.deps.logger.warn({ channel: message.channel, deviceId: device.id }, 'no module keeps this kind of event; it is dropped');
     }
+    if (commits.length) await Promise.all(commits);
     // Live views see a message at once, without waiting for the fsync: they are not the record.
     // Should the spool fail, the device is not acknowledged and sends the same message again,
     // which live state takes as a duplicate.

@@ -46,8 +46,7 @@ export function createLightingModule(ctx: DomainContext, options: LightingOption
     },
     keepEvent(message, device, receivedMs) {
       if (message.channel !== 'lighting-cmd-ack') return false;
-      dispatch.keepAck(device.id, message.payload, receivedMs);
-      return true;
+      return dispatch.keepAck(device.id, message.payload, receivedMs);
     },
     routes: async (app) => {
       await app.register(lightingRoutes({ controllers, acks, auth: ctx.auth }));

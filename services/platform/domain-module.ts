@@ -140,10 +140,13 @@ export interface DomainModule {
    */
   onAccepted?(message: DeviceMessage, device: Device, receivedMs: number): void;
   /**
-   * Events that are not telemetry (a command acknowledgement): kept durably (a synchronous
-   * registry transaction) before the device is acknowledged. Returns true when it kept it.
+   * Events that are not telemetry (a command acknowledgement): kept durably (a registry
+   * transaction) before the device is acknowledged. Returns true when it kept it, false when the
+   * event is not its kind, or a promise when it is its kind and kept once the promise resolves
+   * (a group commit of many events in one transaction); the device is acknowledged only then,
+   * and not at all when it rejects.
    */
-  keepEvent?(message: DeviceMessage, device: Device, receivedMs: number): boolean;
+  keepEvent?(message: DeviceMessage, device: Device, receivedMs: number): boolean | Promise<void>;
   /** Fastify routes, registered on the hub's app. */
   routes?: FastifyPluginAsync;
   realtime?: readonly RealtimeChannel[];

@@ -38,12 +38,13 @@ const USAGE = `npm run bench:lighting -- [options]
   --opcua <n>           OPC UA cabinets of the simulator in a second group; 0 skips them (default 200)
   --opcua-servers <n>   simulator processes the OPC UA cabinets are spread over (default 2)
   --fresh               register the MQTT cabinets again instead of reusing the kept registry
-  --profile             the hub runs with --cpu-prof; its hottest functions are printed`;
+  --profile             the hub runs with --cpu-prof; its hottest functions during the rounds are printed
+  --keep-profile <dir>  with --profile: the hub's whole .cpuprofile and the rounds' part are copied there`;
 
-interface Options { cabinets: number; rounds: number; fleets: number; reportState: boolean; opcua: number; opcuaServers: number; fresh: boolean; profile: boolean }
+interface Options { cabinets: number; rounds: number; fleets: number; reportState: boolean; opcua: number; opcuaServers: number; fresh: boolean; profile: boolean; keepProfile: string | undefined }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { cabinets: 10_000, rounds: 3, fleets: 1, reportState: false, opcua: 200, opcuaServers: 2, fresh: false, profile: false };
+  const o: Options = { cabinets: 10_000, rounds: 3, fleets: 1, reportState: false, opcua: 200, opcuaServers: 2, fresh: false, profile: false, keepProfile: undefined };
   const int = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: must be a whole number from ${min} to ${max}`);
@@ -59,6 +60,12 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--report-state') o.reportState = true;
     else if (a === '--fresh') o.fresh = true;
     else if (a === '--profile') o.profile = true;
+    else if (a === '--keep-profile') {
+      const dir = argv[++i];
+      if (!dir) throw new Error('--keep-profile: needs a folder');
+      o.keepProfile = dir;
+      o.profile = true;
+    }
     else if (a === '--help' || a === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -237,9 +244,23 @@ interface RoundFigures {
   hubCpuS: number;
   /** the same for the cabinet processes (MQTT fleets, or the OPC UA simulators) */
   cabinetsCpuS: number;
-  /** share of the machine's CPU that was busy meanwhile (every process), and the 1-min load */
+  /** hub CPU ms per cabinet's command (the round's hub CPU / cabinets), and net of the hub's idle rate */
+  hubCpuMsPerCommand: number;
+  hubNetCpuMsPerCommand: number;
+  /** hub CPU % of one core while no command was under way (measured just before the round) */
+  hubIdleCpuPct: number;
+  cabinetsCpuMsPerCommand: number;
+  /** share of the machine's CPU that was busy meanwhile (every process), and the 1-min load at the POST and at the end */
   machineBusyPct: number;
-  load1: number;
+  load1Start: number;
+  load1End: number;
+  /**
+   * ESTIMATE, not a measurement: the wall time on a quiet 2-core machine, if the round's CPU
+   * work were all it had to do: the hub's net CPU on one core, the cabinets' on the other
+   * (max of the hub's net CPU and half of hub + cabinets). A lower bound: waits (fsync, the
+   * dispatcher's tick) are not in it.
+   */
+  quietEstimateS: number;
 }
 
 /** CPU seconds of some processes and of the machine, to take differences over a round. */
@@ -252,14 +273,36 @@ function cpuNow(hubPid: number, others: readonly number[]): { hub: number; other
   };
 }
 
-function cpuSince(a: ReturnType<typeof cpuNow>, hubPid: number, others: readonly number[]): Pick<RoundFigures, 'hubCpuS' | 'cabinetsCpuS' | 'machineBusyPct' | 'load1'> {
+type CpuFigures = Pick<RoundFigures, 'hubCpuS' | 'cabinetsCpuS' | 'hubCpuMsPerCommand' | 'hubNetCpuMsPerCommand' | 'hubIdleCpuPct' | 'cabinetsCpuMsPerCommand' | 'machineBusyPct' | 'load1Start' | 'load1End' | 'quietEstimateS'>;
+
+/** The hub's CPU % of one core over a quiet while (no command under way): what it spends anyway (keep-alives, scheduler passes). */
+async function hubIdleCpuPct(hubPid: number, ms: number): Promise<number> {
+  const a = readProc(hubPid)?.cpuS ?? 0;
+  const t = Date.now();
+  await sleep(ms);
+  return (((readProc(hubPid)?.cpuS ?? 0) - a) / ((Date.now() - t) / 1000)) * 100;
+}
+
+function cpuSince(a: ReturnType<typeof cpuNow>, load1Start: number, idlePct: number, commands: number, hubPid: number, others: readonly number[]): CpuFigures {
   const b = cpuNow(hubPid, others);
   const wallS = Math.max(0.001, (b.wall - a.wall) / 1000);
+  const hub = b.hub - a.hub;
+  const cabinets = b.others - a.others;
+  const hubNet = Math.max(0, hub - (idlePct / 100) * wallS);
+  const n = Math.max(1, commands);
   return {
-    hubCpuS: round(b.hub - a.hub, 2), cabinetsCpuS: round(b.others - a.others, 2),
-    machineBusyPct: Math.round(((b.machine - a.machine) / (wallS * cpus().length)) * 100), load1: round(loadavg()[0] ?? 0, 1),
+    hubCpuS: round(hub, 2), cabinetsCpuS: round(cabinets, 2),
+    hubCpuMsPerCommand: round((hub * 1000) / n, 3), hubNetCpuMsPerCommand: round((hubNet * 1000) / n, 3), hubIdleCpuPct: round(idlePct, 1),
+    cabinetsCpuMsPerCommand: round((cabinets * 1000) / n, 3),
+    machineBusyPct: Math.round(((b.machine - a.machine) / (wallS * cpus().length)) * 100), load1Start, load1End: round(loadavg()[0] ?? 0, 1),
+    quietEstimateS: round(Math.max(hubNet, (hubNet + cabinets) / 2), 2),
   };
 }
+
+/** Monotonic microseconds, the clock of a V8 CPU profile's timestamps (CLOCK_MONOTONIC on Linux). */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
+/** The stretches of the hub's profile that belong to rounds (POST → last confirmation), monotonic µs. */
+const profileWindows: [number, number][] = [];
 
 /** Counts in the hub's registry (read-only, beside the running hub: WAL). */
 function registryCounts(work: string, source: string): { commands: number; acknowledged: number; acksStored: number; firstSent: number; lastSent: number; lastDone: number } {
@@ -275,11 +318,16 @@ function registryCounts(work: string, source: string): { commands: number; ackno
 }
 
 const ROUND_TIMEOUT_MS = 180_000;
+/** how long the hub's idle CPU is sampled before each round */
+const IDLE_SAMPLE_MS = 3000;
 
 async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: number, level: number, count: number): Promise<RoundFigures> {
   await Promise.all(fleets.map((f) => f.request({ type: 'reset' }, 'reset', 10_000)));
   const fleetPids = fleets.map((f) => f.proc.pid ?? -1);
+  const idlePct = await hubIdleCpuPct(hub.child.pid, IDLE_SAMPLE_MS);
+  const load1Start = round(loadavg()[0] ?? 0, 1);
   const cpu0 = cpuNow(hub.child.pid, fleetPids);
+  const mono0 = monoUs();
   const t0 = wallMs();
   const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
     groupId: 'bench-mqtt', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting round ${n}`,
@@ -300,7 +348,8 @@ async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: numb
     }
     await sleep(50);
   }
-  const cpu = cpuSince(cpu0, hub.child.pid, fleetPids);
+  profileWindows.push([mono0, monoUs()]);
+  const cpu = cpuSince(cpu0, load1Start, idlePct, count, hub.child.pid, fleetPids);
   const rounds = (await Promise.all(fleets.map((f) => f.request({ type: 'collect' }, 'collect', 30_000)))).map((c) => c.round);
   const received: number[] = [];
   const confirmed: number[] = [];
@@ -357,7 +406,10 @@ async function startOpcuaServers(work: string, count: number, servers: number): 
 }
 
 async function opcuaRound(hub: HubProcess, work: string, n: number, level: number, count: number, serverPids: readonly number[]): Promise<RoundFigures> {
+  const idlePct = await hubIdleCpuPct(hub.child.pid, IDLE_SAMPLE_MS);
+  const load1Start = round(loadavg()[0] ?? 0, 1);
   const cpu0 = cpuNow(hub.child.pid, serverPids);
+  const mono0 = monoUs();
   const t0 = Date.now();
   const override = await api<{ id: string }>(hub, 'POST', '/api/v1/lighting/overrides', {
     groupId: 'bench-opcua', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting OPC UA round ${n}`,
@@ -368,7 +420,8 @@ async function opcuaRound(hub: HubProcess, work: string, n: number, level: numbe
     await sleep(100);
     reg = registryCounts(work, source);
   }
-  const cpu = cpuSince(cpu0, hub.child.pid, serverPids);
+  profileWindows.push([mono0, monoUs()]);
+  const cpu = cpuSince(cpu0, load1Start, idlePct, count, hub.child.pid, serverPids);
   // Per-command times from the registry: sent (the write) and finished (the value read back).
   const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true });
   const rows = db.prepare(`SELECT last_sent_at AS s, finished_at AS f FROM lighting_commands WHERE source = ? AND state = 'acknowledged'`).all(source) as { s: number; f: number }[];
@@ -386,12 +439,38 @@ async function opcuaRound(hub: HubProcess, work: string, n: number, level: numbe
   };
 }
 
+// ---------------------------------------------------------------- the profile's rounds
+
+/**
+ * Writes the part of a V8 CPU profile inside `windows` (monotonic µs, the profile's own clock)
+ * to `out`: the hub's logins and idle minutes would otherwise drown the rounds. Returns how many
+ * samples were kept.
+ */
+function roundsOnly(file: string, out: string, windows: readonly [number, number][]): number {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { startTime: number; endTime: number; samples?: number[]; timeDeltas?: number[] };
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  const kept: number[] = [];
+  const keptDeltas: number[] = [0];
+  let t = p.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0;
+    if (!windows.some(([a, b]) => t >= a && t <= b)) continue;
+    kept.push(samples[i]!);
+    // summariseProfile gives sample i the time up to the next sample (delta i + 1)
+    keptDeltas.push(Math.max(0, deltas[i + 1] ?? 0));
+  }
+  writeFileSync(out, JSON.stringify({ ...p, samples: kept, timeDeltas: keptDeltas, startTime: windows[0]?.[0] ?? p.startTime, endTime: windows.at(-1)?.[1] ?? p.endTime }));
+  return kept.length;
+}
+
 // ---------------------------------------------------------------- main
 
 const LEVELS = [100, 50, 75, 30];
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  const loadAtStart = loadavg().map((v) => round(v, 1));
   const tmp = makeTempDir('bench-lighting');
   cleanups.push(() => tmp.remove());
   const work = tmp.path;
@@ -461,27 +540,50 @@ async function main(): Promise<void> {
   // The hub writes its profile as it exits; read before the work folder goes.
   await hub.child.stop();
   const profileFile = hub.profileDir && existsSync(hub.profileDir) ? readdirSync(hub.profileDir).find((f) => f.endsWith('.cpuprofile')) : undefined;
-  const profile = profileFile ? summariseProfile(join(hub.profileDir!, profileFile)) : undefined;
+  let profile: ReturnType<typeof summariseProfile> | undefined;
+  if (profileFile) {
+    const whole = join(hub.profileDir!, profileFile);
+    const rounds = join(hub.profileDir!, 'rounds.cpuprofile');
+    const kept = roundsOnly(whole, rounds, profileWindows);
+    log(`profile: ${kept} samples inside the rounds`);
+    profile = summariseProfile(kept > 0 ? rounds : whole);
+    if (opts.keepProfile) {
+      mkdirSync(opts.keepProfile, { recursive: true });
+      cpSync(whole, join(opts.keepProfile, 'hub.cpuprofile'));
+      cpSync(rounds, join(opts.keepProfile, 'hub-rounds.cpuprofile'));
+      log(`profiles kept in ${opts.keepProfile}`);
+    }
+  }
   await cleanup();
 
-  const head = ['run', 'cabinets', 'level %', 'first cmd s', 'last cmd s', 'all confirmed s', 'p50 s', 'p99 s', 'delivered/s', 'confirmed/s', 'acknowledged', 'acks stored', 'resent', 'hub CPU s', 'cabinets CPU s', 'machine busy %', 'load'];
+  const head = ['run', 'cabinets', 'level %', 'first cmd s', 'last cmd s', 'all confirmed s', 'p50 s', 'p99 s', 'delivered/s', 'confirmed/s', 'acknowledged', 'acks stored', 'resent',
+    'hub CPU s', 'hub idle %', 'hub ms/cmd', 'net ms/cmd', 'cabinets CPU s', 'cab. ms/cmd', 'machine busy %', 'load start→end', 'ESTIMATE quiet 2-core s'];
   const row = (kind: string, f: RoundFigures): string[] => [
     `${kind} round ${f.round}`, fmt(f.cabinets), String(f.level), fmt(f.firstCommandS, 2), fmt(f.lastCommandS, 2), fmt(f.allConfirmedS, 2), fmt(f.confirmP50S, 2), fmt(f.confirmP99S, 2),
     fmt(f.deliveredPerS), fmt(f.confirmedPerS), `${fmt(f.acknowledged)}/${fmt(f.commands)}`, kind === 'MQTT' ? fmt(f.acksStored) : '—', fmt(f.resent),
-    fmt(f.hubCpuS, 2), fmt(f.cabinetsCpuS, 2), fmt(f.machineBusyPct), fmt(f.load1, 1),
+    fmt(f.hubCpuS, 2), fmt(f.hubIdleCpuPct, 1), fmt(f.hubCpuMsPerCommand, 3), fmt(f.hubNetCpuMsPerCommand, 3), fmt(f.cabinetsCpuS, 2), fmt(f.cabinetsCpuMsPerCommand, 3),
+    fmt(f.machineBusyPct), `${fmt(f.load1Start, 1)}→${fmt(f.load1End, 1)}`, `~${fmt(f.quietEstimateS, 2)}`,
   ];
   console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
   console.log(table([head, ...mqtt.map((f) => row('MQTT', f)), ...opcua.map((f) => row('OPC UA', f))]));
   const goal = mqtt.every((f) => f.cabinets >= 10_000 && f.allConfirmedS <= 10 && f.acknowledged === f.cabinets);
   if (opcuaError) console.log(`\nOPC UA part failed: ${opcuaError}`);
-  console.log(`\ngoal (a group command to 10,000 cabinets confirmed within 10 s): ${goal ? 'met' : 'NOT met'} in ${mqtt.length} rounds`);
+  console.log(`\ngoal (a group command to 10,000 cabinets confirmed within 10 s): ${goal ? 'met' : 'NOT met'} in ${mqtt.length} rounds (measured wall time, on this machine at this load)`);
+  console.log(
+    'hub ms/cmd: the hub\'s CPU over the round / cabinets; net: less its idle rate (keep-alives, scheduler passes) over the same time. ' +
+      'ESTIMATE quiet 2-core s is not a measurement: max(hub net CPU, (hub net + cabinets CPU) / 2), the wall time if the round\'s CPU work ' +
+      'had two free cores to itself; a lower bound (waits for fsync and for the scheduler\'s tick are not in it).',
+  );
   if (profile) {
     console.log(`\nhub CPU profile: ${fmt(profile.totalMs)} ms busy, ${fmt(profile.idlePct, 1)} % idle; hottest functions (self time):`);
     for (const f of profile.functions.slice(0, 20)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}`);
     console.log('inclusive:');
     for (const f of profile.inclusive.slice(0, 20)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}`);
   }
-  console.log(JSON.stringify({ bench: 'lighting', cabinets: up, loginS: Math.round(loginS), reportState: opts.reportState, goalMet: goal, mqtt, opcua, ...(opcuaError ? { opcuaError } : {}) }));
+  console.log(JSON.stringify({
+    bench: 'lighting', cabinets: up, cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((v) => round(v, 1)), loginS: Math.round(loginS), reportState: opts.reportState, goalMet: goal,
+    mqtt, opcua, ...(opcuaError ? { opcuaError } : {}),
+  }));
 }
 
 main().catch(async (err: Error) => {

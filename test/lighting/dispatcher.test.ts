@@ -115,4 +115,66 @@ describe('the command dispatcher, clock passed in', () => {
     expect(await d.tick(at)).toEqual({ created: 1, sent: 1, expired: 0 });
     expect(sent.at(-1)).toMatchObject({ action: 'set-level', level: 50, expiresAt: '2026-01-16T04:30:00.000Z' });
   });
+  it('the newest command kept in memory follows every write: send, wait, resend, ack, late ack, expiry, supersede', async () => {
+    // newest() keeps rows between passes; each step checks it against a fresh primary-key read
+    const same = () => {
+      const n = commands.newest('c1')!;
+      expect(n).toEqual(commands.get(n.id));
+      return n;
+    };
+    await d.tick(T0);
+    expect(same()).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
+    heard.set('c1', T0 + 1);
+    await d.tick(T0 + 2);
+    expect(same()).toMatchObject({ state: 'sent', attempts: 1 });
+    heard.set('c1', T0 + 3);
+    await d.tick(T0 + 5_002);
+    expect(same()).toMatchObject({ state: 'sent', attempts: 2 });
+    const first = same().id;
+    commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_100);
+    expect(same()).toMatchObject({ id: first, state: 'acknowledged', finished_at: T0 + 5_100 });
+    commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_200);
+    expect(same().detail).toContain('late ack (applied)');
+    // an override supersedes it; the override's command expires with it, unsent (cabinet silent)
+    overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 6_000, expiresAt: T0 + 60_000 }];
+    heard.delete('c1');
+    await d.tick(T0 + 6_000);
+    expect(same()).toMatchObject({ source: 'override:o1', state: 'pending' });
+    overrides = [];
+    const byOverride = same().id;
+    await d.tick(T0 + 60_000);
+    expect(commands.get(byOverride)).toMatchObject({ state: 'expired' });
+    // the plan's command is newest again, its row read afresh
+    expect(same()).toMatchObject({ source: 'schedule', state: 'pending' });
+  });
+
+  it('a pass reads only the commands it has to act on: pending ones and sent ones whose ack is overdue', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const id = commands.newest('c1')!.id;
+    expect(commands.open().map((c) => c.id)).toEqual([id]);
+    expect(commands.due(T0 + 4_999)).toEqual([]);
+    expect(commands.due(T0 + 5_000).map((c) => c.id)).toEqual([id]);
+  });
+  it('an ack of its newest command leaves nothing waiting for a cabinet; an ack of an older one does not', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const first = commands.newest('c1')!.id;
+    // no ack within the timeout and silent since the send: presumed offline, a command waits for it
+    await d.tick(T0 + 5_000);
+    expect(d.waitsFor('c1')).toBe(true);
+    // the late ack of an older command (an override came meanwhile) says nothing of the newest
+    overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 5_500, expiresAt: T0 + 600_000 }];
+    await d.tick(T0 + 6_000);
+    expect(commands.newest('c1')!.id).not.toBe(first);
+    await d.tick(T0 + 11_000);
+    expect(d.waitsFor('c1')).toBe(true);
+    commands.acknowledge('c1', first, 'applied', undefined, T0 + 6_100);
+    d.settled('c1', first);
+    expect(d.waitsFor('c1')).toBe(true);
+    const newest = commands.newest('c1')!.id;
+    commands.acknowledge('c1', newest, 'applied', undefined, T0 + 6_200);
+    d.settled('c1', newest);
+    expect(d.waitsFor('c1')).toBe(false);
+  });
 });

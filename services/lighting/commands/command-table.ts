@@ -26,6 +26,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 export class CommandTable {
   private readonly latestStmt;
   private readonly openStmt;
+  private readonly dueStmt;
+  private readonly expireStmt;
   private readonly byIdStmt;
   private readonly supersedeStmt;
   private readonly insertStmt;
@@ -37,9 +39,24 @@ export class CommandTable {
   private readonly lateAckStmt;
   /** controllerId → its newest command's id: the scheduler asks every pass, the table only grows */
   private readonly latestIds = new Map<string, string>();
+  /**
+   * controllerId → its newest command's row as last read, and the row's id → controllerId: the
+   * scheduler looks at every cabinet's newest command every pass, and most of them have not
+   * changed since. Any write to a command drops its row here (read again when next asked).
+   */
+  private readonly newestRows = new Map<string, CommandRow>();
+  private readonly cachedIds = new Map<string, string>();
   constructor(private readonly db: Db) {
     this.latestStmt = db.prepare('SELECT * FROM lighting_commands WHERE controller_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
     this.openStmt = db.prepare(`SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') ORDER BY created_at, rowid`);
+    // The open commands a pass has to look at: pending ones, and sent ones whose ack is overdue.
+    // (`state IN` first, so the partial index of open commands serves it.)
+    this.dueStmt = db.prepare(
+      `SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') AND (state = 'pending' OR next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY created_at, rowid`,
+    );
+    this.expireStmt = db.prepare(
+      `UPDATE lighting_commands SET state = 'expired', finished_at = ?, next_attempt_at = NULL, detail = 'its expiry passed before the cabinet applied it' WHERE state IN ('pending', 'sent') AND expires_at <= ? RETURNING id`,
+    );
     this.byIdStmt = db.prepare('SELECT * FROM lighting_commands WHERE id = ?');
     // Statements a group command runs once per cabinet are prepared once.
     this.supersedeStmt = db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, detail = ? WHERE controller_id = ? AND state IN ('pending', 'sent')`);
@@ -70,6 +87,8 @@ export class CommandTable {
     const ids = list.map(() => randomUUID());
     this.db.transaction(() => {
       list.forEach((c, i) => {
+        // the superseded command, if open, is this cabinet's newest so far
+        this.forgetRow(this.latestIds.get(c.controllerId));
         this.supersedeStmt.run(nowMs, `superseded by ${ids[i]}`, c.controllerId);
         this.insertStmt.run(ids[i], c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
       });
@@ -91,31 +110,70 @@ export class CommandTable {
     return this.latestStmt.get(controllerId) as CommandRow | undefined;
   }
 
-  /** The newest command of a cabinet, by its id kept in memory (a primary-key read). */
+  /**
+   * The newest command of a cabinet, by its id kept in memory: its row as last read, or a
+   * primary-key read when the command was written since. Do not change the row returned.
+   */
   newest(controllerId: string): CommandRow | undefined {
     const id = this.latestIds.get(controllerId);
-    return id === undefined ? undefined : this.get(id);
+    if (id === undefined) return undefined;
+    const cached = this.newestRows.get(controllerId);
+    if (cached?.id === id) return cached;
+    if (cached) this.cachedIds.delete(cached.id);
+    const row = this.get(id);
+    if (row) {
+      this.newestRows.set(controllerId, row);
+      this.cachedIds.set(id, controllerId);
+    } else this.newestRows.delete(controllerId);
+    return row;
+  }
+
+  /** The id of a cabinet's newest command (in memory), or undefined. */
+  newestId(controllerId: string): string | undefined {
+    return this.latestIds.get(controllerId);
+  }
+
+  /** A command was written: its row, if kept by `newest`, is read again when next asked for. */
+  private forgetRow(id: string | undefined): void {
+    if (id === undefined) return;
+    const controllerId = this.cachedIds.get(id);
+    if (controllerId === undefined) return;
+    this.cachedIds.delete(id);
+    this.newestRows.delete(controllerId);
   }
 
   open(): CommandRow[] {
     return this.openStmt.all() as CommandRow[];
   }
 
+  /**
+   * The open commands a pass acts on at `nowMs`: every pending one, and sent ones whose ack
+   * timeout is over. A sent command still within its timeout needs nothing, so a pass right
+   * after a group command does not read back the thousands it just sent.
+   */
+  due(nowMs: number): CommandRow[] {
+    return this.dueStmt.all(nowMs) as CommandRow[];
+  }
+
   /** Open commands past their expiry become `expired`; never sent after that. */
   expire(nowMs: number): number {
-    return this.db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, next_attempt_at = NULL, detail = 'its expiry passed before the cabinet applied it' WHERE state IN ('pending', 'sent') AND expires_at <= ?`)
-      .run(nowMs, nowMs).changes;
+    const rows = this.expireStmt.all(nowMs, nowMs) as { id: string }[];
+    for (const r of rows) this.forgetRow(r.id);
+    return rows.length;
   }
 
   markSent(id: string, nowMs: number, nextAttemptAt: number): void {
+    this.forgetRow(id);
     this.markSentStmt.run(nowMs, nextAttemptAt, id);
   }
 
   markWaiting(id: string, detail: string): void {
+    this.forgetRow(id);
     this.markWaitingStmt.run(detail, id);
   }
 
   markFailed(id: string, nowMs: number, detail: string): void {
+    this.forgetRow(id);
     this.markFailedStmt.run(nowMs, detail, id);
   }
 
@@ -127,6 +185,7 @@ export class CommandTable {
   acknowledge(controllerId: string, cmdId: string, status: 'applied' | 'rejected', reason: string | undefined, receivedMs: number): CommandState | undefined {
     const row = this.stateStmt.get(cmdId, controllerId) as { state: CommandState } | undefined;
     if (!row) return undefined;
+    this.forgetRow(cmdId);
     if (row.state === 'pending' || row.state === 'sent') {
       const state: CommandState = status === 'applied' ? 'acknowledged' : 'rejected';
       this.finishStmt.run(state, receivedMs, reason ?? null, cmdId);

@@ -66,6 +66,15 @@ export class Dispatcher {
   }
 
   /**
+   * A cabinet's ack was kept (committed). When it answers the cabinet's newest command, nothing
+   * waits for the cabinet any more: no pass is needed for it. (A group command's acks that come
+   * after the ack timeout under load would otherwise each ask for a pass over every cabinet.)
+   */
+  settled(controllerId: string, cmdId: string): void {
+    if (this.deps.commands.newestId(controllerId) === cmdId) this.waiting.delete(controllerId);
+  }
+
+  /**
    * One pass; returns how many commands were made and sent. The registry writes of a pass are
    * two commits (new commands; then every send, wait and failure), whatever the number of
    * cabinets; the messages go out once the second is committed, so an ack never finds its
@@ -78,7 +87,7 @@ export class Dispatcher {
     const sends = commands.batch(() => {
       this.waiting.clear();
       const out: (() => Promise<void>)[] = [];
-      for (const cmd of commands.open()) {
+      for (const cmd of commands.due(nowMs)) {
         const send = this.advance(cmd, nowMs);
         if (send) out.push(send);
       }

@@ -1,6 +1,6 @@
 import { topics, type Device, type DeviceMessage } from '../../contracts/index.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
-import type { CommandAcks } from '../command-acks.ts';
+import { GroupCommit, type CommandAcks } from '../command-acks.ts';
 import { CommandTable } from '../commands/command-table.ts';
 import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
 import { FaultTable } from '../faults/fault-table.ts';
@@ -21,6 +21,11 @@ export interface DispatchOptions {
   /** OPC UA reconnect backoff (default 1 s doubling to 30 s) */
   opcuaBackoff?: { initialMs: number; maxMs: number };
 }
+
+interface KeptAckInput { deviceId: string; ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }; receivedMs: number }
+
+/** A cabinet a command waits for gets its pass this soon after it speaks (those speaking meanwhile share it). */
+const HEARD_PASS_DELAY_MS = 100;
 
 /** The scheduler looks at every cabinet this often (and at once after a change or a returning cabinet). */
 export const DISPATCH_TICK_MS = 2_000;
@@ -108,11 +113,22 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     return running;
   };
   let timer: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  const passSoon = (): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined;
+      void tick();
+    }, HEARD_PASS_DELAY_MS);
+  };
 
-  const keepAck = ctx.db.transaction((deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) => {
-    acks.keep(deviceId, ack, receivedMs);
-    return commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
-  });
+  // Acks arriving together (a group command's 10,000) are kept in one transaction a turn, each
+  // with its command's new state: one commit (fsync) for hundreds of PUBACKs.
+  const ackCommits = new GroupCommit<KeptAckInput>(ctx.db.transaction((list: readonly KeptAckInput[]) => {
+    for (const { deviceId, ack, receivedMs } of list) {
+      acks.keep(deviceId, ack, receivedMs);
+      commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
+    }
+  }));
 
   return {
     groups, overrides, commands, dispatcher, faults, tick, fleet,
@@ -142,15 +158,22 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (device.kind !== 'lighting-controller') return;
       if (message.channel === 'lighting-state') monitor.observe(device, message.payload, receivedMs);
       lastHeard.set(device.id, receivedMs);
+      // The ack is committed before listeners hear of it: one that settles the cabinet's newest
+      // command leaves nothing waiting for it.
+      if (message.channel === 'lighting-cmd-ack') dispatcher.settled(device.id, message.payload.cmdId);
       // Only a cabinet a command waits for needs a pass now; any other message (a state report,
       // an ack) waits for the regular pass: at 10,000 cabinets a pass per message would keep
-      // the dispatcher busy all the time.
-      if (dispatcher.waitsFor(device.id)) void tick();
+      // the dispatcher busy all the time. Cabinets coming back together share one pass.
+      if (dispatcher.waitsFor(device.id)) passSoon();
     },
-    /** `cmd/ack`: kept with the command's new state in one registry transaction, before the PUBACK. */
-    keepAck(deviceId: string, ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }, receivedMs: number) {
-      return keepAck(deviceId, ack, receivedMs);
+    /**
+     * `cmd/ack`: kept with the command's new state in a registry transaction shared with the
+     * other acks of this turn; the promise resolves once it is committed (then the PUBACK goes).
+     */
+    keepAck(deviceId: string, ack: KeptAckInput['ack'], receivedMs: number): Promise<void> {
+      return ackCommits.add({ deviceId, ack, receivedMs });
     },
+    ackCommits,
     /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
     forget(controllerId: string): void {
       lastHeard.delete(controllerId);
@@ -166,7 +189,9 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     async close(): Promise<void> {
       closed = true;
       if (timer) clearInterval(timer);
+      if (soon) clearTimeout(soon);
       await running;
+      ackCommits.drain();
       await fleet.close();
     },
   };
