@@ -98,6 +98,7 @@ export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promi
   let app!: FastifyInstance;
   async function boot(options: EnergyOptions = {}): Promise<void> {
     module = createEnergyModule(ctx, { flushMs: 60_000, ...options });
+    await module.ready;
     // As the hub does: the store learns the domain's tag keys.
     for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
     app = Fastify().withTypeProvider<ZodTypeProvider>();
