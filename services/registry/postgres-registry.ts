@@ -112,7 +112,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
   }
 }
 
-const result = <R>(r: pg.QueryResult): QueryResult<R> => ({ rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length });
+/** Several statements in one query (a migration) answer one result each: the last one counts. */
+const result = <R>(answer: pg.QueryResult | pg.QueryResult[]): QueryResult<R> => {
+  const r = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+  return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+};
 
 /**
  * The registry port on PostgreSQL (node-postgres): a pool for statements, and one more connection
