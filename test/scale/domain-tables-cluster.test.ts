@@ -78,6 +78,39 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     await eventually(async () => (await b.api('/api/v1/energy/buildings/kg-3')).status === 404, 10_000, 'the deletion on B');
   });
 
+  it('a lighting group, its schedule and an override made on A are read on B; the override ended on B is over on A', async () => {
+    await a!.register({ id: 'cab-7', kind: 'lighting-controller', protocol: 'mqtt' });
+    await eventually(async () => (await b.api('/api/v1/devices/cab-7')).status === 200, 10_000, 'the cabinet on B');
+    expect((await a!.api('/api/v1/lighting/groups/centre', { method: 'PUT', json: { name: 'Центр', controllerIds: ['cab-7'] } })).status).toBe(200);
+    const schedule = { on: { event: 'sunset', offsetMin: 10 }, off: { event: 'sunrise', offsetMin: -10 }, steps: [{ from: '23:00', level: 50 }, { from: '05:00', level: 100 }] };
+    const put = await a!.api('/api/v1/lighting/groups/centre/schedule', { method: 'PUT', json: schedule });
+    expect(put.status).toBe(200);
+    const saved = await put.json();
+    const group = await eventually(async () => {
+      const res = await b.api('/api/v1/lighting/groups/centre');
+      const g = res.status === 200 ? ((await res.json()) as { controllerIds: string[]; hasSchedule: boolean }) : undefined;
+      return g?.hasSchedule && g;
+    }, 10_000, 'the group with its schedule on B');
+    expect(group).toMatchObject({ name: 'Центр', controllerIds: ['cab-7'] });
+    expect(await (await b.api('/api/v1/lighting/groups/centre/schedule')).json()).toEqual(saved);
+
+    const expiresAt = new Date(Date.now() + HOUR).toISOString();
+    const created = await a!.api('/api/v1/lighting/overrides', { method: 'POST', json: { groupId: 'centre', level: 70, priority: 'operator', expiresAt } });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const onB = await eventually(async () => {
+      const list = (await (await b.api('/api/v1/lighting/overrides')).json()) as { id: string; level: number; active: boolean }[];
+      return list.find((o) => o.id === id);
+    }, 10_000, 'the override on B');
+    expect(onB).toMatchObject({ level: 70, active: true });
+    const ended = await b.api(`/api/v1/lighting/overrides/${id}`, { method: 'DELETE' });
+    expect(ended.status).toBe(200);
+    await eventually(async () => {
+      const list = (await (await a!.api('/api/v1/lighting/overrides?all=true')).json()) as { id: string; active: boolean; endedBy: string | null }[];
+      return list.find((o) => o.id === id && !o.active && o.endedBy === 'admin');
+    }, 10_000, 'the end on A');
+  });
+
   it('an anomaly found on A is acknowledged on B; when A stops, B takes the scan lease and keeps it acknowledged, once', async () => {
     await a!.register({ id: 'mtr-7', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-7', resource: 'electricity', unit: 'kWh' });
     // Readings that end 10 hours ago: the meter has gone silent (6 h is the rule).
