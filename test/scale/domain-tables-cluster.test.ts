@@ -61,6 +61,14 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     }, 10_000, 'the end on A');
   });
 
+  it('a display bound to its stops on A reads them on B', async () => {
+    expect((await a!.api('/api/v1/transit/displays/token:board-3/stops', { method: 'PUT', json: { stopIds: ['S3'] } })).status).toBe(200);
+    await eventually(async () => {
+      const res = (await (await b.api('/api/v1/transit/displays/token:board-3/stops')).json()) as { stopIds: string[] };
+      return res.stopIds.join() === 'S3';
+    }, 10_000, 'the display stops on B');
+  });
+
   it('a building created on A is read on B; replaced on B, A reads the new one; deleted on A, B no longer has it', async () => {
     expect((await a!.api('/api/v1/energy/buildings/school-7', { method: 'PUT', json: { name: 'Школа № 7', type: 'school', areaM2: 4200 } })).status).toBe(201);
     const onB = await eventually(async () => {

@@ -27,9 +27,9 @@ export interface TransitRealtimeDeps {
   feed: () => GtfsFeed | undefined;
   now: () => number;
   zone: string;
-  /** this instance's SQLite file, with REALTIME_MIGRATIONS applied: learned travel times, display stops */
+  /** this instance's SQLite file, with REALTIME_MIGRATIONS applied: learned travel times */
   db: Db;
-  /** the shared tables (service and operations alerts); default: `db` itself */
+  /** the shared tables (display stops, service and operations alerts); default: `db` itself */
   tables?: DomainTables;
   onError?: (err: Error) => void;
   auth: AuthPolicy;
@@ -69,13 +69,14 @@ export interface TransitRealtime {
 export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtime {
   const travel = new TravelTimes(sqliteTravelTimes(deps.db, deps.now));
   const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
-  const displays = new DisplayStops(deps.db);
   const publisher = new BoardPublisher(engine, deps.now);
-  // Dispatchers' service alerts, and any the caller adds (tests), feed /gtfs-rt/alerts.
+  // Display stops and service and operations alerts are in the shared tables (docs/scale-out.md §5).
   const tables = deps.tables ?? sqliteRegistry(deps.db);
   const onError = deps.onError ?? (() => {});
+  const displays = new DisplayStops(tables, onError);
+  // Dispatchers' service alerts, and any the caller adds (tests), feed /gtfs-rt/alerts.
   const service = new ServiceAlerts(tables, deps.now, onError);
-  const ready = service.load();
+  const ready = Promise.all([service.load(), displays.load()]).then(() => {});
   const serviceAlerts = () => [...service.inputs(deps.now()), ...(deps.serviceAlerts?.() ?? [])];
   const ops = new OpsAlerts(tables, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) }, undefined, onError);
   ops.follow();
@@ -110,6 +111,7 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
       if (timer) clearInterval(timer);
       if (opsTimer) clearInterval(opsTimer);
       service.close();
+      displays.close();
       ops.close();
       travel.flush();
     },

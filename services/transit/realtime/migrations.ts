@@ -23,6 +23,12 @@ export const REALTIME_MIGRATIONS: readonly Migration[] = [
         stop_id TEXT NOT NULL,
         PRIMARY KEY (principal, stop_id)
       );`,
+    // Shared in a cluster: the display stops (operator-made). Travel times stay per instance.
+    postgres: `CREATE TABLE transit_display_stops (
+        principal TEXT NOT NULL,
+        stop_id TEXT NOT NULL,
+        PRIMARY KEY (principal, stop_id)
+      );`,
   },
   {
     id: 'transit:ops-1',
