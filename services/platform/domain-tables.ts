@@ -43,3 +43,37 @@ export function onTableChange(
   });
   return { stop, settled: () => chain };
 }
+
+/**
+ * A shared table (or a few, noticed under one name) held in memory: `load()` reads it all and
+ * follows the other instances' changes, calling `reload(ids)` (undefined: everything) and then
+ * `onRemoteChange`. The subclass writes through: database first, with `tableChanged`, then memory.
+ */
+export abstract class CachedTable {
+  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
+
+  constructor(
+    protected readonly db: RegistryDb, private readonly table: string,
+    protected readonly onError: (err: Error) => void = () => {}, private readonly onRemoteChange: () => void = () => {},
+  ) {}
+
+  /** Reads the rows `ids` name (their keys as text), or every row when undefined, into memory. */
+  protected abstract reload(ids: string[] | undefined): Promise<void>;
+
+  async load(): Promise<void> {
+    this.following ??= onTableChange(this.db, this.table, async (ids) => {
+      await this.reload(ids);
+      this.onRemoteChange();
+    }, this.onError);
+    await this.reload(undefined);
+  }
+
+  /** Resolves once the other instances' changes heard so far are in memory. */
+  settled(): Promise<void> {
+    return this.following?.settled() ?? Promise.resolve();
+  }
+
+  close(): void {
+    this.following?.stop();
+  }
+}

@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../contracts/energy.ts';
-import { onTableChange, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import type { AnomalyFinding } from './detect.ts';
 
 interface Row {
@@ -24,27 +24,14 @@ const newestFirst = (a: Anomaly, b: Anomaly): number => Date.parse(b.start) - Da
  * per meter, kind and day: a city's few thousand a year), written through, and reloaded when
  * another instance changes some. Call `load()` before use.
  */
-export class AnomalyRepository {
+export class AnomalyRepository extends CachedTable {
   private readonly byId = new Map<number, Anomaly>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
-  constructor(private readonly db: DomainTables, private readonly now: () => number, private readonly onError: (err: Error) => void = () => {}) {}
-
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, TABLE, (ids) => this.reload(ids), this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
   }
 
-  /** Resolves once the other instances' changes heard so far are in memory. */
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(ids: string[] | undefined): Promise<void> {
+  protected async reload(ids: string[] | undefined): Promise<void> {
     if (ids === undefined) {
       const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
       this.byId.clear();

@@ -1,5 +1,5 @@
 import type { BuildingPut, BuildingType } from '../../contracts/energy.ts';
-import { onTableChange, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 export interface BuildingRecord {
   buildingId: string;
@@ -26,27 +26,14 @@ const toRecord = (r: Row): BuildingRecord => ({
  * building is held in memory (reports and aggregates read them all, synchronously), written
  * through, and reloaded when another instance changes one. Call `load()` before use.
  */
-export class BuildingRepository {
+export class BuildingRepository extends CachedTable {
   private readonly byId = new Map<string, BuildingRecord>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
-  constructor(private readonly db: DomainTables, private readonly now: () => number, private readonly onError: (err: Error) => void = () => {}) {}
-
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, TABLE, (ids) => this.reload(ids), this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
   }
 
-  /** Resolves once the other instances' changes heard so far are in memory. */
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(ids: string[] | undefined): Promise<void> {
+  protected async reload(ids: string[] | undefined): Promise<void> {
     if (ids === undefined) {
       const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
       this.byId.clear();

@@ -1,5 +1,5 @@
 import { LightingSchedule, type LightingGroup, type LightingGroupPut } from '../../contracts/index.ts';
-import { onTableChange, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 /** The notices of groups, their members and schedules go on this table's name, by group id. */
 const TABLE = 'lighting_groups';
@@ -11,33 +11,18 @@ interface Group { name: string; updatedAt: number }
  * Held in memory (the scheduler reads them every pass, live state looks a cabinet's group up per
  * message), written through, reloaded by group when another instance changes one. Call `load()` first.
  */
-export class Groups {
+export class Groups extends CachedTable {
   private readonly groups = new Map<string, Group>();
   /** controllerId → groupId */
   private readonly members = new Map<string, string>();
   private readonly schedulesOf = new Map<string, LightingSchedule>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
   /** `onRemoteChange`: another instance changed groups (the scheduler takes them at once). */
-  constructor(private readonly db: DomainTables, private readonly onRemoteChange: () => void = () => {}, private readonly onError: (err: Error) => void = () => {}) {}
-
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, TABLE, async (ids) => {
-      await this.reload(ids);
-      this.onRemoteChange();
-    }, this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, onRemoteChange?: () => void, onError?: (err: Error) => void) {
+    super(db, TABLE, onError, onRemoteChange);
   }
 
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(ids: string[] | undefined): Promise<void> {
+  protected async reload(ids: string[] | undefined): Promise<void> {
     const where = ids === undefined ? '' : ' WHERE group_id = $1';
     for (const id of ids ?? [undefined]) {
       const params = id === undefined ? [] : [id];

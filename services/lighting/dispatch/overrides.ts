@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightingOverride, OverridePriority } from '../../contracts/index.ts';
-import { onTableChange, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 /** An override as the scheduler uses it: instants in epoch ms. */
 export interface ActiveOverride {
@@ -30,33 +30,15 @@ const norm = (r: Row): Row => ({ ...r, created_at: Number(r.created_at), expires
  * shared domain tables (PostgreSQL in a cluster); the ones not ended are held in memory (the
  * scheduler reads them every pass), reloaded when another instance changes one. Call `load()` first.
  */
-export class Overrides {
+export class Overrides extends CachedTable {
   /** overrides not ended by hand (some may have expired since) */
   private readonly open = new Map<string, Row>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
-  constructor(
-    private readonly db: DomainTables, private readonly now: () => number,
-    private readonly onRemoteChange: () => void = () => {}, private readonly onError: (err: Error) => void = () => {},
-  ) {}
-
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, TABLE, async (ids) => {
-      await this.reload(ids);
-      this.onRemoteChange();
-    }, this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, private readonly now: () => number, onRemoteChange?: () => void, onError?: (err: Error) => void) {
+    super(db, TABLE, onError, onRemoteChange);
   }
 
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(ids: string[] | undefined): Promise<void> {
+  protected async reload(ids: string[] | undefined): Promise<void> {
     if (ids === undefined) {
       const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE ended_at IS NULL AND expires_at > $1`, [this.now()])).rows;
       this.open.clear();

@@ -5,7 +5,7 @@
  * `/gtfs-rt/alerts` (and so the stop boards' alerts line). Ending one keeps it, with its end.
  */
 import type { ServiceAlert, ServiceAlertBody } from '../../contracts/index.ts';
-import { onTableChange, tableChanged, type DomainTables, type SqlValue } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables, type SqlValue } from '../../platform/domain-tables.ts';
 import type { ServiceAlertInput } from '../realtime/gtfs-rt.ts';
 
 interface Row {
@@ -28,31 +28,17 @@ const TABLE = 'transit_service_alerts';
 
 const iso = (v: string | null): string | null => (v === null ? null : new Date(Date.parse(v)).toISOString());
 
-export class ServiceAlerts {
+export class ServiceAlerts extends CachedTable {
   private changes: ServiceAlert[] = [];
   /** every alert's row, by id: `/open` and `/gtfs-rt/alerts` read them on each tick and request */
   private readonly rows = new Map<number, Row>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
   /** Call `load()` before use. `db`: the domain's shared tables (PostgreSQL in a cluster). */
-  constructor(private readonly db: DomainTables, private readonly now: () => number, private readonly onError: (err: Error) => void = () => {}) {}
-
-  /** Reads every alert into memory, and follows the changes other instances make (pushed as changes here too). */
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, TABLE, (ids) => this.reload(ids), this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
   }
 
-  /** Resolves once the other instances' changes heard so far are in memory. */
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(ids: string[] | undefined): Promise<void> {
+  protected async reload(ids: string[] | undefined): Promise<void> {
     if (ids === undefined) {
       const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
       this.rows.clear();

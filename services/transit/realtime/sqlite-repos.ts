@@ -1,5 +1,5 @@
 import type { Db } from '../../registry/database.ts';
-import { onTableChange, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import type { TravelKind, TravelTimeRepo, TravelTimeRow } from './travel-times.ts';
 
 const DISPLAY_TABLE = 'transit_display_stops';
@@ -28,26 +28,14 @@ export function sqliteTravelTimes(db: Db, now: () => number): TravelTimeRepo {
  * domain tables (PostgreSQL in a cluster): held in memory (checked at every `join` and board
  * request), written through, reloaded by principal when another instance binds one. Call `load()` first.
  */
-export class DisplayStops {
+export class DisplayStops extends CachedTable {
   private readonly stops = new Map<string, Set<string>>();
-  private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
-  constructor(private readonly db: DomainTables, private readonly onError: (err: Error) => void = () => {}) {}
-
-  async load(): Promise<void> {
-    this.following ??= onTableChange(this.db, DISPLAY_TABLE, (ids) => this.reload(ids), this.onError);
-    await this.reload(undefined);
+  constructor(db: DomainTables, onError?: (err: Error) => void) {
+    super(db, DISPLAY_TABLE, onError);
   }
 
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.following?.stop();
-  }
-
-  private async reload(principals: string[] | undefined): Promise<void> {
+  protected async reload(principals: string[] | undefined): Promise<void> {
     if (principals === undefined) this.stops.clear();
     for (const p of principals ?? [undefined]) {
       const rows = (await this.db.query<{ principal: string; stop_id: string }>(
