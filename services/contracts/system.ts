@@ -40,11 +40,16 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /**
  * A registry change one hub instance tells the others (PostgreSQL NOTIFY on `registry_changed`),
- * so they refresh their in-memory caches: a device (registered, changed, removed), or the tokens.
+ * so they refresh their in-memory caches: a device (registered, changed, removed), the tokens, or
+ * rows of a domain's shared table (`ids`: the rows' keys; absent, reload the table).
  * `from` is the sending instance's registry connection, which ignores its own notices.
  */
 export const RegistryChange = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('device'), id: z.string().min(1).max(64), from: z.string().min(1).max(64) }),
   z.object({ kind: z.literal('tokens'), from: z.string().min(1).max(64) }),
+  z.object({
+    kind: z.literal('table'), table: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), ids: z.array(z.string().min(1).max(128)).max(100).optional(),
+    from: z.string().min(1).max(64),
+  }),
 ]);
 export type RegistryChange = z.infer<typeof RegistryChange>;

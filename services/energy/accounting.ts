@@ -30,6 +30,8 @@ export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'kee
   rebuildFromStore(meterId: string): Promise<number>;
   /** Settles when the start-up rebuild of meters without rollups is done. */
   readonly rebuilt: Promise<void>;
+  /** Settles once the shared tables held in memory (buildings, anomalies) are loaded. */
+  readonly ready: Promise<void>;
 }
 
 export interface EnergyOptions {
@@ -45,11 +47,15 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   const log = ctx.logger.child({ part: 'energy' });
   // Tables come from ENERGY_MIGRATIONS, which the hub applies before it builds the module.
   const rollups = new ConsumptionRollups(ctx.db, tz);
-  const buildings = new BuildingRepository(ctx.db, ctx.now);
+  // Buildings and anomalies are shared in a cluster (ctx.tables); rollups and weather are each
+  // instance's own, fed by every accepted reading (docs/scale-out.md §5).
+  const sharedError = (err: Error) => log.warn({ err: err.message }, 'energy shared tables');
+  const buildings = new BuildingRepository(ctx.tables, ctx.now, sharedError);
   const tariffs = new TariffRepository(ctx.db, ctx.now);
   const consumption = new ConsumptionQuery(rollups, tz, tariffs);
   const weather = new WeatherRepository(ctx.db);
-  const anomalies = new AnomalyRepository(ctx.db, ctx.now);
+  const anomalies = new AnomalyRepository(ctx.tables, ctx.now, sharedError);
+  const ready = Promise.all([buildings.load(), anomalies.load()]).then(() => {});
   const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, weather, tz, now: ctx.now });
   let scanTimer: NodeJS.Timeout | undefined;
 
@@ -114,13 +120,15 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
       // Anomaly detection runs once across a cluster: on the holder of this lease.
       const scanLease = ctx.lease('anomaly-scan');
       scanTimer = setInterval(() => {
+        const failed = (err: Error) => log.error({ err: err.message }, 'anomaly scan failed');
         try {
           queue.flush();
           if (!scanLease.isHolder()) return;
-          const found = scanner.scanRecent();
-          if (found) log.info({ found }, 'energy anomalies found');
+          scanner.scanRecent().then((found) => {
+            if (found) log.info({ found }, 'energy anomalies found');
+          }, failed);
         } catch (err) {
-          log.error({ err: (err as Error).message }, 'anomaly scan failed');
+          failed(err as Error);
         }
       }, options.scanEveryMs ?? SCAN_EVERY_MS);
       scanTimer.unref();
@@ -128,9 +136,12 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
     async close() {
       if (scanTimer) clearInterval(scanTimer);
       queue.flush();
+      buildings.close();
+      anomalies.close();
     },
     flush: () => queue.flush(),
     rebuildFromStore,
     rebuilt,
+    ready,
   };
 }

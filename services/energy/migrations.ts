@@ -52,6 +52,17 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        hours INTEGER NOT NULL,
        PRIMARY KEY (meter_id, day)
      ) WITHOUT ROWID;`,
+    // Shared in a cluster: the buildings (operator-made). Readings, meters' rules and rollups are
+    // each instance's own, fed by every accepted reading (docs/scale-out.md §5).
+    postgres: `CREATE TABLE energy_buildings (
+       id TEXT PRIMARY KEY,
+       name TEXT NOT NULL,
+       type TEXT NOT NULL,
+       area_m2 DOUBLE PRECISION NOT NULL,
+       address TEXT, lat DOUBLE PRECISION, lon DOUBLE PRECISION,
+       created_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL
+     );`,
   },
   {
     id: 'energy:2',
@@ -80,6 +91,22 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        UNIQUE (meter_id, kind, start)
      );
      CREATE INDEX IF NOT EXISTS energy_anomalies_state ON energy_anomalies(state, start);`,
+    // Shared in a cluster: found by the lease holder, acknowledged anywhere. "end" is reserved in PostgreSQL.
+    postgres: `CREATE TABLE energy_anomalies (
+       id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+       meter_id TEXT NOT NULL,
+       building_id TEXT,
+       kind TEXT NOT NULL,
+       start BIGINT NOT NULL,
+       "end" BIGINT NOT NULL,
+       evidence TEXT NOT NULL,
+       state TEXT NOT NULL,
+       detected_at TEXT NOT NULL,
+       updated_at TEXT NOT NULL,
+       updated_by TEXT,
+       UNIQUE (meter_id, kind, start)
+     );
+     CREATE INDEX energy_anomalies_state ON energy_anomalies(state, start);`,
   },
   {
     id: 'energy:4',

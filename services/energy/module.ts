@@ -7,7 +7,7 @@ import { LiveMeters } from './live-meters.ts';
 import { ENERGY_MIGRATIONS } from './migrations.ts';
 import { energyRoutes } from './routes.ts';
 
-export interface EnergyModule extends DomainModule, Pick<EnergyAccounting, 'flush' | 'rebuildFromStore' | 'rebuilt'> {}
+export interface EnergyModule extends DomainModule, Pick<EnergyAccounting, 'flush' | 'rebuildFromStore' | 'rebuilt' | 'ready'> {}
 
 /**
  * Energy of public buildings: meters' latest registers (live), and buildings with their
@@ -57,9 +57,14 @@ export function createEnergyModule(ctx: DomainContext, options: EnergyOptions = 
     flush: accounting.flush,
     rebuildFromStore: accounting.rebuildFromStore,
     rebuilt: accounting.rebuilt,
+    ready: accounting.ready,
   };
 }
 
 const roomsOfMeter = (m: MeterState): string[] => (m.buildingId ? [`building:${m.buildingId}`] : []);
 
-export const energyDomain: Domain = { name: 'energy', migrations: ENERGY_MIGRATIONS, create: (ctx) => createEnergyModule(ctx) };
+export const energyDomain: Domain = { name: 'energy', migrations: ENERGY_MIGRATIONS, create: async (ctx) => {
+  const module = createEnergyModule(ctx);
+  await module.ready;
+  return module;
+} };

@@ -28,6 +28,7 @@ import { startRealtime } from '../realtime/socket-server.ts';
 import { Accounts } from '../registry/accounts.ts';
 import { AuditLog } from '../registry/audit-log.ts';
 import { applyDomainMigrations } from '../registry/database.ts';
+import { applySharedMigrations } from '../registry/shared-migrations.ts';
 import { openRegistry } from '../registry/open-registry.ts';
 import { DeviceRegistry } from '../registry/devices.ts';
 import { newSecret } from '../registry/secrets.ts';
@@ -109,7 +110,8 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const registryError = (err: Error, what?: string) => registryLog.warn({ err: err.message, what }, 'registry database trouble');
     const opened = await openRegistry({ dataDir, databaseUrl: settings.DATABASE_URL, onError: registryError });
     closers.push(() => opened.close());
-    // The domains' tables and the dead letters stay in this instance's SQLite file (docs/scale-out.md §6).
+    // The dead letters and the domains' per-instance tables stay in this instance's SQLite file;
+    // the domains' shared tables go where the registry is (docs/scale-out.md §5, §6).
     const db = opened.local;
     const audit = new AuditLog(opened.registry, now, registryError);
     closers.push(() => audit.flush());
@@ -183,7 +185,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     // The domains: each gets narrow ports and hands back what it contributes.
     const auth = authPolicy(accounts);
     const context: Omit<DomainContext, 'lease'> = {
-      logger, metrics, now, auth, store, devices, audit, db, ingest: pipeline, dataDir,
+      logger, metrics, now, auth, store, devices, audit, db, tables: opened.registry, ingest: pipeline, dataDir,
       publish: (topic, payload) => broker.publish(topic, payload),
       city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
       settings,
@@ -196,6 +198,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {
       applyDomainMigrations(db, domain.migrations ?? [], now);
+      await applySharedMigrations(opened.registry, domain.migrations ?? [], now);
       const module = await domain.create({ ...context, logger: logger.child({ part: domain.name }), lease: (name) => leases.lease(`${domain.name}:${name}`) });
       modules.push(module);
       for (const spec of module.measurements ?? []) store.registerMeasurement(spec);

@@ -28,10 +28,11 @@ const MIGRATIONS: readonly Migration[] = [
 export type LightingOptions = DispatchOptions;
 
 /** Street lighting: cabinets' live state; groups, schedules, overrides and command delivery. */
-export function createLightingModule(ctx: DomainContext, options: LightingOptions = {}): DomainModule {
+export async function createLightingModule(ctx: DomainContext, options: LightingOptions = {}): Promise<DomainModule> {
   const controllers = new LiveControllers(ctx.now);
   const acks = new CommandAcks(ctx.db);
   const dispatch = createDispatch(ctx, acks, options);
+  await dispatch.ready;
   // Live state names the group the dispatch groups give a cabinet.
   const inGroup = (device: Device): Device => {
     const groupId = dispatch.groupOf(device);

@@ -10,6 +10,7 @@ import type { Settings } from '../config/settings.ts';
 import type { ComponentStatus, Device, DeviceMessage, Role } from '../contracts/index.ts';
 import type { Principal } from '../registry/accounts.ts';
 import type { Db } from '../registry/database.ts';
+import type { DomainTables } from './domain-tables.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -37,11 +38,18 @@ export interface AuditSink {
   record(actor: string, action: string, target?: string | null, detail?: unknown): void;
 }
 
-/** A registry migration of one domain: applied once, in order, named `{domain}:{n}`. */
+/**
+ * A registry migration of one domain: applied once, in order, named `{domain}:{n}`. `sql` (SQLite)
+ * is always applied to the instance's own file (`db`). `postgres` is the same migration's shared
+ * tables in PostgreSQL's words: with DATABASE_URL it is applied to the shared database
+ * (`tables`); without, `tables` is the SQLite file, where `sql` already made them.
+ */
 export interface Migration {
-  /** unique across the hub, e.g. `lighting:1`; never edit a released one */
+  /** unique across the hub, e.g. `lighting:1`; never edit a released one (adding its `postgres` form is fine) */
   id: string;
   sql: string;
+  /** the tables of this migration that live in `DomainContext.tables`, for PostgreSQL */
+  postgres?: string;
 }
 
 /** A measurement a domain keeps in the history store. */
@@ -111,8 +119,16 @@ export interface DomainContext {
   store: HistoryStore;
   devices: DeviceReader;
   audit: AuditSink;
-  /** The registry database, for the domain's own tables (created by its `migrations`). */
+  /**
+   * This instance's SQLite file, for the tables it keeps to itself: those every instance derives
+   * from the peer feed (rollups, weather, travel times, command acks). Created by `migrations`' `sql`.
+   */
   db: Db;
+  /**
+   * The domain's shared tables (operator- and job-made state): PostgreSQL with DATABASE_URL, shared
+   * by every instance, else the same SQLite file. Async, `$1` parameters; see platform/domain-tables.ts.
+   */
+  tables: DomainTables;
   /** Device messages produced inside the hub (OPC UA cabinets) go in through the same path as MQTT. */
   ingest: Ingest;
   /** Publishes a message to devices through the broker (commands), QoS 1. */

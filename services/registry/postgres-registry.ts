@@ -9,8 +9,9 @@ export const REGISTRY_CHANNEL = 'registry_changed';
 /**
  * Migrations of the registry on PostgreSQL, applied in order under an advisory lock (two
  * instances starting at once take turns); `registry_schema` records how far. The same tables as
- * SQLite's (services/registry/database.ts) in PostgreSQL's words. Only the core registry: the
- * domains' tables and the dead letters stay in each instance's SQLite file for now. Never edit a
+ * SQLite's (services/registry/database.ts) in PostgreSQL's words. The domains' shared tables come
+ * with their own migrations (`applySharedMigrations`); the dead letters and the tables each
+ * instance derives from the peer feed stay in the instance's SQLite file. Never edit a
  * released migration: add a new one.
  */
 const MIGRATIONS: readonly string[] = [
@@ -57,6 +58,11 @@ const MIGRATIONS: readonly string[] = [
      action TEXT NOT NULL,
      target TEXT,
      detail TEXT
+   );`,
+  // The domains' shared tables (their migrations' `postgres` form), recorded by id.
+  `CREATE TABLE domain_migrations (
+     id TEXT PRIMARY KEY,
+     applied_at TEXT NOT NULL
    );`,
 ];
 
@@ -106,7 +112,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
   }
 }
 
-const result = <R>(r: pg.QueryResult): QueryResult<R> => ({ rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length });
+/** Several statements in one query (a migration) answer one result each: the last one counts. */
+const result = <R>(answer: pg.QueryResult | pg.QueryResult[]): QueryResult<R> => {
+  const r = Array.isArray(answer) ? answer[answer.length - 1]! : answer;
+  return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+};
 
 /**
  * The registry port on PostgreSQL (node-postgres): a pool for statements, and one more connection

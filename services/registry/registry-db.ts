@@ -23,7 +23,11 @@ export interface RegistrySql {
 }
 
 /** A registry change without its sender: the port fills in `from`. */
-export type RegistryChangeNotice = { kind: 'device'; id: string } | { kind: 'tokens' };
+export type RegistryChangeNotice =
+  | { kind: 'device'; id: string }
+  | { kind: 'tokens' }
+  /** rows of a domain's shared table changed (`ids`: their keys, at most 100; absent: reload it) */
+  | { kind: 'table'; table: string; ids?: string[] };
 
 export interface RegistryDb extends RegistrySql {
   readonly dialect: 'sqlite' | 'postgres';

@@ -16,7 +16,7 @@ import { transitRoutes } from './routes.ts';
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** Public transport: live vehicles, their tracks; what a dispatcher and a stop display read. */
-export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | undefined = () => undefined): DomainModule {
+export async function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | undefined = () => undefined): Promise<DomainModule> {
   const vehicles = new LiveVehicles(ctx.now);
   // Its changes are taken once per tick for the dispatchers' `/transit` and the passengers' `/open`.
   const vehicleChanges = new ChangeFeed((sweep) => vehicles.takeChanges(LIVE_MIN_INTERVAL_MS, sweep), (v) => v.vehicleId);
@@ -28,7 +28,12 @@ export function createTransitModule(ctx: DomainContext, feed: () => GtfsFeed | u
   // Trips, predictions, headways, GTFS-Realtime, stop boards (services/transit/realtime).
   // Operations alerts are raised by one instance of a cluster (the lease holder).
   const opsLease = ctx.lease('ops-alerts');
-  const rt = createTransitRealtime({ feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, auth: ctx.auth, audit: ctx.audit, isLeaseHolder: () => opsLease.isHolder() });
+  // Service and operations alerts are in the shared tables (every instance of a cluster reads them).
+  const rt = createTransitRealtime({
+    feed: current, now: ctx.now, zone: ctx.city.tz, db: ctx.db, tables: ctx.tables, auth: ctx.auth, audit: ctx.audit, isLeaseHolder: () => opsLease.isHolder(),
+    onError: (err) => ctx.logger.warn({ err: err.message }, 'transit shared tables'),
+  });
+  await rt.ready;
   // Passengers (no token): REST under /api/v1/open and the `/open` namespace share the feed's
   // views and one rate-limit budget per address.
   const openViews = new OpenViews(current);

@@ -39,7 +39,7 @@ export const opsRoutes =
       async (req) => {
         const actor = req.principal?.name ?? 'unknown';
         try {
-          const a = deps.ops.ack(req.params.id, actor, deps.now());
+          const a = await deps.ops.ack(req.params.id, actor, deps.now());
           deps.audit?.record(actor, 'transit.ops-alert.ack', String(a.id), { kind: a.kind, vehicleId: a.vehicleId, tripId: a.tripId });
           return a;
         } catch (err) {

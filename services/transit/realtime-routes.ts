@@ -171,7 +171,7 @@ export const realtimeRoutes =
         const feed = engine.feed();
         const unknown = feed ? req.body.stopIds.filter((s) => !feed.stops.has(s)) : [];
         if (unknown.length) throw new HttpError(400, `stopIds: not in the feed: ${unknown.join(', ')}`, unknown.map((s) => ({ field: 'stopIds', reason: `stop ${s} is not in the feed` })));
-        deps.displays.set(req.params.principal, req.body.stopIds);
+        await deps.displays.set(req.params.principal, req.body.stopIds);
         deps.audit?.record(principalOf(auth, req)?.name ?? 'unknown', 'transit.display-stops', req.params.principal, { stopIds: req.body.stopIds });
         return { principal: req.params.principal, stopIds: deps.displays.stopsOf(req.params.principal) };
       },

@@ -44,7 +44,7 @@ export const serviceAlertRoutes =
       async (req, reply) => {
         checkIds(deps.feed(), req.body);
         const actor = req.principal?.name ?? 'unknown';
-        const a = deps.alerts.create(req.body, actor, deps.now());
+        const a = await deps.alerts.create(req.body, actor, deps.now());
         deps.audit?.record(actor, 'transit.service-alert.create', String(a.id), { routeIds: a.routeIds, stopIds: a.stopIds });
         return reply.status(201).send(a);
       },
@@ -55,7 +55,7 @@ export const serviceAlertRoutes =
       async (req) => {
         checkIds(deps.feed(), req.body);
         const actor = req.principal?.name ?? 'unknown';
-        const a = deps.alerts.update(req.params.id, req.body, actor, deps.now());
+        const a = await deps.alerts.update(req.params.id, req.body, actor, deps.now());
         if (!a) throw missing(req.params.id);
         deps.audit?.record(actor, 'transit.service-alert.update', String(a.id));
         return a;
@@ -66,7 +66,7 @@ export const serviceAlertRoutes =
       { preHandler: dispatchers, schema: { tags, summary: 'End a service alert now (it is kept, ended)', params: ServiceAlertIdParams, response: { 200: ServiceAlert } } },
       async (req) => {
         const actor = req.principal?.name ?? 'unknown';
-        const a = deps.alerts.end(req.params.id, actor, deps.now());
+        const a = await deps.alerts.end(req.params.id, actor, deps.now());
         if (!a) throw missing(req.params.id);
         deps.audit?.record(actor, 'transit.service-alert.end', String(a.id));
         return a;

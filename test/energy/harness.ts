@@ -86,7 +86,7 @@ export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promi
   // Alone: this harness holds every lease.
   const leases = new Leases({ store: new MemoryLeaseStore(now), holder: 'harness', now, logger });
   const ctx: DomainContext = {
-    logger, metrics, now, store, db, ingest: pipeline, dataDir: temp.path,
+    logger, metrics, now, store, db, tables: registry, ingest: pipeline, dataDir: temp.path,
     auth: authPolicy(accounts),
     devices: { get: (id) => devices.get(id), list: (f) => devices.list(f) },
     audit: { record: (actor, action, target, detail) => audit.record(actor, action, target ?? null, detail) },
@@ -100,6 +100,7 @@ export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promi
   let app!: FastifyInstance;
   async function boot(options: EnergyOptions = {}): Promise<void> {
     module = createEnergyModule(ctx, { flushMs: 60_000, ...options });
+    await module.ready;
     // As the hub does: the store learns the domain's tag keys.
     for (const spec of module.measurements ?? []) store.registerMeasurement(spec);
     app = Fastify().withTypeProvider<ZodTypeProvider>();

@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../contracts/energy.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import type { AnomalyFinding } from './detect.ts';
 
 interface Row {
@@ -7,56 +7,97 @@ interface Row {
   state: Anomaly['state']; detected_at: string; updated_at: string; updated_by: string | null;
 }
 
+const TABLE = 'energy_anomalies';
+
 const toAnomaly = (r: Row): Anomaly => ({
-  id: r.id, meterId: r.meter_id, buildingId: r.building_id, kind: r.kind, start: new Date(r.start).toISOString(), end: new Date(r.end).toISOString(),
+  id: Number(r.id), meterId: r.meter_id, buildingId: r.building_id, kind: r.kind, start: new Date(Number(r.start)).toISOString(), end: new Date(Number(r.end)).toISOString(),
   evidence: JSON.parse(r.evidence) as Anomaly['evidence'], state: r.state, detectedAt: r.detected_at, updatedAt: r.updated_at, updatedBy: r.updated_by,
 });
 
-/** Anomalies found, one per meter, kind and start: a scan that finds it again changes nothing. */
-export class AnomalyRepository {
-  constructor(private readonly db: Db, private readonly now: () => number) {}
+/** newest first: by start, then id */
+const newestFirst = (a: Anomaly, b: Anomaly): number => Date.parse(b.start) - Date.parse(a.start) || b.id - a.id;
+
+/**
+ * Anomalies found, one per meter, kind and start: a scan that finds it again changes nothing.
+ * In the shared domain tables (PostgreSQL in a cluster): the lease holder's scans write them, an
+ * energy manager on any instance acknowledges them. Every anomaly is held in memory (at most one
+ * per meter, kind and day: a city's few thousand a year), written through, and reloaded when
+ * another instance changes some. Call `load()` before use.
+ */
+export class AnomalyRepository extends CachedTable {
+  private readonly byId = new Map<number, Anomaly>();
+
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
+  }
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
+      this.byId.clear();
+      this.keep(rows);
+      return;
+    }
+    for (const id of ids) this.keep((await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [Number(id)])).rows);
+  }
+
+  private keep(rows: readonly Row[]): void {
+    for (const r of rows) this.byId.set(Number(r.id), toAnomaly(r));
+  }
 
   /** Keeps findings not kept yet; a silence still new gets its end moved on. Returns how many are new. */
-  record(findings: readonly (AnomalyFinding & { buildingId: string | null })[]): number {
+  async record(findings: readonly (AnomalyFinding & { buildingId: string | null })[]): Promise<number> {
+    if (findings.length === 0) return 0;
     const ts = new Date(this.now()).toISOString();
-    const insert = this.db.prepare(`INSERT OR IGNORE INTO energy_anomalies (meter_id, building_id, kind, start, end, evidence, state, detected_at, updated_at)
-                                    VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?)`);
-    const extend = this.db.prepare(`UPDATE energy_anomalies SET end = ?, evidence = ? WHERE meter_id = ? AND kind = ? AND start = ? AND state = 'new'`);
-    let added = 0;
-    this.db.transaction(() => {
+    const { added, changed } = await this.db.transaction(async (tx) => {
+      const rows: Row[] = [];
+      let n = 0;
       for (const f of findings) {
         const evidence = JSON.stringify(f.evidence);
-        const n = insert.run(f.meterId, f.buildingId, f.kind, f.start, f.end, evidence, ts, ts).changes;
-        added += n;
-        if (!n && f.kind === 'silent') extend.run(f.end, evidence, f.meterId, f.kind, f.start);
+        const inserted = (await tx.query<Row>(`INSERT INTO ${TABLE} (meter_id, building_id, kind, start, "end", evidence, state, detected_at, updated_at)
+          VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $7) ON CONFLICT DO NOTHING RETURNING *`, [f.meterId, f.buildingId, f.kind, f.start, f.end, evidence, ts])).rows;
+        n += inserted.length;
+        rows.push(...inserted);
+        if (!inserted.length && f.kind === 'silent') {
+          rows.push(...(await tx.query<Row>(`UPDATE ${TABLE} SET "end" = $1, evidence = $2 WHERE meter_id = $3 AND kind = $4 AND start = $5 AND state = 'new' RETURNING *`,
+            [f.end, evidence, f.meterId, f.kind, f.start])).rows);
+        }
       }
-    })();
+      if (rows.length) await tableChanged(this.db, tx, TABLE, rows.map((r) => r.id));
+      return { added: n, changed: rows };
+    });
+    this.keep(changed);
     return added;
   }
 
+  /** Newest first, at most 1000. */
   list(filter: { state?: Anomaly['state'] | undefined; buildingId?: string | undefined; kind?: Anomaly['kind'] | undefined; from?: number; to?: number } = {}): Anomaly[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const add = (clause: string, arg: string | number) => {
-      where.push(clause);
-      args.push(arg);
-    };
-    if (filter.state) add('state = ?', filter.state);
-    if (filter.buildingId) add('building_id = ?', filter.buildingId);
-    if (filter.kind) add('kind = ?', filter.kind);
-    if (filter.from !== undefined) add('start >= ?', filter.from);
-    if (filter.to !== undefined) add('start < ?', filter.to);
-    const sql = `SELECT * FROM energy_anomalies ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start DESC, id DESC LIMIT 1000`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toAnomaly);
+    const out: Anomaly[] = [];
+    for (const a of this.byId.values()) {
+      if (filter.state && a.state !== filter.state) continue;
+      if (filter.buildingId && a.buildingId !== filter.buildingId) continue;
+      if (filter.kind && a.kind !== filter.kind) continue;
+      const start = Date.parse(a.start);
+      if (filter.from !== undefined && start < filter.from) continue;
+      if (filter.to !== undefined && start >= filter.to) continue;
+      out.push(a);
+    }
+    return out.sort(newestFirst).slice(0, 1000);
   }
 
   get(id: number): Anomaly | undefined {
-    const row = this.db.prepare('SELECT * FROM energy_anomalies WHERE id = ?').get(id) as Row | undefined;
-    return row ? toAnomaly(row) : undefined;
+    return this.byId.get(id);
   }
 
-  setState(id: number, state: 'acknowledged' | 'resolved', actor: string): Anomaly | undefined {
-    this.db.prepare('UPDATE energy_anomalies SET state = ?, updated_at = ?, updated_by = ? WHERE id = ?').run(state, new Date(this.now()).toISOString(), actor, id);
-    return this.get(id);
+  /** Acknowledges or resolves; a resolved anomaly stays resolved (undefined then, as for an unknown id). */
+  async setState(id: number, state: 'acknowledged' | 'resolved', actor: string): Promise<Anomaly | undefined> {
+    const row = await this.db.transaction(async (tx) => {
+      const r = (await tx.query<Row>(`UPDATE ${TABLE} SET state = $1, updated_at = $2, updated_by = $3 WHERE id = $4 AND state <> 'resolved' RETURNING *`,
+        [state, new Date(this.now()).toISOString(), actor, id])).rows[0];
+      if (r) await tableChanged(this.db, tx, TABLE, [r.id]);
+      return r;
+    });
+    if (row) this.keep([row]);
+    return row && toAnomaly(row);
   }
 }

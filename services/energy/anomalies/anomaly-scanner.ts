@@ -18,7 +18,7 @@ export class AnomalyScanner {
   constructor(private readonly deps: { devices: DeviceReader; rollups: ConsumptionRollups; repo: AnomalyRepository; weather: WeatherRepository; tz: string; now: () => number }) {}
 
   /** Complete local days [from, to); returns how many anomalies are new. */
-  scanDays(from: string, to: string): number {
+  async scanDays(from: string, to: string): Promise<number> {
     const { tz, rollups } = this.deps;
     const scan = localIntervals(from, to, 'day', tz);
     const refFrom = DateTime.fromISO(from, { zone: tz }).minus({ days: REFERENCE_DAYS }).toISODate()!;
@@ -48,7 +48,7 @@ export class AnomalyScanner {
   }
 
   /** Meters whose last reading is too old. */
-  scanSilence(): number {
+  async scanSilence(): Promise<number> {
     const now = this.deps.now();
     const findings: (AnomalyFinding & { buildingId: string | null })[] = [];
     for (const meter of this.deps.devices.list({ kind: 'energy-meter' })) {
@@ -60,9 +60,9 @@ export class AnomalyScanner {
   }
 
   /** The two last complete local days, and silence: what the timer runs. */
-  scanRecent(): number {
+  async scanRecent(): Promise<number> {
     const today = localDate(this.deps.now(), this.deps.tz);
     const twoDaysAgo = DateTime.fromISO(today, { zone: this.deps.tz }).minus({ days: 2 }).toISODate()!;
-    return this.scanDays(twoDaysAgo, today) + this.scanSilence();
+    return (await this.scanDays(twoDaysAgo, today)) + (await this.scanSilence());
   }
 }

@@ -1,5 +1,5 @@
 import type { BuildingPut, BuildingType } from '../../contracts/energy.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 export interface BuildingRecord {
   buildingId: string;
@@ -15,36 +15,72 @@ export interface BuildingRecord {
 
 interface Row { id: string; name: string; type: BuildingType; area_m2: number; address: string | null; lat: number | null; lon: number | null; created_at: string; updated_at: string }
 
+const TABLE = 'energy_buildings';
+
 const toRecord = (r: Row): BuildingRecord => ({
   buildingId: r.id, name: r.name, type: r.type, areaM2: r.area_m2, address: r.address, lat: r.lat, lon: r.lon, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-/** The buildings of the energy domain, in the registry database. */
-export class BuildingRepository {
-  constructor(private readonly db: Db, private readonly now: () => number) {}
+/**
+ * The buildings of the energy domain, in the shared domain tables (PostgreSQL in a cluster). Every
+ * building is held in memory (reports and aggregates read them all, synchronously), written
+ * through, and reloaded when another instance changes one. Call `load()` before use.
+ */
+export class BuildingRepository extends CachedTable {
+  private readonly byId = new Map<string, BuildingRecord>();
+
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
+  }
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
+      this.byId.clear();
+      for (const r of rows) this.byId.set(r.id, toRecord(r));
+      return;
+    }
+    for (const id of ids) {
+      const r = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
+      if (r) this.byId.set(id, toRecord(r));
+      else this.byId.delete(id);
+    }
+  }
 
   get(id: string): BuildingRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM energy_buildings WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    return this.byId.get(id);
   }
 
   list(): BuildingRecord[] {
-    return (this.db.prepare('SELECT * FROM energy_buildings ORDER BY id').all() as Row[]).map(toRecord);
+    return [...this.byId.values()].sort((a, b) => (a.buildingId < b.buildingId ? -1 : a.buildingId > b.buildingId ? 1 : 0));
   }
 
   /** Creates or replaces a building; says which. */
-  put(id: string, b: BuildingPut): { building: BuildingRecord; created: boolean } {
+  async put(id: string, b: BuildingPut): Promise<{ building: BuildingRecord; created: boolean }> {
     const ts = new Date(this.now()).toISOString();
-    const existing = this.get(id);
-    this.db
-      .prepare(`INSERT INTO energy_buildings (id, name, type, area_m2, address, lat, lon, created_at, updated_at)
-                VALUES (@id, @name, @type, @areaM2, @address, @lat, @lon, @ts, @ts)
-                ON CONFLICT(id) DO UPDATE SET name=@name, type=@type, area_m2=@areaM2, address=@address, lat=@lat, lon=@lon, updated_at=@ts`)
-      .run({ id, name: b.name, type: b.type, areaM2: b.areaM2, address: b.address ?? null, lat: b.lat ?? null, lon: b.lon ?? null, ts });
-    return { building: this.get(id)!, created: !existing };
+    const { row, created } = await this.db.transaction(async (tx) => {
+      const existed = (await tx.query(`SELECT 1 FROM ${TABLE} WHERE id = $1`, [id])).rows.length > 0;
+      const r = (await tx.query<Row>(
+        `INSERT INTO ${TABLE} (id, name, type, area_m2, address, lat, lon, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         ON CONFLICT (id) DO UPDATE SET name = $2, type = $3, area_m2 = $4, address = $5, lat = $6, lon = $7, updated_at = $8 RETURNING *`,
+        [id, b.name, b.type, b.areaM2, b.address ?? null, b.lat ?? null, b.lon ?? null, ts],
+      )).rows[0]!;
+      await tableChanged(this.db, tx, TABLE, [id]);
+      return { row: r, created: !existed };
+    });
+    const building = toRecord(row);
+    this.byId.set(id, building);
+    return { building, created };
   }
 
-  remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM energy_buildings WHERE id = ?').run(id).changes > 0;
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.db.transaction(async (tx) => {
+      const n = (await tx.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id])).rowCount;
+      if (n) await tableChanged(this.db, tx, TABLE, [id]);
+      return n > 0;
+    });
+    this.byId.delete(id);
+    return removed;
   }
 }

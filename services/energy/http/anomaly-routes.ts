@@ -24,7 +24,9 @@ export const anomalyRoutes =
         const current = deps.repo.get(req.params.id);
         if (!current) throw new HttpError(404, `no anomaly ${req.params.id}`);
         if (current.state === 'resolved') throw new HttpError(409, `anomaly ${req.params.id} is resolved already`, [{ field: 'state', reason: 'a resolved anomaly stays resolved' }]);
-        const updated = deps.repo.setState(req.params.id, req.body.state, req.principal!.name)!;
+        const updated = await deps.repo.setState(req.params.id, req.body.state, req.principal!.name);
+        // Resolved meanwhile on another instance.
+        if (!updated) throw new HttpError(409, `anomaly ${req.params.id} is resolved already`, [{ field: 'state', reason: 'a resolved anomaly stays resolved' }]);
         deps.ctx.audit.record(req.principal!.name, `energy.anomaly.${req.body.state === 'acknowledged' ? 'acknowledge' : 'resolve'}`, String(updated.id), { kind: updated.kind, meterId: updated.meterId });
         return updated;
       },
@@ -36,7 +38,7 @@ export const anomalyRoutes =
       async (req) => {
         deps.flush();
         try {
-          return { found: deps.scanner.scanDays(req.body.from, req.body.to) + deps.scanner.scanSilence() };
+          return { found: (await deps.scanner.scanDays(req.body.from, req.body.to)) + (await deps.scanner.scanSilence()) };
         } catch (err) {
           if (err instanceof LocalTimeError) throw new HttpError(400, err.message, [{ field: err.field, reason: err.reason }]);
           throw err;

@@ -56,14 +56,14 @@ export const energyDomainRoutes =
       '/api/v1/energy/buildings/:buildingId',
       { preHandler: energy, schema: { tags: ['energy'], summary: 'Create or replace a building', params: BuildingParams, body: BuildingPut, response: { 200: Building, 201: Building } } },
       async (req, reply) => {
-        const { building, created } = deps.buildings.put(req.params.buildingId, req.body);
+        const { building, created } = await deps.buildings.put(req.params.buildingId, req.body);
         ctx.audit.record(req.principal!.name, created ? 'energy.building.create' : 'energy.building.update', building.buildingId, req.body);
         return reply.status(created ? 201 : 200).send(view(building));
       },
     );
 
     app.delete('/api/v1/energy/buildings/:buildingId', { preHandler: energy, schema: { tags: ['energy'], params: BuildingParams } }, async (req, reply) => {
-      if (!deps.buildings.remove(req.params.buildingId)) throw new HttpError(404, `no building "${req.params.buildingId}"`);
+      if (!(await deps.buildings.remove(req.params.buildingId))) throw new HttpError(404, `no building "${req.params.buildingId}"`);
       ctx.audit.record(req.principal!.name, 'energy.building.delete', req.params.buildingId);
       return reply.status(204).send();
     });
@@ -92,7 +92,7 @@ export const energyDomainRoutes =
             result.rows.push({ line: row.line, id: row.id, status: 'refused', error: row.error });
             continue;
           }
-          deps.buildings.put(row.id!, row.record);
+          await deps.buildings.put(row.id!, row.record);
           result.accepted++;
           result.rows.push({ line: row.line, id: row.id, status: 'accepted' });
         }

@@ -40,15 +40,25 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   // Commands are sent by one instance of a cluster: the holder of this lease (alone, always this one).
   const lease = ctx.lease('dispatch');
-  const groups = new Groups(ctx.db);
-  const overrides = new Overrides(ctx.db);
+  // Groups, schedules and overrides are shared in a cluster (ctx.tables): another instance's change
+  // reaches the scheduler here at once.
+  const sharedError = (err: Error) => ctx.logger.warn({ err: err.message }, 'lighting shared tables');
+  const remoteChange = () => {
+    membership = groups.membership();
+    void tick();
+  };
+  const groups = new Groups(ctx.tables, remoteChange, sharedError);
+  const overrides = new Overrides(ctx.tables, ctx.now, remoteChange, sharedError);
+  const ready = Promise.all([groups.load(), overrides.load()]).then(() => {
+    membership = groups.membership();
+  });
   const commands = new CommandTable(ctx.db);
   const lastHeard = new Map<string, number>();
   const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
   const models = new OpcuaModels(ctx.db);
   const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST });
-  let membership = groups.membership();
+  let membership = new Map<string, string>();
   const log = ctx.logger;
 
   const dispatcher = new Dispatcher({
@@ -132,6 +142,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
 
   return {
     groups, overrides, commands, dispatcher, faults, tick, fleet,
+    /** settles once groups, schedules and overrides are in memory */
+    ready,
     /** controllerId → groupId as the dispatch groups say (else the device's own `groupId`) */
     groupOf: (device: Device): string | null => membership.get(device.id) ?? device.groupId,
     routes: async (app: Parameters<ReturnType<typeof dispatchRoutes>>[0]) => {
@@ -192,6 +204,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (soon) clearTimeout(soon);
       await running;
       ackCommits.drain();
+      groups.close();
+      overrides.close();
       await fleet.close();
     },
   };

@@ -1,68 +1,115 @@
 import { LightingSchedule, type LightingGroup, type LightingGroupPut } from '../../contracts/index.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
-interface GroupRow { id: string; name: string; updated_at: number; has_schedule: number }
+/** The notices of groups, their members and schedules go on this table's name, by group id. */
+const TABLE = 'lighting_groups';
 
-/** Groups of cabinets and their schedules, in the registry. */
-export class Groups {
-  constructor(private readonly db: Db) {}
+interface Group { name: string; updatedAt: number }
 
-  /** Creates or replaces a group; its cabinets leave any other group. Returns the cabinets that moved from another group. */
-  put(groupId: string, body: LightingGroupPut, nowMs: number): { moved: { controllerId: string; from: string }[] } {
-    return this.db.transaction(() => {
-      const moved: { controllerId: string; from: string }[] = [];
-      const find = this.db.prepare('SELECT group_id FROM lighting_group_members WHERE controller_id = ?');
-      for (const id of body.controllerIds) {
-        const row = find.get(id) as { group_id: string } | undefined;
-        if (row && row.group_id !== groupId) moved.push({ controllerId: id, from: row.group_id });
-      }
-      this.db.prepare('INSERT INTO lighting_groups (id, name, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at')
-        .run(groupId, body.name, nowMs);
-      this.db.prepare('DELETE FROM lighting_group_members WHERE group_id = ?').run(groupId);
-      const add = this.db.prepare('INSERT INTO lighting_group_members (controller_id, group_id) VALUES (?, ?) ON CONFLICT (controller_id) DO UPDATE SET group_id = excluded.group_id');
-      for (const id of body.controllerIds) add.run(id, groupId);
-      return { moved };
-    })();
+/**
+ * Groups of cabinets and their schedules, in the shared domain tables (PostgreSQL in a cluster).
+ * Held in memory (the scheduler reads them every pass, live state looks a cabinet's group up per
+ * message), written through, reloaded by group when another instance changes one. Call `load()` first.
+ */
+export class Groups extends CachedTable {
+  private readonly groups = new Map<string, Group>();
+  /** controllerId → groupId */
+  private readonly members = new Map<string, string>();
+  private readonly schedulesOf = new Map<string, LightingSchedule>();
+
+  /** `onRemoteChange`: another instance changed groups (the scheduler takes them at once). */
+  constructor(db: DomainTables, onRemoteChange?: () => void, onError?: (err: Error) => void) {
+    super(db, TABLE, onError, onRemoteChange);
   }
 
-  delete(groupId: string): boolean {
-    return this.db.prepare('DELETE FROM lighting_groups WHERE id = ?').run(groupId).changes > 0;
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    const where = ids === undefined ? '' : ' WHERE group_id = $1';
+    for (const id of ids ?? [undefined]) {
+      const params = id === undefined ? [] : [id];
+      const groups = (await this.db.query<{ id: string; name: string; updated_at: number }>(`SELECT * FROM lighting_groups${id === undefined ? '' : ' WHERE id = $1'}`, params)).rows;
+      const members = (await this.db.query<{ controller_id: string; group_id: string }>(`SELECT controller_id, group_id FROM lighting_group_members${where}`, params)).rows;
+      const schedules = (await this.db.query<{ group_id: string; body: string }>(`SELECT group_id, body FROM lighting_schedules${where}`, params)).rows;
+      if (id === undefined) {
+        this.groups.clear();
+        this.members.clear();
+        this.schedulesOf.clear();
+      } else {
+        this.groups.delete(id);
+        this.schedulesOf.delete(id);
+        for (const [c, g] of this.members) if (g === id) this.members.delete(c);
+      }
+      for (const g of groups) this.groups.set(g.id, { name: g.name, updatedAt: Number(g.updated_at) });
+      for (const m of members) this.members.set(m.controller_id, m.group_id);
+      for (const s of schedules) this.schedulesOf.set(s.group_id, LightingSchedule.parse(JSON.parse(s.body)));
+    }
+  }
+
+  /** Creates or replaces a group; its cabinets leave any other group. Returns the cabinets that moved from another group. */
+  async put(groupId: string, body: LightingGroupPut, nowMs: number): Promise<{ moved: { controllerId: string; from: string }[] }> {
+    const moved = await this.db.transaction(async (tx) => {
+      const out: { controllerId: string; from: string }[] = [];
+      for (const id of body.controllerIds) {
+        const row = (await tx.query<{ group_id: string }>('SELECT group_id FROM lighting_group_members WHERE controller_id = $1', [id])).rows[0];
+        if (row && row.group_id !== groupId) out.push({ controllerId: id, from: row.group_id });
+      }
+      await tx.query('INSERT INTO lighting_groups (id, name, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at', [groupId, body.name, nowMs]);
+      await tx.query('DELETE FROM lighting_group_members WHERE group_id = $1', [groupId]);
+      for (const id of body.controllerIds) {
+        await tx.query('INSERT INTO lighting_group_members (controller_id, group_id) VALUES ($1, $2) ON CONFLICT (controller_id) DO UPDATE SET group_id = excluded.group_id', [id, groupId]);
+      }
+      await tableChanged(this.db, tx, TABLE, [groupId, ...new Set(out.map((m) => m.from))]);
+      return out;
+    });
+    this.groups.set(groupId, { name: body.name, updatedAt: nowMs });
+    for (const [c, g] of this.members) if (g === groupId) this.members.delete(c);
+    for (const id of body.controllerIds) this.members.set(id, groupId);
+    return { moved };
+  }
+
+  async delete(groupId: string): Promise<boolean> {
+    const deleted = await this.db.transaction(async (tx) => {
+      const n = (await tx.query('DELETE FROM lighting_groups WHERE id = $1', [groupId])).rowCount;
+      if (n) await tableChanged(this.db, tx, TABLE, [groupId]);
+      return n > 0;
+    });
+    // Members and schedule go with it (ON DELETE CASCADE).
+    this.groups.delete(groupId);
+    this.schedulesOf.delete(groupId);
+    for (const [c, g] of this.members) if (g === groupId) this.members.delete(c);
+    return deleted;
   }
 
   get(groupId: string): LightingGroup | undefined {
-    const row = this.db.prepare(`SELECT g.*, EXISTS (SELECT 1 FROM lighting_schedules s WHERE s.group_id = g.id) AS has_schedule FROM lighting_groups g WHERE id = ?`).get(groupId) as GroupRow | undefined;
-    return row && this.toGroup(row);
+    const g = this.groups.get(groupId);
+    if (!g) return undefined;
+    const ids = [...this.members].filter(([, gid]) => gid === groupId).map(([c]) => c).sort();
+    return { groupId, name: g.name, controllerIds: ids, hasSchedule: this.schedulesOf.has(groupId), updatedAt: new Date(g.updatedAt).toISOString() };
   }
 
   list(): LightingGroup[] {
-    const rows = this.db.prepare(`SELECT g.*, EXISTS (SELECT 1 FROM lighting_schedules s WHERE s.group_id = g.id) AS has_schedule FROM lighting_groups g ORDER BY id`).all() as GroupRow[];
-    return rows.map((r) => this.toGroup(r));
+    return [...this.groups.keys()].sort().map((id) => this.get(id)!);
   }
 
   /** controllerId → groupId for every cabinet in a group. */
   membership(): Map<string, string> {
-    const rows = this.db.prepare('SELECT controller_id, group_id FROM lighting_group_members').all() as { controller_id: string; group_id: string }[];
-    return new Map(rows.map((r) => [r.controller_id, r.group_id]));
+    return new Map(this.members);
   }
 
-  putSchedule(groupId: string, schedule: LightingSchedule, actor: string, nowMs: number): void {
-    this.db.prepare('INSERT INTO lighting_schedules (group_id, body, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by')
-      .run(groupId, JSON.stringify(schedule), nowMs, actor);
+  async putSchedule(groupId: string, schedule: LightingSchedule, actor: string, nowMs: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO lighting_schedules (group_id, body, updated_at, updated_by) VALUES ($1, $2, $3, $4) ON CONFLICT (group_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+        [groupId, JSON.stringify(schedule), nowMs, actor]);
+      await tableChanged(this.db, tx, TABLE, [groupId]);
+    });
+    this.schedulesOf.set(groupId, LightingSchedule.parse(JSON.parse(JSON.stringify(schedule))));
   }
 
   schedule(groupId: string): LightingSchedule | undefined {
-    const row = this.db.prepare('SELECT body FROM lighting_schedules WHERE group_id = ?').get(groupId) as { body: string } | undefined;
-    return row && LightingSchedule.parse(JSON.parse(row.body));
+    return this.schedulesOf.get(groupId);
   }
 
   /** Every group's schedule, parsed once (the scheduler asks every few seconds). */
   schedules(): Map<string, LightingSchedule> {
-    const rows = this.db.prepare('SELECT group_id, body FROM lighting_schedules').all() as { group_id: string; body: string }[];
-    return new Map(rows.map((r) => [r.group_id, LightingSchedule.parse(JSON.parse(r.body))]));
-  }
-
-  private toGroup(r: GroupRow): LightingGroup {
-    const ids = (this.db.prepare('SELECT controller_id FROM lighting_group_members WHERE group_id = ? ORDER BY controller_id').all(r.id) as { controller_id: string }[]).map((x) => x.controller_id);
-    return { groupId: r.id, name: r.name, controllerIds: ids, hasSchedule: r.has_schedule === 1, updatedAt: new Date(r.updated_at).toISOString() };
+    return new Map(this.schedulesOf);
   }
 }

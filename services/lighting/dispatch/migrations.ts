@@ -54,6 +54,38 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
           );
           CREATE INDEX lighting_commands_controller ON lighting_commands(controller_id, created_at);
           CREATE INDEX lighting_commands_open ON lighting_commands(state) WHERE state IN ('pending', 'sent');`,
+    // Shared in a cluster: groups, their members and schedules, overrides (operator-made). The
+    // commands stay with the instance for now (docs/scale-out.md §5).
+    postgres: `CREATE TABLE lighting_groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+          );
+          CREATE TABLE lighting_group_members (
+            controller_id TEXT PRIMARY KEY,
+            group_id TEXT NOT NULL REFERENCES lighting_groups(id) ON DELETE CASCADE
+          );
+          CREATE INDEX lighting_group_members_group ON lighting_group_members(group_id);
+          CREATE TABLE lighting_schedules (
+            group_id TEXT PRIMARY KEY REFERENCES lighting_groups(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            updated_by TEXT NOT NULL
+          );
+          CREATE TABLE lighting_overrides (
+            id TEXT PRIMARY KEY,
+            group_id TEXT,
+            controller_id TEXT,
+            level DOUBLE PRECISION NOT NULL,
+            priority TEXT NOT NULL,
+            note TEXT,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            ended_at BIGINT,
+            ended_by TEXT
+          );
+          CREATE INDEX lighting_overrides_open ON lighting_overrides(ended_at, expires_at);`,
   },
   {
     id: 'lighting:3',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightingOverride, OverridePriority } from '../../contracts/index.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 /** An override as the scheduler uses it: instants in epoch ms. */
 export interface ActiveOverride {
@@ -18,40 +18,87 @@ interface Row {
   created_at: number; created_by: string; expires_at: number; ended_at: number | null; ended_by: string | null;
 }
 
+const TABLE = 'lighting_overrides';
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** Manual overrides: a level for a group or one cabinet until it expires or is deleted. */
-export class Overrides {
-  constructor(private readonly db: Db) {}
+/** BIGINT columns come back as numbers from both adapters; this keeps it so. */
+const norm = (r: Row): Row => ({ ...r, created_at: Number(r.created_at), expires_at: Number(r.expires_at), ended_at: r.ended_at === null ? null : Number(r.ended_at) });
 
-  create(o: { groupId?: string | undefined; controllerId?: string | undefined; level: number; priority: OverridePriority; note?: string | undefined; expiresAt: number }, actor: string, nowMs: number): LightingOverride {
+/**
+ * Manual overrides: a level for a group or one cabinet until it expires or is deleted. In the
+ * shared domain tables (PostgreSQL in a cluster); the ones not ended are held in memory (the
+ * scheduler reads them every pass), reloaded when another instance changes one. Call `load()` first.
+ */
+export class Overrides extends CachedTable {
+  /** overrides not ended by hand (some may have expired since) */
+  private readonly open = new Map<string, Row>();
+
+  constructor(db: DomainTables, private readonly now: () => number, onRemoteChange?: () => void, onError?: (err: Error) => void) {
+    super(db, TABLE, onError, onRemoteChange);
+  }
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE ended_at IS NULL AND expires_at > $1`, [this.now()])).rows;
+      this.open.clear();
+      for (const r of rows) this.open.set(r.id, norm(r));
+      return;
+    }
+    for (const id of ids) this.keep((await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0], id);
+  }
+
+  private keep(row: Row | undefined, id: string): void {
+    if (row && row.ended_at === null) this.open.set(id, norm(row));
+    else this.open.delete(id);
+  }
+
+  async create(o: { groupId?: string | undefined; controllerId?: string | undefined; level: number; priority: OverridePriority; note?: string | undefined; expiresAt: number }, actor: string, nowMs: number): Promise<LightingOverride> {
     const id = `ovr-${randomUUID()}`;
-    this.db.prepare(`INSERT INTO lighting_overrides (id, group_id, controller_id, level, priority, note, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, o.groupId ?? null, o.controllerId ?? null, o.level, o.priority, o.note ?? null, nowMs, actor, o.expiresAt);
-    return this.get(id, nowMs)!;
+    const row = await this.db.transaction(async (tx) => {
+      const r = (await tx.query<Row>(`INSERT INTO ${TABLE} (id, group_id, controller_id, level, priority, note, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [id, o.groupId ?? null, o.controllerId ?? null, o.level, o.priority, o.note ?? null, nowMs, actor, o.expiresAt])).rows[0]!;
+      await tableChanged(this.db, tx, TABLE, [id]);
+      return r;
+    });
+    this.keep(row, id);
+    return toOverride(norm(row), nowMs);
   }
 
   /** Ends an override now; false when it is unknown or already over. */
-  end(id: string, actor: string, nowMs: number): boolean {
-    return this.db.prepare('UPDATE lighting_overrides SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL AND expires_at > ?').run(nowMs, actor, id, nowMs).changes > 0;
+  async end(id: string, actor: string, nowMs: number): Promise<boolean> {
+    const row = await this.db.transaction(async (tx) => {
+      const r = (await tx.query<Row>(`UPDATE ${TABLE} SET ended_at = $1, ended_by = $2 WHERE id = $3 AND ended_at IS NULL AND expires_at > $1 RETURNING *`, [nowMs, actor, id])).rows[0];
+      if (r) await tableChanged(this.db, tx, TABLE, [id]);
+      return r;
+    });
+    if (row) this.keep(row, id);
+    return row !== undefined;
   }
 
-  get(id: string, nowMs: number): LightingOverride | undefined {
-    const row = this.db.prepare('SELECT * FROM lighting_overrides WHERE id = ?').get(id) as Row | undefined;
-    return row && toOverride(row, nowMs);
+  async get(id: string, nowMs: number): Promise<LightingOverride | undefined> {
+    const row = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
+    return row && toOverride(norm(row), nowMs);
   }
 
   /** Active ones, and with `includeEnded` the most recent others too. */
-  list(nowMs: number, includeEnded = false, limit = 500): LightingOverride[] {
+  async list(nowMs: number, includeEnded = false, limit = 500): Promise<LightingOverride[]> {
     const rows = (includeEnded
-      ? this.db.prepare('SELECT * FROM lighting_overrides ORDER BY created_at DESC LIMIT ?').all(limit)
-      : this.db.prepare('SELECT * FROM lighting_overrides WHERE ended_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT ?').all(nowMs, limit)) as Row[];
-    return rows.map((r) => toOverride(r, nowMs));
+      ? await this.db.query<Row>(`SELECT * FROM ${TABLE} ORDER BY created_at DESC LIMIT $1`, [limit])
+      : await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE ended_at IS NULL AND expires_at > $1 ORDER BY created_at DESC LIMIT $2`, [nowMs, limit])).rows;
+    return rows.map((r) => toOverride(norm(r), nowMs));
   }
 
   active(nowMs: number): ActiveOverride[] {
-    const rows = this.db.prepare('SELECT * FROM lighting_overrides WHERE ended_at IS NULL AND expires_at > ?').all(nowMs) as Row[];
-    return rows.map((r) => ({ id: r.id, groupId: r.group_id, controllerId: r.controller_id, level: r.level, priority: r.priority, createdAt: r.created_at, expiresAt: r.expires_at }));
+    const out: ActiveOverride[] = [];
+    for (const r of this.open.values()) {
+      if (r.expires_at <= nowMs) {
+        this.open.delete(r.id);
+        continue;
+      }
+      out.push({ id: r.id, groupId: r.group_id, controllerId: r.controller_id, level: r.level, priority: r.priority, createdAt: r.created_at, expiresAt: r.expires_at });
+    }
+    return out;
   }
 }
 

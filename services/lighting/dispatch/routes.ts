@@ -70,7 +70,7 @@ export const dispatchRoutes =
         return [];
       });
       if (issues.length) throw badRequest(issues);
-      const { moved } = deps.groups.put(req.params.groupId, req.body, deps.now());
+      const { moved } = await deps.groups.put(req.params.groupId, req.body, deps.now());
       deps.audit.record(actor(req), 'lighting.group.put', req.params.groupId, { name: req.body.name, controllers: req.body.controllerIds.length, moved });
       deps.changed();
       return deps.groups.get(req.params.groupId)!;
@@ -80,7 +80,7 @@ export const dispatchRoutes =
       preHandler: operators,
       schema: { tags, summary: 'Delete a group and its schedule (its cabinets keep their last command)', params: GroupParams },
     }, async (req, reply) => {
-      if (!deps.groups.delete(req.params.groupId)) throw notFound(`no group ${req.params.groupId}`);
+      if (!(await deps.groups.delete(req.params.groupId))) throw notFound(`no group ${req.params.groupId}`);
       deps.audit.record(actor(req), 'lighting.group.delete', req.params.groupId);
       deps.changed();
       return reply.status(204).send();
@@ -99,7 +99,7 @@ export const dispatchRoutes =
       schema: { tags, summary: "Set a group's schedule (local times in CITY_TZ)", params: GroupParams, body: LightingSchedule, response: { 200: LightingSchedule } },
     }, async (req) => {
       if (!deps.groups.get(req.params.groupId)) throw notFound(`no group ${req.params.groupId}; PUT /api/v1/lighting/groups/${req.params.groupId} first`);
-      deps.groups.putSchedule(req.params.groupId, req.body, actor(req), deps.now());
+      await deps.groups.putSchedule(req.params.groupId, req.body, actor(req), deps.now());
       deps.audit.record(actor(req), 'lighting.schedule.put', req.params.groupId, req.body);
       deps.changed();
       return req.body;
@@ -151,7 +151,7 @@ export const dispatchRoutes =
         const d = deps.devices.get(req.body.controllerId);
         if (!d || d.kind !== 'lighting-controller') throw badRequest([{ field: 'controllerId', reason: `no lighting-controller ${req.body.controllerId} is registered` }]);
       }
-      const o = deps.overrides.create({ ...req.body, expiresAt }, actor(req), now);
+      const o = await deps.overrides.create({ ...req.body, expiresAt }, actor(req), now);
       deps.audit.record(actor(req), 'lighting.override.create', o.id, req.body);
       deps.changed();
       return reply.status(201).send(o);
@@ -162,11 +162,11 @@ export const dispatchRoutes =
       schema: { tags, summary: 'End an override: its cabinets go back to the schedule', params: z.strictObject({ id: z.string().max(80) }), response: { 200: LightingOverride } },
     }, async (req) => {
       const now = deps.now();
-      if (!deps.overrides.get(req.params.id, now)) throw notFound(`no override ${req.params.id}`);
-      if (!deps.overrides.end(req.params.id, actor(req), now)) throw new HttpError(409, `override ${req.params.id} is already over`);
+      if (!(await deps.overrides.get(req.params.id, now))) throw notFound(`no override ${req.params.id}`);
+      if (!(await deps.overrides.end(req.params.id, actor(req), now))) throw new HttpError(409, `override ${req.params.id} is already over`);
       deps.audit.record(actor(req), 'lighting.override.delete', req.params.id);
       deps.changed();
-      return deps.overrides.get(req.params.id, now)!;
+      return (await deps.overrides.get(req.params.id, now))!;
     });
 
     app.get('/api/v1/lighting/commands', {

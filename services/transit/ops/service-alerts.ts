@@ -1,10 +1,11 @@
 /**
- * Service alerts written by dispatchers (`transit_service_alerts` in the registry): notices for
+ * Service alerts written by dispatchers (`transit_service_alerts`, a shared domain table: every
+ * instance of a cluster holds them all in memory, written through, refreshed on notices): notices for
  * riders on routes and stops, in Ukrainian and English, in force from `start` to `end`. They feed
  * `/gtfs-rt/alerts` (and so the stop boards' alerts line). Ending one keeps it, with its end.
  */
 import type { ServiceAlert, ServiceAlertBody } from '../../contracts/index.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables, type SqlValue } from '../../platform/domain-tables.ts';
 import type { ServiceAlertInput } from '../realtime/gtfs-rt.ts';
 
 interface Row {
@@ -23,12 +24,32 @@ interface Row {
   updated_by: string;
 }
 
+const TABLE = 'transit_service_alerts';
+
 const iso = (v: string | null): string | null => (v === null ? null : new Date(Date.parse(v)).toISOString());
 
-export class ServiceAlerts {
+export class ServiceAlerts extends CachedTable {
   private changes: ServiceAlert[] = [];
+  /** every alert's row, by id: `/open` and `/gtfs-rt/alerts` read them on each tick and request */
+  private readonly rows = new Map<number, Row>();
 
-  constructor(private readonly db: Db) {}
+  /** Call `load()` before use. `db`: the domain's shared tables (PostgreSQL in a cluster). */
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
+  }
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
+      this.rows.clear();
+      for (const r of rows) this.rows.set(Number(r.id), { ...r, id: Number(r.id) });
+      return;
+    }
+    for (const id of ids.map(Number)) {
+      const r = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
+      if (r) this.changed(this.keep(r), this.now());
+    }
+  }
 
   /** Alerts created, edited or ended since the last call (the latest state of each), for the `/transit` push. */
   takeChanges(): ServiceAlert[] {
@@ -37,13 +58,16 @@ export class ServiceAlerts {
     return [...latest.values()];
   }
 
-  private changed(a: ServiceAlert): ServiceAlert {
-    this.changes.push(a);
-    return a;
+  private keep(r: Row): Row {
+    const row = { ...r, id: Number(r.id) };
+    this.rows.set(row.id, row);
+    return row;
   }
 
-  private row(id: number): Row | undefined {
-    return this.db.prepare('SELECT * FROM transit_service_alerts WHERE id = ?').get(id) as Row | undefined;
+  private changed(r: Row, nowMs: number): ServiceAlert {
+    const a = this.out(r, nowMs);
+    this.changes.push(a);
+    return a;
   }
 
   private out(r: Row, nowMs: number): ServiceAlert {
@@ -57,49 +81,59 @@ export class ServiceAlerts {
   }
 
   get(id: number, nowMs: number): ServiceAlert | undefined {
-    const r = this.row(id);
+    const r = this.rows.get(id);
     return r && this.out(r, nowMs);
   }
 
   /** `current`: active and upcoming; newest first. */
   list(state: 'current' | 'ended' | 'all', nowMs: number): ServiceAlert[] {
-    const rows = this.db.prepare('SELECT * FROM transit_service_alerts ORDER BY id DESC').all() as Row[];
+    const rows = [...this.rows.values()].sort((a, b) => b.id - a.id);
     return rows.map((r) => this.out(r, nowMs)).filter((a) => state === 'all' || (state === 'ended') === (a.state === 'ended'));
   }
 
-  create(body: ServiceAlertBody, actor: string, nowMs: number): ServiceAlert {
+  /** Writes one row in a transaction with its change notice, then keeps it in memory. */
+  private async write(sql: string, params: SqlValue[]): Promise<Row | undefined> {
+    const row = await this.db.transaction(async (tx) => {
+      const r = (await tx.query<Row>(sql, params)).rows[0];
+      if (r) await tableChanged(this.db, tx, TABLE, [r.id]);
+      return r;
+    });
+    return row && this.keep(row);
+  }
+
+  private static columns(body: ServiceAlertBody): SqlValue[] {
+    return [JSON.stringify([...new Set(body.routeIds)]), JSON.stringify([...new Set(body.stopIds)]), iso(body.start), iso(body.end), body.header.uk, body.header.en ?? null,
+      body.description?.uk ?? null, body.description?.en ?? null];
+  }
+
+  async create(body: ServiceAlertBody, actor: string, nowMs: number): Promise<ServiceAlert> {
     const at = new Date(nowMs).toISOString();
-    const id = Number(
-      this.db
-        .prepare(`INSERT INTO transit_service_alerts (route_ids, stop_ids, start_at, end_at, header_uk, header_en, description_uk, description_en, created_at, created_by, updated_at, updated_by)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(JSON.stringify([...new Set(body.routeIds)]), JSON.stringify([...new Set(body.stopIds)]), iso(body.start), iso(body.end), body.header.uk, body.header.en ?? null,
-          body.description?.uk ?? null, body.description?.en ?? null, at, actor, at, actor).lastInsertRowid,
+    const r = await this.write(
+      `INSERT INTO ${TABLE} (route_ids, stop_ids, start_at, end_at, header_uk, header_en, description_uk, description_en, created_at, created_by, updated_at, updated_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
+      [...ServiceAlerts.columns(body), at, actor, at, actor],
     );
-    return this.changed(this.get(id, nowMs)!);
+    return this.changed(r!, nowMs);
   }
 
   /** Replaces an alert's content; undefined when there is no such alert. */
-  update(id: number, body: ServiceAlertBody, actor: string, nowMs: number): ServiceAlert | undefined {
-    if (!this.row(id)) return undefined;
-    this.db
-      .prepare(`UPDATE transit_service_alerts SET route_ids = ?, stop_ids = ?, start_at = ?, end_at = ?, header_uk = ?, header_en = ?, description_uk = ?, description_en = ?,
-        updated_at = ?, updated_by = ? WHERE id = ?`)
-      .run(JSON.stringify([...new Set(body.routeIds)]), JSON.stringify([...new Set(body.stopIds)]), iso(body.start), iso(body.end), body.header.uk, body.header.en ?? null,
-        body.description?.uk ?? null, body.description?.en ?? null, new Date(nowMs).toISOString(), actor, id);
-    return this.changed(this.get(id, nowMs)!);
+  async update(id: number, body: ServiceAlertBody, actor: string, nowMs: number): Promise<ServiceAlert | undefined> {
+    const r = await this.write(
+      `UPDATE ${TABLE} SET route_ids = $1, stop_ids = $2, start_at = $3, end_at = $4, header_uk = $5, header_en = $6, description_uk = $7, description_en = $8,
+        updated_at = $9, updated_by = $10 WHERE id = $11 RETURNING *`,
+      [...ServiceAlerts.columns(body), new Date(nowMs).toISOString(), actor, id],
+    );
+    return r && this.changed(r, nowMs);
   }
 
   /** Ends an alert now (kept, with its end); an alert already ended is left as it was. Undefined when there is no such alert. */
-  end(id: number, actor: string, nowMs: number): ServiceAlert | undefined {
-    const r = this.row(id);
-    if (!r) return undefined;
-    if (!r.end_at || Date.parse(r.end_at) > nowMs) {
-      const at = new Date(nowMs).toISOString();
-      this.db.prepare('UPDATE transit_service_alerts SET end_at = ?, updated_at = ?, updated_by = ? WHERE id = ?').run(at, at, actor, id);
-      return this.changed(this.get(id, nowMs)!);
-    }
-    return this.get(id, nowMs);
+  async end(id: number, actor: string, nowMs: number): Promise<ServiceAlert | undefined> {
+    const at = new Date(nowMs).toISOString();
+    // Times are stored as toISOString(), so they compare as text.
+    const r = await this.write(`UPDATE ${TABLE} SET end_at = $1, updated_at = $1, updated_by = $2 WHERE id = $3 AND (end_at IS NULL OR end_at > $1) RETURNING *`, [at, actor, id]);
+    if (r) return this.changed(r, nowMs);
+    const existing = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
+    return existing && this.out(this.keep(existing), nowMs);
   }
 
   /** What `/gtfs-rt/alerts` publishes: every alert not yet ended (the feed adds the active period). */

@@ -7,6 +7,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { GtfsFeed } from '../gtfs/model.ts';
 import type { AuditSink, AuthPolicy, Principal, RealtimeChannel } from '../../platform/domain-module.ts';
 import type { Db } from '../../registry/database.ts';
+import { sqliteRegistry } from '../../registry/sqlite-registry.ts';
+import type { DomainTables } from '../../platform/domain-tables.ts';
 import { gtfsRtRoutes } from '../gtfs-rt-routes.ts';
 import { opsRoutes } from '../ops-routes.ts';
 import { OpsAlerts } from '../ops/ops-alerts.ts';
@@ -25,8 +27,11 @@ export interface TransitRealtimeDeps {
   feed: () => GtfsFeed | undefined;
   now: () => number;
   zone: string;
-  /** the registry database, with REALTIME_MIGRATIONS applied */
+  /** this instance's SQLite file, with REALTIME_MIGRATIONS applied: learned travel times */
   db: Db;
+  /** the shared tables (display stops, service and operations alerts); default: `db` itself */
+  tables?: DomainTables;
+  onError?: (err: Error) => void;
   auth: AuthPolicy;
   audit?: AuditSink;
   serviceAlerts?: () => readonly ServiceAlertInput[];
@@ -55,6 +60,8 @@ export interface TransitRealtime {
    * own (REST checks this; so does the `/stops` namespace when a display joins `stop:{id}`).
    */
   mayReadStop(principal: Principal, stopId: string): boolean;
+  /** Resolves once the service alerts are in memory (they are read on every tick). */
+  ready: Promise<void>;
   start(): void;
   close(): void;
 }
@@ -62,12 +69,17 @@ export interface TransitRealtime {
 export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtime {
   const travel = new TravelTimes(sqliteTravelTimes(deps.db, deps.now));
   const engine = new RealtimeEngine(deps.feed, deps.now, deps.zone, travel);
-  const displays = new DisplayStops(deps.db);
   const publisher = new BoardPublisher(engine, deps.now);
+  // Display stops and service and operations alerts are in the shared tables (docs/scale-out.md §5).
+  const tables = deps.tables ?? sqliteRegistry(deps.db);
+  const onError = deps.onError ?? (() => {});
+  const displays = new DisplayStops(tables, onError);
   // Dispatchers' service alerts, and any the caller adds (tests), feed /gtfs-rt/alerts.
-  const service = new ServiceAlerts(deps.db);
+  const service = new ServiceAlerts(tables, deps.now, onError);
+  const ready = Promise.all([service.load(), displays.load()]).then(() => {});
   const serviceAlerts = () => [...service.inputs(deps.now()), ...(deps.serviceAlerts?.() ?? [])];
-  const ops = new OpsAlerts(deps.db, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) });
+  const ops = new OpsAlerts(tables, { states: () => engine.tripStates(), unserved: (nowMs) => engine.unservedTrips(nowMs) }, undefined, onError);
+  ops.follow();
   let timer: NodeJS.Timeout | undefined;
   let opsTimer: NodeJS.Timeout | undefined;
   const routes: FastifyPluginAsync = async (app) => {
@@ -86,17 +98,21 @@ export function createTransitRealtime(deps: TransitRealtimeDeps): TransitRealtim
     mayReadStop,
     ops,
     service,
+    ready,
     start() {
       timer = setInterval(() => travel.flush(), deps.flushEveryMs ?? 30_000);
       timer.unref();
       opsTimer = setInterval(() => {
-        if (deps.isLeaseHolder?.() ?? true) ops.evaluate(deps.now());
+        if (deps.isLeaseHolder?.() ?? true) ops.evaluate(deps.now()).catch(onError);
       }, deps.opsEveryMs ?? 5_000);
       opsTimer.unref();
     },
     close() {
       if (timer) clearInterval(timer);
       if (opsTimer) clearInterval(opsTimer);
+      service.close();
+      displays.close();
+      ops.close();
       travel.flush();
     },
   };

@@ -5,6 +5,7 @@ import { OpsAlerts } from '../../../services/transit/ops/ops-alerts.ts';
 import type { VehicleTripState } from '../../../services/transit/realtime/engine.ts';
 import { rateHeadway } from '../../../services/transit/realtime/headway.ts';
 import { openDb } from '../realtime/app.ts';
+import { sqliteRegistry } from '../../../services/registry/sqlite-registry.ts';
 
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 
@@ -77,38 +78,38 @@ describe('OpsAlerts in the registry', () => {
   let remove = () => {};
   afterEach(() => remove());
 
-  it('raises an alert once, lets a dispatcher acknowledge it, clears it when the cause ends, and keeps the history', () => {
+  it('raises an alert once, lets a dispatcher acknowledge it, clears it when the cause ends, and keeps the history', async () => {
     const d = openDb();
     remove = d.remove;
     let states = [state({ delayS: 600 })];
-    const ops = new OpsAlerts(d.db, { states: () => states, unserved: () => [] });
-    ops.evaluate(T0);
-    ops.evaluate(T0 + 5_000);
-    const [raised] = ops.list('active');
-    expect(ops.list('all')).toHaveLength(1);
+    const ops = new OpsAlerts(sqliteRegistry(d.db), { states: () => states, unserved: () => [] });
+    await ops.evaluate(T0);
+    await ops.evaluate(T0 + 5_000);
+    const [raised] = await ops.list('active');
+    expect(await ops.list('all')).toHaveLength(1);
     expect(raised).toMatchObject({ kind: 'late', state: 'open', vehicleId: 'BUS-1', raisedAt: new Date(T0).toISOString(), lastSeenAt: new Date(T0 + 5_000).toISOString() });
     expect(ops.takeChanges().map((a) => [a.id, a.state])).toEqual([[raised!.id, 'open']]);
 
-    const acked = ops.ack(raised!.id, 'user:olena', T0 + 6_000);
+    const acked = await ops.ack(raised!.id, 'user:olena', T0 + 6_000);
     expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'user:olena', acknowledgedAt: new Date(T0 + 6_000).toISOString() });
-    expect(ops.ack(raised!.id, 'user:petro', T0 + 7_000).acknowledgedBy).toBe('user:olena');
-    expect(ops.list('open')).toEqual([]);
-    expect(ops.list('acknowledged').map((a) => a.id)).toEqual([raised!.id]);
+    expect((await ops.ack(raised!.id, 'user:petro', T0 + 7_000)).acknowledgedBy).toBe('user:olena');
+    expect(await ops.list('open')).toEqual([]);
+    expect((await ops.list('acknowledged')).map((a) => a.id)).toEqual([raised!.id]);
 
     states = [state({ delayS: 30 })];
-    ops.evaluate(T0 + 20_000);
-    expect(ops.list('active')).toHaveLength(1);
-    ops.evaluate(T0 + 35_000);
-    expect(ops.list('active')).toEqual([]);
-    const [cleared] = ops.list('cleared');
+    await ops.evaluate(T0 + 20_000);
+    expect(await ops.list('active')).toHaveLength(1);
+    await ops.evaluate(T0 + 35_000);
+    expect(await ops.list('active')).toEqual([]);
+    const [cleared] = await ops.list('cleared');
     expect(cleared).toMatchObject({ id: raised!.id, state: 'cleared', clearedAt: new Date(T0 + 35_000).toISOString(), acknowledgedBy: 'user:olena' });
     expect(ops.takeChanges().map((a) => a.state)).toEqual(['cleared']);
-    expect(() => ops.ack(raised!.id, 'user:olena', T0 + 40_000)).toThrow(/was cleared/);
-    expect(() => ops.ack(999, 'user:olena', T0 + 40_000)).toThrow(/no operations alert 999/);
+    await expect(ops.ack(raised!.id, 'user:olena', T0 + 40_000)).rejects.toThrow(/was cleared/);
+    await expect(ops.ack(999, 'user:olena', T0 + 40_000)).rejects.toThrow(/no operations alert 999/);
 
     // The cause again: a new alert, the old one stays in the history.
     states = [state({ delayS: 700 })];
-    ops.evaluate(T0 + 60_000);
-    expect(ops.list('all').map((a) => a.state)).toEqual(['open', 'cleared']);
+    await ops.evaluate(T0 + 60_000);
+    expect((await ops.list('all')).map((a) => a.state)).toEqual(['open', 'cleared']);
   });
 });

@@ -42,7 +42,8 @@ export async function routeHarness(engine: RealtimeEngine, now: () => number, se
     authenticate: (t) => accounts.authenticateToken(t),
     requireRole: (...roles) => requireRole(accounts, ...roles),
   };
-  const displays = new DisplayStops(db);
+  const displays = new DisplayStops(registry);
+  await displays.load();
   const app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

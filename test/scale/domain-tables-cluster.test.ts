@@ -1,0 +1,168 @@
+/**
+ * The domains' shared tables on PostgreSQL (DATABASE_URL), two hubs on one database and one
+ * Redis (leases, peer feed): what an operator or a run-once job writes on one instance is read
+ * through the other's REST, and survives the lease moving (docs/scale-out.md §5, §6).
+ */
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Anomaly, Health, ServiceAlert } from '../../services/contracts/index.ts';
+import { DOMAINS } from '../../services/hub/domains.ts';
+import { createTransitModule, transitDomain } from '../../services/transit/module.ts';
+import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { startRedis, type RunningRedis } from '../support/redis.ts';
+import { testRegistry } from '../support/registries.ts';
+import { lineFeed } from '../transit/realtime/feed-fixture.ts';
+
+const HOUR = 3_600_000;
+
+describe('domain tables shared by two hubs on one PostgreSQL', () => {
+  const registry = testRegistry('postgres');
+  const feed = lineFeed();
+  const domains = DOMAINS.map((d) => (d === transitDomain ? { ...transitDomain, create: (ctx: Parameters<typeof createTransitModule>[0]) => createTransitModule(ctx, () => feed) } : d));
+  let redis: RunningRedis;
+  let a: TestHub | undefined;
+  let b: TestHub;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = { ...(await registry.env()), REDIS_URL: redis.url, CITY_TZ: 'Europe/Kyiv' };
+    // A first, so it holds the leases (the anomaly scan among them); B starts on a database A migrated.
+    a = await startTestHub({ ...env, HUB_INSTANCE_ID: 'hub-a' }, { domains });
+    await eventually(async () => (await leasesOf(a!)).includes('energy:anomaly-scan'), 15_000, 'hub A to hold the anomaly scan lease');
+    b = await startTestHub({ ...env, HUB_INSTANCE_ID: 'hub-b' }, { domains });
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await registry.stop();
+    await redis?.stop();
+  });
+
+  const leasesOf = async (t: TestHub): Promise<string> => ((await (await t.api('/api/v1/health')).json()) as Health).components.cluster?.detail ?? '';
+
+  it('a service alert written on A is on B’s list and in its GTFS-Realtime feed; ended on B, A sees it ended', async () => {
+    const body = { routeIds: ['R1'], stopIds: ['S3'], start: null, end: null, header: { uk: 'Зупинку перенесено', en: 'Stop moved' } };
+    const created = await a!.api('/api/v1/transit/service-alerts', { method: 'POST', json: body });
+    expect(created.status).toBe(201);
+    const alert = (await created.json()) as ServiceAlert;
+    const onB = await eventually(async () => {
+      const list = (await (await b.api('/api/v1/transit/service-alerts')).json()) as ServiceAlert[];
+      return list.find((x) => x.id === alert.id);
+    }, 10_000, 'the alert on B');
+    expect(onB).toMatchObject({ state: 'active', header: body.header, createdBy: 'admin' });
+    expect(await (await fetch(`${b.httpUrl}/gtfs-rt/alerts?format=json`)).text()).toContain('Stop moved');
+
+    const ended = await b.api(`/api/v1/transit/service-alerts/${alert.id}`, { method: 'DELETE' });
+    expect(ended.status).toBe(200);
+    await eventually(async () => {
+      const list = (await (await a!.api('/api/v1/transit/service-alerts?state=ended')).json()) as ServiceAlert[];
+      return list.some((x) => x.id === alert.id && x.updatedBy === 'admin' && x.end !== null);
+    }, 10_000, 'the end on A');
+  });
+
+  it('a display bound to its stops on A reads them on B', async () => {
+    expect((await a!.api('/api/v1/transit/displays/token:board-3/stops', { method: 'PUT', json: { stopIds: ['S3'] } })).status).toBe(200);
+    await eventually(async () => {
+      const res = (await (await b.api('/api/v1/transit/displays/token:board-3/stops')).json()) as { stopIds: string[] };
+      return res.stopIds.join() === 'S3';
+    }, 10_000, 'the display stops on B');
+  });
+
+  it('a building created on A is read on B; replaced on B, A reads the new one; deleted on A, B no longer has it', async () => {
+    expect((await a!.api('/api/v1/energy/buildings/school-7', { method: 'PUT', json: { name: 'Школа № 7', type: 'school', areaM2: 4200 } })).status).toBe(201);
+    const onB = await eventually(async () => {
+      const res = await b.api('/api/v1/energy/buildings/school-7');
+      return res.status === 200 && ((await res.json()) as { name: string });
+    }, 10_000, 'the building on B');
+    expect(onB).toMatchObject({ name: 'Школа № 7', areaM2: 4200 });
+    // B knows it exists: a replacement, not a creation.
+    expect((await b.api('/api/v1/energy/buildings/school-7', { method: 'PUT', json: { name: 'Ліцей № 7', type: 'school', areaM2: 4300 } })).status).toBe(200);
+    await eventually(async () => ((await (await a!.api('/api/v1/energy/buildings/school-7')).json()) as { name: string }).name === 'Ліцей № 7', 10_000, 'the new name on A');
+
+    expect((await a!.api('/api/v1/energy/buildings/kg-3', { method: 'PUT', json: { name: 'Садок № 3', type: 'kindergarten', areaM2: 900 } })).status).toBe(201);
+    await eventually(async () => (await b.api('/api/v1/energy/buildings/kg-3')).status === 200, 10_000, 'kg-3 on B');
+    expect((await a!.api('/api/v1/energy/buildings/kg-3', { method: 'DELETE' })).status).toBe(204);
+    await eventually(async () => (await b.api('/api/v1/energy/buildings/kg-3')).status === 404, 10_000, 'the deletion on B');
+  });
+
+  it('a lighting group, its schedule and an override made on A are read on B; the override ended on B is over on A', async () => {
+    await a!.register({ id: 'cab-7', kind: 'lighting-controller', protocol: 'mqtt' });
+    await eventually(async () => (await b.api('/api/v1/devices/cab-7')).status === 200, 10_000, 'the cabinet on B');
+    expect((await a!.api('/api/v1/lighting/groups/centre', { method: 'PUT', json: { name: 'Центр', controllerIds: ['cab-7'] } })).status).toBe(200);
+    const schedule = { on: { event: 'sunset', offsetMin: 10 }, off: { event: 'sunrise', offsetMin: -10 }, steps: [{ from: '23:00', level: 50 }, { from: '05:00', level: 100 }] };
+    const put = await a!.api('/api/v1/lighting/groups/centre/schedule', { method: 'PUT', json: schedule });
+    expect(put.status).toBe(200);
+    const saved = await put.json();
+    const group = await eventually(async () => {
+      const res = await b.api('/api/v1/lighting/groups/centre');
+      const g = res.status === 200 ? ((await res.json()) as { controllerIds: string[]; hasSchedule: boolean }) : undefined;
+      return g?.hasSchedule && g;
+    }, 10_000, 'the group with its schedule on B');
+    expect(group).toMatchObject({ name: 'Центр', controllerIds: ['cab-7'] });
+    expect(await (await b.api('/api/v1/lighting/groups/centre/schedule')).json()).toEqual(saved);
+
+    const expiresAt = new Date(Date.now() + HOUR).toISOString();
+    const created = await a!.api('/api/v1/lighting/overrides', { method: 'POST', json: { groupId: 'centre', level: 70, priority: 'operator', expiresAt } });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const onB = await eventually(async () => {
+      const list = (await (await b.api('/api/v1/lighting/overrides')).json()) as { id: string; level: number; active: boolean }[];
+      return list.find((o) => o.id === id);
+    }, 10_000, 'the override on B');
+    expect(onB).toMatchObject({ level: 70, active: true });
+    const ended = await b.api(`/api/v1/lighting/overrides/${id}`, { method: 'DELETE' });
+    expect(ended.status).toBe(200);
+    await eventually(async () => {
+      const list = (await (await a!.api('/api/v1/lighting/overrides?all=true')).json()) as { id: string; active: boolean; endedBy: string | null }[];
+      return list.find((o) => o.id === id && !o.active && o.endedBy === 'admin');
+    }, 10_000, 'the end on A');
+  });
+
+  it('an anomaly found on A is acknowledged on B; when A stops, B takes the scan lease and keeps it acknowledged, once', async () => {
+    await a!.register({ id: 'mtr-7', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-7', resource: 'electricity', unit: 'kWh' });
+    // Readings that end 10 hours ago: the meter has gone silent (6 h is the rule).
+    const last = Date.now() - 10 * HOUR;
+    const csv = ['meterId,ts,value,unit', ...[3, 2, 1, 0].map((h, i) => `mtr-7,${last - h * HOUR},${1000 + i * 10},kWh`)].join('\n');
+    const imported = await a!.api('/api/v1/energy/readings/import', { method: 'POST', body: csv, headers: { 'content-type': 'text/csv' } });
+    expect(imported.status).toBe(200);
+    expect(await imported.json()).toMatchObject({ accepted: 4 });
+
+    const today = DateTime.now().setZone('Europe/Kyiv');
+    const span = { from: today.minus({ days: 2 }).toISODate(), to: today.toISODate() };
+    const scanned = await a!.api('/api/v1/energy/anomalies/scan', { method: 'POST', json: span });
+    expect(scanned.status).toBe(200);
+    expect(((await scanned.json()) as { found: number }).found).toBeGreaterThanOrEqual(1);
+
+    const found = await eventually(async () => {
+      const list = (await (await b.api('/api/v1/energy/anomalies?kind=silent')).json()) as Anomaly[];
+      return list.find((x) => x.meterId === 'mtr-7');
+    }, 10_000, 'the anomaly on B');
+    expect(found).toMatchObject({ state: 'new', buildingId: 'school-7', start: new Date(last).toISOString() });
+    const acked = await b.api(`/api/v1/energy/anomalies/${found.id}`, { method: 'PATCH', json: { state: 'acknowledged' } });
+    expect(acked.status).toBe(200);
+    await eventually(async () => {
+      const list = (await (await a!.api('/api/v1/energy/anomalies?kind=silent')).json()) as Anomaly[];
+      return list.find((x) => x.id === found.id)?.state === 'acknowledged';
+    }, 10_000, 'the acknowledgement on A');
+
+    // B has the readings (the peer feed): its live meter shows the last one.
+    await eventually(async () => {
+      const meters = (await (await b.api('/api/v1/energy/meters')).json()) as { meterId: string; ts: number | string }[];
+      const m = meters.find((x) => x.meterId === 'mtr-7');
+      return m && new Date(m.ts).getTime() === last;
+    }, 10_000, 'the readings on B');
+
+    // The holder goes; B takes the lease and scans the same readings (its rollups have them
+    // through the peer feed): the same anomaly, not a new one, still acknowledged.
+    await a!.stop();
+    a = undefined;
+    await eventually(async () => (await leasesOf(b)).includes('energy:anomaly-scan'), 30_000, 'hub B to take the anomaly scan lease');
+    await eventually(async () => {
+      const res = await b.api('/api/v1/energy/anomalies/scan', { method: 'POST', json: span });
+      return res.status === 200 && ((await res.json()) as { found: number }).found === 0;
+    }, 10_000, 'B’s scan to find nothing new');
+    const after = ((await (await b.api('/api/v1/energy/anomalies?kind=silent')).json()) as Anomaly[]).filter((x) => x.meterId === 'mtr-7');
+    expect(after).toEqual([expect.objectContaining({ id: found.id, state: 'acknowledged', updatedBy: 'admin' })]);
+  }, 90_000);
+});
