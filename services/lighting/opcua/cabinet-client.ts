@@ -81,7 +81,8 @@ export class OpcuaCabinet {
           return (certificate: Buffer) => {
             this.presentedCertificate = Buffer.from(certificate);
             this.o.trust.presented(this.o.controllerId, thumbprintOf(this.presentedCertificate));
-            return target.checkCertificate(certificate);
+            // the store's queue, not node-opcua's own check (whose late move into rejected/ could undo a trust)
+            return this.o.trust.check(this.presentedCertificate);
           };
         }
         const value: unknown = Reflect.get(target, prop, target);

@@ -136,7 +136,9 @@ export class OpcuaFleet {
     }
     try {
       await trusting;
-      await this.retryUntrusted();
+      // A cabinet refused before the trust was made connects again now; one refused after it
+      // (an admin took the trust back) is left refused, not retried in a loop.
+      if (await this.trust.isTrusted(der)) await this.retryUntrusted();
     } catch (err) {
       this.autoTrusted.delete(thumbprint);
       this.ctx.logger.warn({ controllerId, err: (err as Error).message }, 'OPC UA server certificate could not be trusted');
