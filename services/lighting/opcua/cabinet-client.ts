@@ -29,6 +29,30 @@ export interface OpcuaCabinetOptions {
   now?: () => number;
   /** reconnect backoff: first wait and longest wait, ms */
   backoff?: { initialMs: number; maxMs: number };
+  /** deadlines, ms: one exchange with the cabinet (a write, a read back), and connecting (secure channel, session, subscription) */
+  timeouts?: Partial<OpcuaTimeouts>;
+}
+
+export interface OpcuaTimeouts {
+  exchangeMs: number;
+  connectMs: number;
+}
+
+export const DEFAULT_OPCUA_TIMEOUTS: OpcuaTimeouts = { exchangeMs: 10_000, connectMs: 60_000 };
+
+/** A cabinet did not answer in time: it is shown unreachable and the command waits (it is not the cabinet's refusal). */
+export class OpcuaTimeoutError extends Error {
+  override readonly name = 'OpcuaTimeoutError';
+}
+
+/** `work`, or an OpcuaTimeoutError when it has not settled within `ms` (the work itself is left to end on its own). */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OpcuaTimeoutError(`no answer within ${ms} ms (${what})`)), ms);
+  });
+  work.catch(() => undefined); // a late failure of abandoned work is not unhandled
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 const INTEGER_TYPES = new Set([DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64]);
@@ -57,7 +81,21 @@ export class OpcuaCabinet {
   /** the thumbprint of the server certificate the hub refused for want of trust */
   untrustedCertificate: string | null = null;
 
-  constructor(private readonly o: OpcuaCabinetOptions) {}
+  private readonly timeouts: OpcuaTimeouts;
+
+  constructor(private readonly o: OpcuaCabinetOptions) {
+    this.timeouts = { ...DEFAULT_OPCUA_TIMEOUTS, ...o.timeouts };
+  }
+
+  /** One exchange with the cabinet under its deadline; a miss shows the cabinet unreachable. */
+  private async exchange<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(work, this.timeouts.exchangeMs, `${this.o.controllerId}: ${what}`);
+    } catch (err) {
+      if (err instanceof OpcuaTimeoutError && !this.stopped) this.setLink('unreachable', err.message);
+      throw err;
+    }
+  }
 
   private setLink(link: CabinetLink, detail?: string): void {
     if (this.link === link) return;
@@ -97,8 +135,26 @@ export class OpcuaCabinet {
    * certificate is not trusted (it is then in the store's rejected folder, pending).
    */
   async start(): Promise<void> {
-    await this.o.trust.initialize();
+    await this.o.trust.ownCertificate();
     const attempt = ++this.attempt;
+    try {
+      await withDeadline(this.connect(attempt), this.timeouts.connectMs, `${this.o.controllerId}: connecting to ${this.o.endpointUrl}`);
+    } catch (err) {
+      if (err instanceof OpcuaTimeoutError && this.attempt === attempt) {
+        // given up: this attempt's client goes (the fleet starts the cabinet afresh after its backoff)
+        this.attempt++;
+        const client = this.client;
+        this.client = undefined;
+        this.session = undefined;
+        this.subscription = undefined;
+        void client?.disconnect().catch(() => undefined);
+        if (!this.stopped) this.setLink('unreachable', err.message);
+      }
+      throw err;
+    }
+  }
+
+  private async connect(attempt: number): Promise<void> {
     const secure = this.securityMode === 'SignAndEncrypt';
     const client = OPCUAClient.create({
       applicationName: HUB_APPLICATION_NAME, endpointMustExist: false, keepSessionAlive: true,
@@ -126,7 +182,9 @@ export class OpcuaCabinet {
     }
     if (!current()) return;
     this.untrustedCertificate = null;
-    this.session = await client.createSession();
+    const session = await client.createSession();
+    if (!current()) return void session.close().catch(() => undefined);
+    this.session = session;
     this.subscription = await this.session.createSubscription2({
       requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 100, publishingEnabled: true, priority: 10,
     });
@@ -136,10 +194,12 @@ export class OpcuaCabinet {
       const item = await this.subscription.monitor({ nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 100, discardOldest: true, queueSize: 1 }, TimestampsToReturn.Both);
       item.on('changed', (dv: DataValue) => this.onValue(key, dv.value.value as unknown, scale));
     }
-    this.setLink('connected');
+    if (current()) this.setLink('connected');
   }
 
   private onValue(key: ReadKey, value: unknown, scale: number): void {
+    // a value arriving says the cabinet answers again (after an exchange that timed out)
+    if (this.link === 'unreachable' && this.session) this.setLink('connected');
     if (typeof value === 'boolean') this.values[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) this.values[key] = value * scale;
     else return;
@@ -171,7 +231,7 @@ export class OpcuaCabinet {
   private async dataTypeOf(nodeId: string): Promise<DataType> {
     const known = this.dataTypes.get(nodeId);
     if (known !== undefined) return known;
-    const dv = await this.session!.read({ nodeId, attributeId: AttributeIds.DataType });
+    const dv = await this.exchange(`reading the data type of ${nodeId}`, this.session!.read({ nodeId, attributeId: AttributeIds.DataType }));
     const typeId = dv.value.value as NodeId;
     // Built-in types are ns=0;i=1…25, numbered as DataType.
     const dt = typeId && typeId.namespace === 0 && typeof typeId.value === 'number' && typeId.value <= 25 ? (typeId.value as DataType) : DataType.Double;
@@ -195,13 +255,14 @@ export class OpcuaCabinet {
       const onType = await this.dataTypeOf(on.nodeId);
       writes.push({ nodeId: on.nodeId, attributeId: AttributeIds.Value, value: { value: new Variant({ dataType: onType, value: toNodeValue(level > 0, on.scale, onType) }) } });
     }
-    const codes = await this.session.write(writes);
+    const codes = await this.exchange(`writing ${nodeId}`, this.session.write(writes));
     codes.forEach((c, i) => {
       if (!c.isGood()) throw new Error(`writing ${writes[i]!.nodeId}: ${c.name}`);
     });
-    const back = await this.session.read({ nodeId, attributeId: AttributeIds.Value });
+    const back = await this.exchange(`reading ${nodeId} back`, this.session.read({ nodeId, attributeId: AttributeIds.Value }));
     const read = Number(back.value.value);
     if (read !== value) throw new Error(`${nodeId} reads back ${read}, ${String(value)} was written`);
+    if (this.link === 'unreachable') this.setLink('connected');
     return read * scale;
   }
 
@@ -212,10 +273,14 @@ export class OpcuaCabinet {
     await this.start();
   }
 
+  /** Closes the subscription, the session and the connection, each under the exchange deadline (a silent server does not hold it up). */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.subscription?.terminate().catch(() => undefined);
-    await this.session?.close().catch(() => undefined);
-    await this.client?.disconnect().catch(() => undefined);
+    const step = async (what: string, work: Promise<unknown> | undefined) => {
+      if (work) await withDeadline(work, this.timeouts.exchangeMs, `${this.o.controllerId}: ${what}`).catch(() => undefined);
+    };
+    await step('ending the subscription', this.subscription?.terminate());
+    await step('closing the session', this.session?.close());
+    await step('disconnecting', this.client?.disconnect());
   }
 }

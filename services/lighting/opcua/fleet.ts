@@ -5,7 +5,7 @@ import type { ComponentStatus } from '../../contracts/index.ts';
 import { DeviceId, LightingStatePayload, OpcuaBinding, OpcuaCabinetStatus } from '../../contracts/index.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
-import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
+import { OpcuaCabinet, type CabinetLink, type OpcuaTimeouts } from './cabinet-client.ts';
 import type { OpcuaModels } from './models.ts';
 import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
@@ -23,6 +23,8 @@ export interface OpcuaFleetOptions {
   backoff?: { initialMs: number; maxMs: number } | undefined;
   /** trust every server certificate a registered cabinet presents (OPCUA_AUTO_TRUST: the demo), audit-logged */
   autoTrust?: boolean | undefined;
+  /** deadlines for an exchange with a cabinet and for connecting (DEFAULT_OPCUA_TIMEOUTS) */
+  timeouts?: Partial<OpcuaTimeouts> | undefined;
 }
 
 /**
@@ -93,6 +95,7 @@ export class OpcuaFleet {
       entry.cabinet = new OpcuaCabinet({
         controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
         ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+        ...(this.options.timeouts ? { timeouts: this.options.timeouts } : {}),
         onState: (s) => this.ingest(id, s),
         onLink: (link: CabinetLink, detail?: string) => {
           entry.detail = detail ?? null;

@@ -152,14 +152,28 @@ export class OpcuaTrustStore {
     return { ...rest, status: to };
   }
 
+  private own: Promise<string> | undefined;
+
+  /**
+   * Makes the hub's own application certificate once, when no client has made it yet (the
+   * client's own way of making it, so its application URI is the one the client sends); its
+   * path. A cabinet waits for this before its connect deadline starts: making the key pair can
+   * take long on a loaded machine.
+   */
+  ownCertificate(): Promise<string> {
+    this.own ??= (async () => {
+      await this.initialize();
+      const file = join(this.manager.rootDir, 'own', 'certs', 'client_certificate.pem');
+      if (!existsSync(file)) await OPCUAClient.create({ applicationName: HUB_APPLICATION_NAME, clientCertificateManager: this.manager }).createDefaultCertificate();
+      return file;
+    })();
+    this.own.catch(() => (this.own = undefined));
+    return this.own;
+  }
+
   /** The hub's own application certificate (made now when no client has made it yet). */
   async hubCertificate(): Promise<OpcuaHubCertificate> {
-    await this.initialize();
-    const file = join(this.manager.rootDir, 'own', 'certs', 'client_certificate.pem');
-    if (!existsSync(file)) {
-      // The client's own way of making it, so its application URI is the one the client sends.
-      await OPCUAClient.create({ applicationName: HUB_APPLICATION_NAME, clientCertificateManager: this.manager }).createDefaultCertificate();
-    }
+    const file = await this.ownCertificate();
     const pem = await readFile(file, 'utf8');
     const { der: _der, issuer: _issuer, ...info } = describeCertificate(pem);
     return { ...info, pem };
