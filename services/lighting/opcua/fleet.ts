@@ -5,7 +5,8 @@ import type { ComponentStatus } from '../../contracts/index.ts';
 import { DeviceId, LightingStatePayload, OpcuaBinding, OpcuaCabinetStatus } from '../../contracts/index.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
-import { OpcuaCabinet, type CabinetLink, type OpcuaTimeouts } from './cabinet-client.ts';
+import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
+import { DEFAULT_OPCUA_TIMEOUTS, OpcuaConnections, type OpcuaTimeouts } from './connection.ts';
 import type { OpcuaModels } from './models.ts';
 import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
@@ -34,7 +35,8 @@ export interface OpcuaFleetOptions {
 export const UNTRUSTED_RETRY_MS = 60_000;
 
 /**
- * Every OPC UA cabinet the hub drives: one client each, started and stopped as bindings and
+ * Every OPC UA cabinet the hub drives: one client connection and session per server (shared
+ * by the cabinets it holds), a subscription per cabinet, started and stopped as bindings and
  * devices change (`reconcile`, every dispatch pass). Their states go in through `ctx.ingest`
  * (source `opcua`) like MQTT ones: validated, spooled, stored, live.
  */
@@ -47,7 +49,11 @@ export class OpcuaFleet {
 
   constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly options: OpcuaFleetOptions = {}) {
     this.trust = new OpcuaTrustStore(join(ctx.dataDir, 'pki', 'opcua-client'));
+    this.connections = new OpcuaConnections({ trust: this.trust, backoff: options.backoff, timeouts: { ...DEFAULT_OPCUA_TIMEOUTS, ...options.timeouts } });
   }
+
+  /** one client connection and session per server (endpoint URL and security mode), shared by its cabinets */
+  private readonly connections: OpcuaConnections;
 
   /**
    * Where each OPC UA cabinet is and how it is read: the device's own `endpointUrl` and `model`
@@ -96,6 +102,7 @@ export class OpcuaFleet {
         controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
         ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
         ...(this.options.timeouts ? { timeouts: this.options.timeouts } : {}),
+        connections: this.connections,
         onState: (s) => this.ingest(id, s),
         onLink: (link: CabinetLink, detail?: string) => {
           entry.detail = detail ?? null;
