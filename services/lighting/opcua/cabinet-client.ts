@@ -3,14 +3,14 @@
  * (`connection.ts`: one per endpoint URL and security mode, shared by the cabinets one server
  * holds; None, or SignAndEncrypt with Basic256Sha256, the hub's own certificate and a server
  * certificate an admin trusted: an untrusted one leaves the cabinet `certificate-untrusted`
- * until `retry()` after the trust), its read nodes monitored in a subscription of its own and
+ * until `retry()` after the trust), its read nodes monitored (in its server's subscription) and
  * each change turned into a lighting state (hub units: value × scale), setpoints written in the
  * data type the server declares for the node (integer types get the rounded value) and
  * confirmed by reading them back, every exchange under a deadline. node-opcua reconnects with
  * backoff and restores the session and its subscriptions by itself; the link says whether the
  * cabinet is reachable.
  */
-import { AttributeIds, DataType, TimestampsToReturn, Variant, type ClientSubscription, type DataValue, type NodeId } from 'node-opcua';
+import { AttributeIds, DataType, TimestampsToReturn, Variant, type ClientMonitoredItemGroup, type DataValue, type NodeId } from 'node-opcua';
 import type { LightingStatePayload, OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
 import { DEFAULT_OPCUA_TIMEOUTS, OpcuaConnections, OpcuaTimeoutError, withDeadline, type OpcuaConnection, type OpcuaTimeouts } from './connection.ts';
 import { nodeOf } from './models.ts';
@@ -49,7 +49,7 @@ export function toNodeValue(hubValue: number | boolean, scale: number, dataType:
 type ReadKey = keyof OpcuaModel['read'];
 
 export class OpcuaCabinet {
-  private subscription: ClientSubscription | undefined;
+  private subscription: ClientMonitoredItemGroup | undefined;
   private readonly values: Partial<Record<ReadKey, number | boolean>> = {};
   private readonly dataTypes = new Map<string, DataType>();
   private emitQueued = false;
@@ -136,12 +136,8 @@ export class OpcuaCabinet {
   }
 
   private async subscribe(): Promise<void> {
-    const session = this.connection.session;
-    if (!session) throw new Error(`${this.o.controllerId}: no session on ${this.o.endpointUrl}`);
-    const subscription = await session.createSubscription2({
-      requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 100, publishingEnabled: true, priority: 10,
-    });
-    if (this.stopped) return void subscription.terminate().catch(() => undefined);
+    const subscription = await this.connection.subscription();
+    if (this.stopped) return;
     const refs = (Object.entries(this.o.model.read) as [ReadKey, OpcuaModel['read'][ReadKey]][])
       .filter((e): e is [ReadKey, NonNullable<OpcuaModel['read'][ReadKey]>] => e[1] !== undefined)
       .map(([key, ref]) => ({ key, ...nodeOf(ref) }));
@@ -154,7 +150,8 @@ export class OpcuaCabinet {
       const r = refs[index];
       if (r) this.onValue(r.key, dv.value.value as unknown, r.scale);
     });
-    this.subscription = subscription;
+    if (this.stopped) return void group.terminate().catch(() => undefined);
+    this.subscription = group;
     if (this.connection.link === 'connected') this.setLink('connected');
   }
 
@@ -246,7 +243,7 @@ export class OpcuaCabinet {
     this.stopped = true;
     const subscription = this.subscription;
     this.subscription = undefined;
-    const ending = subscription ? withDeadline(subscription.terminate(), this.timeouts.exchangeMs, `${this.o.controllerId}: ending the subscription`).catch(() => undefined) : Promise.resolve();
+    const ending = subscription ? withDeadline(subscription.terminate(), this.timeouts.exchangeMs, `${this.o.controllerId}: ending its monitored items`).catch(() => undefined) : Promise.resolve();
     await this.connections.release(this, this.connection, ending);
   }
 }

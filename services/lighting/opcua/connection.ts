@@ -4,10 +4,11 @@
  * connection each, as before), the simulator and multi-cabinet gateways hold many cabinets
  * behind one endpoint, where a connection and a session per cabinet cost the server a socket,
  * a secure channel and a session each (node-opcua's server takes 10 connections per endpoint by
- * default) and the hub a handshake each. Each cabinet keeps its own subscription on the shared
- * session. node-opcua reconnects with backoff and restores the session and its subscriptions.
+ * default) and the hub a handshake each. The cabinets share one subscription too (a server
+ * takes 10 per session by default), each with its own monitored items. node-opcua reconnects
+ * with backoff and restores the session and its subscription.
  */
-import { MessageSecurityMode, OPCUAClient, SecurityPolicy, type ClientSession, type OPCUACertificateManager } from 'node-opcua';
+import { MessageSecurityMode, OPCUAClient, SecurityPolicy, type ClientSession, type ClientSubscription, type OPCUACertificateManager } from 'node-opcua';
 import type { OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
 import { HUB_APPLICATION_NAME, thumbprintOf, type OpcuaTrustStore } from './trust-store.ts';
 
@@ -51,6 +52,7 @@ export class OpcuaConnection {
   private client: OPCUAClient | undefined;
   session: ClientSession | undefined;
   private opening: Promise<void> | undefined;
+  private subscribing: Promise<ClientSubscription> | undefined;
   private attempt = 0;
   private closed = false;
   /** gave up (a missed connect deadline, a refused session): not handed to new cabinets */
@@ -168,12 +170,25 @@ export class OpcuaConnection {
     this.setLink('connected');
   }
 
+  /** The subscription the cabinets' monitored items are in (made once per session). */
+  subscription(): Promise<ClientSubscription> {
+    const session = this.session;
+    if (!session) return Promise.reject(new Error(`no session on ${this.endpointUrl}`));
+    this.subscribing ??= session.createSubscription2({
+      requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 1000, publishingEnabled: true, priority: 10,
+    });
+    this.subscribing.catch(() => (this.subscribing = undefined));
+    return this.subscribing;
+  }
+
   /** Closes the session and the connection, each under the exchange deadline (a silent server does not hold it up). */
   async close(): Promise<void> {
     this.closed = true;
     const step = async (what: string, work: Promise<unknown> | undefined) => {
       if (work) await withDeadline(work, this.s.timeouts.exchangeMs, `${this.endpointUrl}: ${what}`).catch(() => undefined);
     };
+    const subscription = this.subscribing?.catch(() => undefined);
+    await step('ending the subscription', subscription?.then((x) => x?.terminate()));
     await step('closing the session', this.session?.close());
     await step('disconnecting', this.client?.disconnect());
   }
