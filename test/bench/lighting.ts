@@ -394,7 +394,7 @@ async function startOpcuaServers(work: string, count: number, servers: number): 
       if (proc.exitCode === null) proc.kill('SIGTERM');
     });
     out.push(new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('an OPC UA cabinet server did not come up within 120 s')), 120_000);
+      const timer = setTimeout(() => reject(new Error('an OPC UA cabinet server did not come up within 300 s (a loaded machine: tsx, node-opcua and a server certificate each)')), 300_000);
       proc.once('message', (m) => {
         clearTimeout(timer);
         resolve({ endpointUrl: (m as { endpointUrl: string }).endpointUrl, ids, pid: proc.pid ?? -1 });

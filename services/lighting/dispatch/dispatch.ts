@@ -6,6 +6,7 @@ import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatc
 import { FaultTable } from '../faults/fault-table.ts';
 import { FaultMonitor } from '../faults/monitor.ts';
 import { faultRoutes } from '../faults/routes.ts';
+import { OpcuaTimeoutError, type OpcuaTimeouts } from '../opcua/cabinet-client.ts';
 import { OpcuaFleet, opcuaRoutes } from '../opcua/fleet.ts';
 import { modelRoutes, OpcuaModels } from '../opcua/models.ts';
 import { opcuaTrustRoutes } from '../opcua/trust-routes.ts';
@@ -20,6 +21,8 @@ export interface DispatchOptions {
   retry?: Partial<RetryPolicy>;
   /** OPC UA reconnect backoff (default 1 s doubling to 30 s) */
   opcuaBackoff?: { initialMs: number; maxMs: number };
+  /** OPC UA deadlines: one exchange with a cabinet (write, read back), connecting (default 10 s, 60 s) */
+  opcuaTimeouts?: Partial<OpcuaTimeouts>;
 }
 
 interface KeptAckInput { deviceId: string; ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }; receivedMs: number }
@@ -57,7 +60,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
   const models = new OpcuaModels(ctx.db);
-  const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST });
+  const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST, timeouts: options.opcuaTimeouts });
   let membership = new Map<string, string>();
   const log = ctx.logger;
 
@@ -83,8 +86,9 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         commands.acknowledge(cmd.controller_id, cmd.id, 'applied', `read back ${level}`, ctx.now());
       } catch (err) {
         const message = (err as Error).message;
-        // A server's refusal is an answer; a lost connection is not (the command waits).
-        if (/Bad|reads back/.test(message) && !/BadConnection|BadSession|BadSecureChannel|BadCommunication|not connected/.test(message)) {
+        // A server's refusal is an answer; a lost connection or a missed deadline is not (the
+        // command waits for the cabinet to be heard from again, as a silent MQTT cabinet's does).
+        if (!(err instanceof OpcuaTimeoutError) && /Bad|reads back/.test(message) && !/BadConnection|BadSession|BadSecureChannel|BadCommunication|BadTimeout|BadRequestTimeout|not connected/.test(message)) {
           commands.acknowledge(cmd.controller_id, cmd.id, 'rejected', message, ctx.now());
         } else throw err;
       }

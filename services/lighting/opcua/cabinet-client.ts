@@ -1,20 +1,22 @@
 /**
- * One OPC UA cabinet seen through its controller model: connected in the model's security mode
- * (None, or SignAndEncrypt with Basic256Sha256, the hub's own certificate and a server
+ * One OPC UA cabinet seen through its controller model: reached over its server's connection
+ * (`connection.ts`: one per endpoint URL and security mode, shared by the cabinets one server
+ * holds; None, or SignAndEncrypt with Basic256Sha256, the hub's own certificate and a server
  * certificate an admin trusted: an untrusted one leaves the cabinet `certificate-untrusted`
- * until `retry()` after the trust), its read nodes subscribed and each change turned into a lighting state (hub units: value ×
- * scale), setpoints written in the data type the server declares for the node (integer types
- * get the rounded value) and confirmed by reading them back. node-opcua reconnects with
- * backoff and restores the session and its subscription by itself; the status says whether the
+ * until `retry()` after the trust), its read nodes monitored (in its server's subscription) and
+ * each change turned into a lighting state (hub units: value × scale), setpoints written in the
+ * data type the server declares for the node (integer types get the rounded value) and
+ * confirmed by reading them back, every exchange under a deadline. node-opcua reconnects with
+ * backoff and restores the session and its subscriptions by itself; the link says whether the
  * cabinet is reachable.
  */
-import {
-  AttributeIds, DataType, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn,
-  Variant, type ClientSession, type ClientSubscription, type DataValue, type NodeId, type OPCUACertificateManager,
-} from 'node-opcua';
+import { AttributeIds, DataType, TimestampsToReturn, Variant, type ClientMonitoredItemGroup, type DataValue, type NodeId } from 'node-opcua';
 import type { LightingStatePayload, OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
+import { DEFAULT_OPCUA_TIMEOUTS, OpcuaConnections, OpcuaTimeoutError, withDeadline, type OpcuaConnection, type OpcuaTimeouts } from './connection.ts';
 import { nodeOf } from './models.ts';
-import { HUB_APPLICATION_NAME, thumbprintOf, type OpcuaTrustStore } from './trust-store.ts';
+import type { OpcuaTrustStore } from './trust-store.ts';
+
+export { DEFAULT_OPCUA_TIMEOUTS, OpcuaTimeoutError, withDeadline, type OpcuaTimeouts } from './connection.ts';
 
 export type CabinetLink = OpcuaLink;
 
@@ -29,6 +31,10 @@ export interface OpcuaCabinetOptions {
   now?: () => number;
   /** reconnect backoff: first wait and longest wait, ms */
   backoff?: { initialMs: number; maxMs: number };
+  /** deadlines, ms: one exchange with the cabinet (a write, a read back), and connecting (secure channel, session, subscription) */
+  timeouts?: Partial<OpcuaTimeouts>;
+  /** the fleet's connections, shared by cabinets of one server (none: a connection of its own) */
+  connections?: OpcuaConnections;
 }
 
 const INTEGER_TYPES = new Set([DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64]);
@@ -43,21 +49,36 @@ export function toNodeValue(hubValue: number | boolean, scale: number, dataType:
 type ReadKey = keyof OpcuaModel['read'];
 
 export class OpcuaCabinet {
-  private client: OPCUAClient | undefined;
-  private session: ClientSession | undefined;
-  private subscription: ClientSubscription | undefined;
+  private subscription: ClientMonitoredItemGroup | undefined;
   private readonly values: Partial<Record<ReadKey, number | boolean>> = {};
   private readonly dataTypes = new Map<string, DataType>();
   private emitQueued = false;
   private stopped = false;
   private attempt = 0;
   link: CabinetLink = 'connecting';
-  /** the certificate the server presented last (secure mode), DER */
-  presentedCertificate: Buffer | undefined;
-  /** the thumbprint of the server certificate the hub refused for want of trust */
-  untrustedCertificate: string | null = null;
+  private readonly timeouts: OpcuaTimeouts;
+  private readonly connections: OpcuaConnections;
+  private readonly connection: OpcuaConnection;
 
-  constructor(private readonly o: OpcuaCabinetOptions) {}
+  constructor(private readonly o: OpcuaCabinetOptions) {
+    this.timeouts = { ...DEFAULT_OPCUA_TIMEOUTS, ...o.timeouts };
+    this.connections = o.connections ?? new OpcuaConnections({ trust: o.trust, backoff: o.backoff, timeouts: this.timeouts });
+    this.connection = this.connections.acquire(this, o.endpointUrl, this.securityMode);
+  }
+
+  get controllerId(): string {
+    return this.o.controllerId;
+  }
+
+  /** the certificate the server presented last (secure mode), DER */
+  get presentedCertificate(): Buffer | undefined {
+    return this.connection.presentedCertificate;
+  }
+
+  /** the thumbprint of the server certificate the hub refused for want of trust */
+  get untrustedCertificate(): string | null {
+    return this.connection.untrustedCertificate;
+  }
 
   private setLink(link: CabinetLink, detail?: string): void {
     if (this.link === link) return;
@@ -65,80 +86,78 @@ export class OpcuaCabinet {
     this.o.onLink?.(link, detail);
   }
 
+  /** Its server's connection changed: connected means this cabinet is once it is subscribed. */
+  connectionLink(link: OpcuaLink, detail?: string): void {
+    if (this.stopped) return;
+    if (this.link === 'certificate-untrusted') {
+      // another cabinet of the server connected it again after a trust: this one follows
+      if (link === 'connected') void this.retry().catch(() => undefined);
+      return;
+    }
+    if (link === 'connected' && !this.subscription) return;
+    this.setLink(link, detail);
+  }
+
   get securityMode(): NonNullable<OpcuaModel['securityMode']> {
     return this.o.model.securityMode ?? 'None';
   }
 
-  /**
-   * The store's certificate manager, seen by this cabinet's client: the server certificate it
-   * is asked to check is remembered, so an untrusted one can be named (and trusted) by thumbprint.
-   */
-  private watchingManager(): OPCUACertificateManager {
-    const manager = this.o.trust.manager;
-    return new Proxy(manager, {
-      get: (target, prop) => {
-        if (prop === 'checkCertificate') {
-          return (certificate: Buffer) => {
-            this.presentedCertificate = Buffer.from(certificate);
-            this.o.trust.presented(this.o.controllerId, thumbprintOf(this.presentedCertificate));
-            return target.checkCertificate(certificate);
-          };
-        }
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+  /** One exchange with the cabinet under its deadline; a miss shows the cabinet unreachable. */
+  private async exchange<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(work, this.timeouts.exchangeMs, `${this.o.controllerId}: ${what}`);
+    } catch (err) {
+      if (err instanceof OpcuaTimeoutError && !this.stopped) this.setLink('unreachable', err.message);
+      throw err;
+    }
   }
 
   /**
-   * Connects and subscribes; resolves once subscribed (node-opcua keeps retrying an unreachable
-   * server until it can), or at once with the link `certificate-untrusted` when the server's
-   * certificate is not trusted (it is then in the store's rejected folder, pending).
+   * Connects (or joins its server's connection) and subscribes; resolves once subscribed
+   * (node-opcua keeps retrying an unreachable server until it can, within the connect
+   * deadline), or with the link `certificate-untrusted` when the server's certificate is not
+   * trusted (it is then in the store's rejected folder, pending). Rejects when the deadline
+   * passed or the server refused: the fleet starts the cabinet afresh after its backoff.
    */
   async start(): Promise<void> {
-    await this.o.trust.initialize();
     const attempt = ++this.attempt;
-    const secure = this.securityMode === 'SignAndEncrypt';
-    const client = OPCUAClient.create({
-      applicationName: HUB_APPLICATION_NAME, endpointMustExist: false, keepSessionAlive: true,
-      securityMode: secure ? MessageSecurityMode.SignAndEncrypt : MessageSecurityMode.None,
-      securityPolicy: secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None,
-      clientCertificateManager: this.watchingManager(),
-      connectionStrategy: { initialDelay: this.o.backoff?.initialMs ?? 1_000, maxDelay: this.o.backoff?.maxMs ?? 30_000, maxRetry: Number.MAX_SAFE_INTEGER },
-    });
-    this.client = client;
-    const current = () => this.attempt === attempt && !this.stopped;
-    client.on('backoff', (retry: number, delay: number) => current() && this.setLink('unreachable', `retry ${retry} in ${delay} ms`));
-    client.on('connection_lost', () => current() && this.setLink('unreachable', 'connection lost'));
-    client.on('connection_reestablished', () => current() && this.setLink('connected'));
-    client.on('after_reconnection', () => current() && this.setLink('connected'));
     try {
-      await client.connect(this.o.endpointUrl);
+      await this.connection.open();
+      if (this.stopped || attempt !== this.attempt) return;
+      if (this.connection.link === 'certificate-untrusted') {
+        this.setLink('certificate-untrusted', this.connection.detail);
+        return;
+      }
+      await withDeadline(this.subscribe(), this.timeouts.connectMs, `${this.o.controllerId}: subscribing`);
     } catch (err) {
-      if (!/BadCertificateUntrusted/.test((err as Error).message) || !this.presentedCertificate) throw err;
-      const thumbprint = thumbprintOf(this.presentedCertificate);
-      this.untrustedCertificate = thumbprint;
-      this.client = undefined;
-      await client.disconnect().catch(() => undefined);
-      this.setLink('certificate-untrusted', `the server's certificate ${thumbprint} is not trusted: an admin trusts it with POST /api/v1/lighting/opcua/certificates/${thumbprint}/trust`);
-      return;
+      if (!this.stopped) this.setLink('unreachable', (err as Error).message);
+      throw err;
     }
-    if (!current()) return;
-    this.untrustedCertificate = null;
-    this.session = await client.createSession();
-    this.subscription = await this.session.createSubscription2({
-      requestedPublishingInterval: 200, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 100, publishingEnabled: true, priority: 10,
+  }
+
+  private async subscribe(): Promise<void> {
+    const subscription = await this.connection.subscription();
+    if (this.stopped) return;
+    const refs = (Object.entries(this.o.model.read) as [ReadKey, OpcuaModel['read'][ReadKey]][])
+      .filter((e): e is [ReadKey, NonNullable<OpcuaModel['read'][ReadKey]>] => e[1] !== undefined)
+      .map(([key, ref]) => ({ key, ...nodeOf(ref) }));
+    // all of the cabinet's nodes in one request
+    const group = await subscription.monitorItems(
+      refs.map((r) => ({ nodeId: r.nodeId, attributeId: AttributeIds.Value })),
+      { samplingInterval: 100, discardOldest: true, queueSize: 1 }, TimestampsToReturn.Both,
+    );
+    group.on('changed', (_item: unknown, dv: DataValue, index: number) => {
+      const r = refs[index];
+      if (r) this.onValue(r.key, dv.value.value as unknown, r.scale);
     });
-    for (const [key, ref] of Object.entries(this.o.model.read) as [ReadKey, OpcuaModel['read'][ReadKey]][]) {
-      if (!ref) continue;
-      const { nodeId, scale } = nodeOf(ref);
-      const item = await this.subscription.monitor({ nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 100, discardOldest: true, queueSize: 1 }, TimestampsToReturn.Both);
-      item.on('changed', (dv: DataValue) => this.onValue(key, dv.value.value as unknown, scale));
-    }
-    this.setLink('connected');
+    if (this.stopped) return void group.terminate().catch(() => undefined);
+    this.subscription = group;
+    if (this.connection.link === 'connected') this.setLink('connected');
   }
 
   private onValue(key: ReadKey, value: unknown, scale: number): void {
+    // a value arriving says the cabinet answers again (after an exchange that timed out)
+    if (this.link === 'unreachable' && this.connection.link === 'connected') this.setLink('connected');
     if (typeof value === 'boolean') this.values[key] = value;
     else if (typeof value === 'number' && Number.isFinite(value)) this.values[key] = value * scale;
     else return;
@@ -170,7 +189,7 @@ export class OpcuaCabinet {
   private async dataTypeOf(nodeId: string): Promise<DataType> {
     const known = this.dataTypes.get(nodeId);
     if (known !== undefined) return known;
-    const dv = await this.session!.read({ nodeId, attributeId: AttributeIds.DataType });
+    const dv = await this.exchange(`reading the data type of ${nodeId}`, this.session().read({ nodeId, attributeId: AttributeIds.DataType }));
     const typeId = dv.value.value as NodeId;
     // Built-in types are ns=0;i=1…25, numbered as DataType.
     const dt = typeId && typeId.namespace === 0 && typeof typeId.value === 'number' && typeId.value <= 25 ? (typeId.value as DataType) : DataType.Double;
@@ -183,8 +202,14 @@ export class OpcuaCabinet {
    * Resolves with the level read back in hub units; rejects naming the node when the server
    * refuses or the value read back differs.
    */
+  private session() {
+    const session = this.connection.session;
+    if (!session || !this.subscription) throw new Error(`${this.o.controllerId} is not connected`);
+    return session;
+  }
+
   async setLevel(level: number): Promise<number> {
-    if (!this.session) throw new Error(`${this.o.controllerId} is not connected`);
+    const session = this.session();
     const { nodeId, scale } = nodeOf(this.o.model.write.level);
     const dt = await this.dataTypeOf(nodeId);
     const value = toNodeValue(level, scale, dt);
@@ -194,13 +219,14 @@ export class OpcuaCabinet {
       const onType = await this.dataTypeOf(on.nodeId);
       writes.push({ nodeId: on.nodeId, attributeId: AttributeIds.Value, value: { value: new Variant({ dataType: onType, value: toNodeValue(level > 0, on.scale, onType) }) } });
     }
-    const codes = await this.session.write(writes);
+    const codes = await this.exchange(`writing ${nodeId}`, session.write(writes));
     codes.forEach((c, i) => {
       if (!c.isGood()) throw new Error(`writing ${writes[i]!.nodeId}: ${c.name}`);
     });
-    const back = await this.session.read({ nodeId, attributeId: AttributeIds.Value });
+    const back = await this.exchange(`reading ${nodeId} back`, session.read({ nodeId, attributeId: AttributeIds.Value }));
     const read = Number(back.value.value);
     if (read !== value) throw new Error(`${nodeId} reads back ${read}, ${String(value)} was written`);
+    if (this.link === 'unreachable') this.setLink('connected');
     return read * scale;
   }
 
@@ -208,13 +234,16 @@ export class OpcuaCabinet {
   async retry(): Promise<void> {
     if (this.stopped || this.link !== 'certificate-untrusted') return;
     this.setLink('connecting', 'connecting again');
+    await this.connection.retry();
     await this.start();
   }
 
+  /** Ends its subscription and leaves its server's connection (the last cabinet out closes it), each under the exchange deadline. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.subscription?.terminate().catch(() => undefined);
-    await this.session?.close().catch(() => undefined);
-    await this.client?.disconnect().catch(() => undefined);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    const ending = subscription ? withDeadline(subscription.terminate(), this.timeouts.exchangeMs, `${this.o.controllerId}: ending its monitored items`).catch(() => undefined) : Promise.resolve();
+    await this.connections.release(this, this.connection, ending);
   }
 }

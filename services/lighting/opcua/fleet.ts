@@ -6,6 +6,7 @@ import { DeviceId, LightingStatePayload, OpcuaBinding, OpcuaCabinetStatus } from
 import { HttpError } from '../../http/auth.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
 import { OpcuaCabinet, type CabinetLink } from './cabinet-client.ts';
+import { DEFAULT_OPCUA_TIMEOUTS, OpcuaConnections, type OpcuaTimeouts } from './connection.ts';
 import type { OpcuaModels } from './models.ts';
 import { OpcuaTrustStore, thumbprintOf } from './trust-store.ts';
 
@@ -23,6 +24,8 @@ export interface OpcuaFleetOptions {
   backoff?: { initialMs: number; maxMs: number } | undefined;
   /** trust every server certificate a registered cabinet presents (OPCUA_AUTO_TRUST: the demo), audit-logged */
   autoTrust?: boolean | undefined;
+  /** deadlines for an exchange with a cabinet and for connecting (DEFAULT_OPCUA_TIMEOUTS) */
+  timeouts?: Partial<OpcuaTimeouts> | undefined;
 }
 
 /**
@@ -32,7 +35,8 @@ export interface OpcuaFleetOptions {
 export const UNTRUSTED_RETRY_MS = 60_000;
 
 /**
- * Every OPC UA cabinet the hub drives: one client each, started and stopped as bindings and
+ * Every OPC UA cabinet the hub drives: one client connection and session per server (shared
+ * by the cabinets it holds), a subscription per cabinet, started and stopped as bindings and
  * devices change (`reconcile`, every dispatch pass). Their states go in through `ctx.ingest`
  * (source `opcua`) like MQTT ones: validated, spooled, stored, live.
  */
@@ -45,7 +49,11 @@ export class OpcuaFleet {
 
   constructor(private readonly ctx: DomainContext, private readonly models: OpcuaModels, private readonly options: OpcuaFleetOptions = {}) {
     this.trust = new OpcuaTrustStore(join(ctx.dataDir, 'pki', 'opcua-client'));
+    this.connections = new OpcuaConnections({ trust: this.trust, backoff: options.backoff, timeouts: { ...DEFAULT_OPCUA_TIMEOUTS, ...options.timeouts } });
   }
+
+  /** one client connection and session per server (endpoint URL and security mode), shared by its cabinets */
+  private readonly connections: OpcuaConnections;
 
   /**
    * Where each OPC UA cabinet is and how it is read: the device's own `endpointUrl` and `model`
@@ -93,6 +101,8 @@ export class OpcuaFleet {
       entry.cabinet = new OpcuaCabinet({
         controllerId: id, endpointUrl: w.binding.endpointUrl, model, trust: this.trust, now: this.ctx.now,
         ...(this.options.backoff ? { backoff: this.options.backoff } : {}),
+        ...(this.options.timeouts ? { timeouts: this.options.timeouts } : {}),
+        connections: this.connections,
         onState: (s) => this.ingest(id, s),
         onLink: (link: CabinetLink, detail?: string) => {
           entry.detail = detail ?? null;
@@ -136,7 +146,9 @@ export class OpcuaFleet {
     }
     try {
       await trusting;
-      await this.retryUntrusted();
+      // A cabinet refused before the trust was made connects again now; one refused after it
+      // (an admin took the trust back) is left refused, not retried in a loop.
+      if (await this.trust.isTrusted(der)) await this.retryUntrusted();
     } catch (err) {
       this.autoTrusted.delete(thumbprint);
       this.ctx.logger.warn({ controllerId, err: (err as Error).message }, 'OPC UA server certificate could not be trusted');

@@ -4,12 +4,19 @@
  * certificates an admin trusted under `trusted/certs/`, and those the hub met and does not trust
  * under `rejected/` — the pending ones an admin lists and trusts over REST. One store serves
  * every cabinet client, so a trust takes effect for all of them at once.
+ *
+ * Every verdict on a server certificate and every move between `rejected/` and `trusted/` goes
+ * through one queue (`check`, `trust`, `untrust`, `trustPresented`). node-opcua's own
+ * `checkCertificate` decides first and moves the certificate into `rejected/` afterwards, under
+ * the store's lock: a trust made between the two (several cabinets of one server refused at
+ * once, the first refusal trusted by OPCUA_AUTO_TRUST or an admin) was undone by the late move,
+ * and the cabinets were refused for good. In the queue a verdict and its move are one step.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OPCUACertificateManager, OPCUAClient } from 'node-opcua';
+import { OPCUACertificateManager, OPCUAClient, StatusCodes, type StatusCode } from 'node-opcua';
 import type { OpcuaHubCertificate, OpcuaServerCertificate } from '../../contracts/index.ts';
 
 /** The application name the hub's OPC UA client goes by (and its certificate is made for). */
@@ -46,6 +53,8 @@ export function describeCertificate(cert: Buffer | string): CertificateInfo {
 export class OpcuaTrustStore {
   readonly manager: OPCUACertificateManager;
   private ready: Promise<void> | undefined;
+  /** the queue of verdicts and moves: each step starts when the one before has ended */
+  private queue: Promise<unknown> = Promise.resolve();
   /** thumbprint → cabinets whose server presented it (since the hub started) */
   private readonly presentedBy = new Map<string, Set<string>>();
 
@@ -57,6 +66,32 @@ export class OpcuaTrustStore {
   initialize(): Promise<void> {
     this.ready ??= this.manager.initialize();
     return this.ready;
+  }
+
+  private serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(step, step);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The verdict on a server certificate a cabinet's client is presented (the client's
+   * `checkCertificate`): Good when trusted; an unknown one is put in `rejected/` (pending) and
+   * refused — in one step of the queue, so no trust can slip between the verdict and the move.
+   */
+  async check(certificate: Buffer): Promise<StatusCode> {
+    await this.initialize();
+    return this.serial(async () => {
+      const status = await this.manager.verifyCertificate(certificate, { acceptCertificateWithValidIssuerChain: true });
+      if (status === 'BadCertificateUntrusted' || status === 'BadCertificateChainIncomplete') await this.manager.rejectCertificate(certificate);
+      return StatusCodes[status as keyof typeof StatusCodes] as StatusCode;
+    });
+  }
+
+  /** Whether the store trusts this certificate now. */
+  async isTrusted(certificate: Buffer): Promise<boolean> {
+    await this.initialize();
+    return this.serial(async () => (await this.manager.verifyCertificate(certificate, { acceptCertificateWithValidIssuerChain: true })) === 'Good');
   }
 
   /** A cabinet's server presented this certificate. */
@@ -105,26 +140,40 @@ export class OpcuaTrustStore {
   /** Trusts the certificate a server presented (OPCUA_AUTO_TRUST). */
   async trustPresented(der: Buffer): Promise<string> {
     await this.initialize();
-    await this.manager.trustCertificate(der);
+    await this.serial(() => this.manager.trustCertificate(der));
     return thumbprintOf(der);
   }
 
   private async move(thumbprint: string, to: OpcuaServerCertificate['status']): Promise<OpcuaServerCertificate | undefined> {
     const cert = (await this.all()).find((c) => c.thumbprint === thumbprint.toLowerCase());
     if (!cert) return undefined;
-    if (cert.status !== to) await (to === 'trusted' ? this.manager.trustCertificate(cert.der) : this.manager.rejectCertificate(cert.der));
+    if (cert.status !== to) await this.serial(() => (to === 'trusted' ? this.manager.trustCertificate(cert.der) : this.manager.rejectCertificate(cert.der)));
     const { der: _der, ...rest } = cert;
     return { ...rest, status: to };
   }
 
+  private own: Promise<string> | undefined;
+
+  /**
+   * Makes the hub's own application certificate once, when no client has made it yet (the
+   * client's own way of making it, so its application URI is the one the client sends); its
+   * path. A cabinet waits for this before its connect deadline starts: making the key pair can
+   * take long on a loaded machine.
+   */
+  ownCertificate(): Promise<string> {
+    this.own ??= (async () => {
+      await this.initialize();
+      const file = join(this.manager.rootDir, 'own', 'certs', 'client_certificate.pem');
+      if (!existsSync(file)) await OPCUAClient.create({ applicationName: HUB_APPLICATION_NAME, clientCertificateManager: this.manager }).createDefaultCertificate();
+      return file;
+    })();
+    this.own.catch(() => (this.own = undefined));
+    return this.own;
+  }
+
   /** The hub's own application certificate (made now when no client has made it yet). */
   async hubCertificate(): Promise<OpcuaHubCertificate> {
-    await this.initialize();
-    const file = join(this.manager.rootDir, 'own', 'certs', 'client_certificate.pem');
-    if (!existsSync(file)) {
-      // The client's own way of making it, so its application URI is the one the client sends.
-      await OPCUAClient.create({ applicationName: HUB_APPLICATION_NAME, clientCertificateManager: this.manager }).createDefaultCertificate();
-    }
+    const file = await this.ownCertificate();
     const pem = await readFile(file, 'utf8');
     const { der: _der, issuer: _issuer, ...info } = describeCertificate(pem);
     return { ...info, pem };
