@@ -86,6 +86,21 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     await eventually(async () => (await b.api('/api/v1/energy/buildings/kg-3')).status === 404, 10_000, 'the deletion on B');
   });
 
+  it('a tariff (with its zones) set on A is read and priced with on B; an overlapping one on B is refused; deleted on B, A no longer has it', async () => {
+    const zoned = { resource: 'electricity', unit: 'kWh', priceUAH: 6, validFrom: '2026-01-01', zones: [{ zone: 'night', hours: [{ from: '23:00', to: '07:00' }], coefficient: 0.4 }, { zone: 'day', hours: [{ from: '07:00', to: '23:00' }], coefficient: 1 }] };
+    expect((await a!.api('/api/v1/energy/tariffs/el-2026', { method: 'PUT', json: zoned })).status).toBe(201);
+    const onB = await eventually(async () => {
+      const res = await b.api('/api/v1/energy/tariffs/el-2026');
+      return res.status === 200 && ((await res.json()) as { priceUAH: number; zones: { zone: string; priceUAH: number }[] | null });
+    }, 10_000, 'the tariff on B');
+    expect(onB).toMatchObject({ priceUAH: 6, zones: [{ zone: 'night', priceUAH: 2.4 }, { zone: 'day', priceUAH: 6 }] });
+    // B checks the overlap against the shared table.
+    const clash = await b.api('/api/v1/energy/tariffs/el-2026b', { method: 'PUT', json: { resource: 'electricity', unit: 'kWh', priceUAH: 7, validFrom: '2026-06-01' } });
+    expect(clash.status).toBe(409);
+    expect((await b.api('/api/v1/energy/tariffs/el-2026', { method: 'DELETE' })).status).toBe(204);
+    await eventually(async () => (await a!.api('/api/v1/energy/tariffs/el-2026')).status === 404, 10_000, 'the deletion on A');
+  });
+
   it('a lighting group, its schedule and an override made on A are read on B; the override ended on B is over on A', async () => {
     await a!.register({ id: 'cab-7', kind: 'lighting-controller', protocol: 'mqtt' });
     await eventually(async () => (await b.api('/api/v1/devices/cab-7')).status === 200, 10_000, 'the cabinet on B');
