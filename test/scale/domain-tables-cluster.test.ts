@@ -11,6 +11,7 @@ import { createTransitModule, transitDomain } from '../../services/transit/modul
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { testRegistry } from '../support/registries.ts';
+import { simModel } from '../../simulators/lighting/opcua-cabinets.ts';
 import { connectCabinet } from '../lighting/cabinet-client.ts';
 import { lineFeed } from '../transit/realtime/feed-fixture.ts';
 
@@ -163,6 +164,31 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it('an OPC UA controller model put on A is read on B and binds a cabinet there; the cabinet is in A’s fleet', async () => {
+    const saved = await a!.api('/api/v1/lighting/models/sim-cabinet', { method: 'PUT', json: simModel('opc-9') });
+    expect(saved.status).toBe(200);
+    const onA = await saved.json();
+    const onB = await eventually(async () => {
+      const res = await b.api('/api/v1/lighting/models/sim-cabinet');
+      return res.status === 200 && res.json();
+    }, 10_000, 'the model on B');
+    expect(onB).toEqual(onA);
+
+    // B checks a binding's model against what it holds (A's). No server listens there: the cabinet
+    // is shown unreachable, which is enough to see it in the fleet. (A device registered now carries
+    // its endpoint and model itself, which win over a binding, so the binding is given the same.)
+    const binding = { endpointUrl: 'opc.tcp://127.0.0.1:9/cabinets', model: 'sim-cabinet' };
+    await a!.register({ id: 'opc-9', kind: 'lighting-controller', protocol: 'opcua', ...binding });
+    await eventually(async () => (await b.api('/api/v1/devices/opc-9')).status === 200, 10_000, 'the OPC UA cabinet on B');
+    expect((await b.api('/api/v1/lighting/controllers/opc-9/opcua', { method: 'PUT', json: { ...binding, model: 'no-such-model' } })).status).toBe(400);
+    expect((await b.api('/api/v1/lighting/controllers/opc-9/opcua', { method: 'PUT', json: binding })).status).toBe(200);
+    const status = await eventually(async () => {
+      const list = (await (await a!.api('/api/v1/lighting/opcua')).json()) as { controllerId: string; endpointUrl: string; model: string }[];
+      return list.find((x) => x.controllerId === 'opc-9');
+    }, 10_000, 'the cabinet in A’s fleet');
+    expect(status).toMatchObject(binding);
   });
 
   it('an anomaly found on A is acknowledged on B; when A stops, B takes the scan lease and keeps it acknowledged, once', async () => {

@@ -52,13 +52,14 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   // Faults, their thresholds and ratings too: the holder's sweep reads them; another instance
   // acknowledges a fault or changes a threshold.
   const faults = new FaultTable(ctx.tables, () => void tick(), sharedError);
-  const ready = Promise.all([groups.load(), overrides.load(), faults.load()]).then(() => {
+  // OPC UA models and bindings too: a change made elsewhere reconnects the fleet on the next pass, now.
+  const models = new OpcuaModels(ctx.tables, () => void tick(), sharedError);
+  const ready = Promise.all([groups.load(), overrides.load(), faults.load(), models.load()]).then(() => {
     membership = groups.membership();
   });
   const commands = new CommandTable(ctx.db);
   const lastHeard = new Map<string, number>();
   const monitor = new FaultMonitor(faults, place);
-  const models = new OpcuaModels(ctx.db);
   const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST });
   let membership = new Map<string, string>();
   const log = ctx.logger;
@@ -206,6 +207,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       groups.close();
       overrides.close();
       faults.close();
+      models.close();
       await fleet.close();
     },
   };

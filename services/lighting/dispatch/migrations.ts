@@ -146,5 +146,16 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             endpoint_url TEXT NOT NULL,
             model_id TEXT NOT NULL
           );`,
+    // Shared in a cluster: models and bindings set on any instance. updated_at is epoch ms.
+    postgres: `CREATE TABLE lighting_models (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+          );
+          CREATE TABLE lighting_opcua_bindings (
+            controller_id TEXT PRIMARY KEY,
+            endpoint_url TEXT NOT NULL,
+            model_id TEXT NOT NULL
+          );`,
   },
 ];
