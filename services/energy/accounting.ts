@@ -30,7 +30,7 @@ export interface EnergyAccounting extends Pick<DomainModule, 'onAccepted' | 'kee
   rebuildFromStore(meterId: string): Promise<number>;
   /** Settles when the start-up rebuild of meters without rollups is done. */
   readonly rebuilt: Promise<void>;
-  /** Settles once the shared tables held in memory (buildings, anomalies) are loaded. */
+  /** Settles once the shared tables held in memory (buildings, anomalies, tariffs) are loaded. */
   readonly ready: Promise<void>;
 }
 
@@ -47,15 +47,15 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
   const log = ctx.logger.child({ part: 'energy' });
   // Tables come from ENERGY_MIGRATIONS, which the hub applies before it builds the module.
   const rollups = new ConsumptionRollups(ctx.db, tz);
-  // Buildings and anomalies are shared in a cluster (ctx.tables); rollups and weather are each
+  // Buildings, anomalies and tariffs are shared in a cluster (ctx.tables); rollups and weather are each
   // instance's own, fed by every accepted reading (docs/scale-out.md §5).
   const sharedError = (err: Error) => log.warn({ err: err.message }, 'energy shared tables');
   const buildings = new BuildingRepository(ctx.tables, ctx.now, sharedError);
-  const tariffs = new TariffRepository(ctx.db, ctx.now);
+  const tariffs = new TariffRepository(ctx.tables, ctx.now, sharedError);
   const consumption = new ConsumptionQuery(rollups, tz, tariffs);
   const weather = new WeatherRepository(ctx.db);
   const anomalies = new AnomalyRepository(ctx.tables, ctx.now, sharedError);
-  const ready = Promise.all([buildings.load(), anomalies.load()]).then(() => {});
+  const ready = Promise.all([buildings.load(), anomalies.load(), tariffs.load()]).then(() => {});
   const scanner = new AnomalyScanner({ devices: ctx.devices, rollups, repo: anomalies, weather, tz, now: ctx.now });
   let scanTimer: NodeJS.Timeout | undefined;
 
@@ -138,6 +138,7 @@ export function createEnergyAccounting(ctx: DomainContext, options: EnergyOption
       queue.flush();
       buildings.close();
       anomalies.close();
+      tariffs.close();
     },
     flush: () => queue.flush(),
     rebuildFromStore,

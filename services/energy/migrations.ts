@@ -122,6 +122,20 @@ export const ENERGY_MIGRATIONS: readonly Migration[] = [
        updated_by TEXT
      );
      CREATE INDEX IF NOT EXISTS energy_tariffs_resource ON energy_tariffs(resource, valid_from);`,
+    // Shared in a cluster (operator-made), with energy:5's zones column from the start.
+    postgres: `CREATE TABLE energy_tariffs (
+       id TEXT PRIMARY KEY,
+       resource TEXT NOT NULL,
+       unit TEXT NOT NULL,
+       price_uah DOUBLE PRECISION NOT NULL,
+       valid_from TEXT NOT NULL,
+       valid_to TEXT,
+       note TEXT,
+       zones TEXT,
+       updated_at TEXT NOT NULL,
+       updated_by TEXT
+     );
+     CREATE INDEX energy_tariffs_resource ON energy_tariffs(resource, valid_from);`,
   },
   {
     id: 'energy:5',

@@ -6,6 +6,7 @@ import { FaultTable } from '../../services/lighting/faults/fault-table.ts';
 import { FaultMonitor } from '../../services/lighting/faults/monitor.ts';
 import { lightingDomainWith } from '../../services/lighting/module.ts';
 import { applyDomainMigrations, openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { sqliteRegistry } from '../../services/registry/sqlite-registry.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { connectCabinet } from './cabinet-client.ts';
@@ -67,29 +68,32 @@ describe('the fault monitor on a registry database, with the real sun', () => {
     dir.remove();
   });
 
-  it('raises, keeps and clears each fault, with its history', () => {
-    const table = new FaultTable(db);
+  it('raises, keeps and clears each fault, with its history', async () => {
+    const table = new FaultTable(sqliteRegistry(db));
+    await table.load();
     const monitor = new FaultMonitor(table, CITY);
     monitor.observe(cab, state({ level: 80 }), T0);
     // noon, the plan says off: burning by day
-    expect(monitor.sweep([cab], () => 0, T0)).toEqual({ raised: 1, cleared: 0 });
-    expect(monitor.sweep([cab], () => 0, T0 + 1000)).toEqual({ raised: 0, cleared: 0 });
+    expect(await monitor.sweep([cab], () => 0, T0)).toEqual({ raised: 1, cleared: 0 });
+    expect(await monitor.sweep([cab], () => 0, T0 + 1000)).toEqual({ raised: 0, cleared: 0 });
     // the same at night is no fault: cleared
     monitor.observe(cab, state({ level: 80 }), NIGHT);
-    expect(monitor.sweep([cab], () => 0, NIGHT)).toEqual({ raised: 0, cleared: 1 });
+    expect(await monitor.sweep([cab], () => 0, NIGHT)).toEqual({ raised: 0, cleared: 1 });
     // silence
-    expect(monitor.sweep([cab], () => 80, NIGHT + 21 * 60_000)).toEqual({ raised: 1, cleared: 0 });
+    expect(await monitor.sweep([cab], () => 80, NIGHT + 21 * 60_000)).toEqual({ raised: 1, cleared: 0 });
     expect(table.codesOf('cab-1')).toEqual(['no-communication']);
     monitor.observe(cab, state({ level: 80 }), NIGHT + 22 * 60_000);
-    expect(monitor.sweep([cab], () => 80, NIGHT + 22 * 60_000)).toEqual({ raised: 0, cleared: 1 });
-    const history = table.list({ limit: 10 });
+    expect(await monitor.sweep([cab], () => 80, NIGHT + 22 * 60_000)).toEqual({ raised: 0, cleared: 1 });
+    const history = await table.list({ limit: 10 });
     expect(history.map((f) => [f.code, f.clearedAt !== null])).toEqual([['no-communication', true], ['burning-by-day', true]]);
     // a hub restart reads the active faults back and does not raise them twice
     monitor.observe(cab, state({ voltageV: 190 }), NIGHT + 23 * 60_000);
-    expect(monitor.sweep([cab], () => 80, NIGHT + 23 * 60_000)).toEqual({ raised: 1, cleared: 0 });
-    const again = new FaultMonitor(new FaultTable(db), CITY);
+    expect(await monitor.sweep([cab], () => 80, NIGHT + 23 * 60_000)).toEqual({ raised: 1, cleared: 0 });
+    const reread = new FaultTable(sqliteRegistry(db));
+    await reread.load();
+    const again = new FaultMonitor(reread, CITY);
     again.observe(cab, state({ voltageV: 190 }), NIGHT + 24 * 60_000);
-    expect(again.sweep([cab], () => 80, NIGHT + 24 * 60_000)).toEqual({ raised: 0, cleared: 0 });
+    expect(await again.sweep([cab], () => 80, NIGHT + 24 * 60_000)).toEqual({ raised: 0, cleared: 0 });
   });
 });
 

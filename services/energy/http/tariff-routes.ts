@@ -32,7 +32,7 @@ export const tariffRoutes =
       async (req, reply) => {
         let result;
         try {
-          result = tariffs.put(req.params.tariffId, req.body, req.principal!.name);
+          result = await tariffs.put(req.params.tariffId, req.body, req.principal!.name);
         } catch (err) {
           if (err instanceof TariffOverlapError) throw new HttpError(409, `tariff "${req.params.tariffId}" ${err.message}`, [{ field: 'validFrom', reason: err.message }]);
           throw err;
@@ -43,7 +43,7 @@ export const tariffRoutes =
     );
 
     app.delete('/api/v1/energy/tariffs/:tariffId', { preHandler: energy, schema: { tags: ['energy'], params: Params } }, async (req, reply) => {
-      if (!tariffs.remove(req.params.tariffId)) throw new HttpError(404, `no tariff "${req.params.tariffId}"`);
+      if (!(await tariffs.remove(req.params.tariffId))) throw new HttpError(404, `no tariff "${req.params.tariffId}"`);
       ctx.audit.record(req.principal!.name, 'energy.tariff.delete', req.params.tariffId);
       return reply.status(204).send();
     });
@@ -68,7 +68,7 @@ export const tariffRoutes =
           let error = row.ok ? undefined : row.error;
           if (row.ok) {
             try {
-              tariffs.put(row.id!, row.record, req.principal!.name);
+              await tariffs.put(row.id!, row.record, req.principal!.name);
             } catch (err) {
               if (!(err instanceof TariffOverlapError)) throw err;
               error = `validFrom: ${err.message}`;

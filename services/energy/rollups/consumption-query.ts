@@ -54,7 +54,7 @@ export interface SeriesGroup {
   costs: (number | null)[];
 }
 
-/** Where the tariffs come from (read per question: they are few). */
+/** Where the tariffs come from (held in memory, read per question: they are few). */
 export interface TariffSource {
   list(): TariffTerms[];
 }
@@ -64,7 +64,7 @@ export class ConsumptionQuery {
 
   /**
    * The same query priced with a fixed list of tariffs: a report that asks hundreds of questions
-   * reads the tariffs once (`this.tariffs.list()` is a registry read per call), and a baseline,
+   * reads the tariffs once (`this.tariffs.list()` sorts and copies them per call), and a baseline,
    * which uses no cost, passes `[]` and prices nothing.
    */
   withTariffs(tariffs: readonly TariffTerms[]): ConsumptionQuery {

@@ -1,5 +1,5 @@
 import type { EnergyResource, EnergyUnit, Tariff, TariffPut, TariffZonePut } from '../../contracts/energy.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import { overlappingTariff, zonePriceUAH } from './pricing.ts';
 
 interface Row {
@@ -24,42 +24,84 @@ export class TariffOverlapError extends Error {
   }
 }
 
-/** The tariffs of the energy domain, in the registry database. */
-export class TariffRepository {
-  constructor(private readonly db: Db, private readonly now: () => number) {}
+const TABLE = 'energy_tariffs';
 
+const byResourceAndDate = (a: Tariff, b: Tariff): number =>
+  a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : a.validFrom < b.validFrom ? -1 : a.validFrom > b.validFrom ? 1 : a.tariffId < b.tariffId ? -1 : a.tariffId > b.tariffId ? 1 : 0;
+
+/**
+ * The tariffs of the energy domain, in the shared domain tables (PostgreSQL in a cluster). Every
+ * tariff is held in memory (`ConsumptionQuery` prices with `list()`, synchronously, per request),
+ * written through, and reloaded when another instance changes one. Call `load()` before use.
+ */
+export class TariffRepository extends CachedTable {
+  private readonly byId = new Map<string, Tariff>();
+  private sorted: Tariff[] | undefined;
+
+  constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
+    super(db, TABLE, onError);
+  }
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
+      this.byId.clear();
+      for (const r of rows) this.byId.set(r.id, toTariff(r));
+    } else {
+      for (const id of ids) {
+        const r = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
+        if (r) this.byId.set(id, toTariff(r));
+        else this.byId.delete(id);
+      }
+    }
+    this.sorted = undefined;
+  }
+
+  /** Every tariff (or one resource's), by resource and start date, from memory. */
   list(resource?: EnergyResource): Tariff[] {
-    const rows = resource
-      ? this.db.prepare('SELECT * FROM energy_tariffs WHERE resource = ? ORDER BY resource, valid_from').all(resource)
-      : this.db.prepare('SELECT * FROM energy_tariffs ORDER BY resource, valid_from').all();
-    return (rows as Row[]).map(toTariff);
+    this.sorted ??= [...this.byId.values()].sort(byResourceAndDate);
+    return resource ? this.sorted.filter((t) => t.resource === resource) : [...this.sorted];
   }
 
   get(id: string): Tariff | undefined {
-    const row = this.db.prepare('SELECT * FROM energy_tariffs WHERE id = ?').get(id) as Row | undefined;
-    return row ? toTariff(row) : undefined;
+    return this.byId.get(id);
   }
 
-  /** Creates or replaces a tariff; throws TariffOverlapError when its dates overlap another of its resource. */
-  put(id: string, t: TariffPut, actor: string): { tariff: Tariff; created: boolean } {
-    return this.db.transaction(() => {
-      const clash = overlappingTariff(this.list(t.resource), { tariffId: id, resource: t.resource, unit: t.unit, priceUAH: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null });
+  /**
+   * Creates or replaces a tariff; throws TariffOverlapError when its dates overlap another of its
+   * resource. The overlap is checked against the table (not memory), inside the write's transaction.
+   */
+  async put(id: string, t: TariffPut, actor: string): Promise<{ tariff: Tariff; created: boolean }> {
+    const ts = new Date(this.now()).toISOString();
+    const { row, created } = await this.db.transaction(async (tx) => {
+      const others = (await tx.query<Row>(`SELECT * FROM ${TABLE} WHERE resource = $1`, [t.resource])).rows.map(toTariff);
+      const clash = overlappingTariff(others, { tariffId: id, resource: t.resource, unit: t.unit, priceUAH: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null });
       if (clash) throw new TariffOverlapError(clash);
-      const existing = this.get(id);
-      this.db
-        .prepare(`INSERT INTO energy_tariffs (id, resource, unit, price_uah, valid_from, valid_to, note, zones, updated_at, updated_by)
-                  VALUES (@id, @resource, @unit, @price, @validFrom, @validTo, @note, @zones, @ts, @actor)
-                  ON CONFLICT(id) DO UPDATE SET resource=@resource, unit=@unit, price_uah=@price, valid_from=@validFrom, valid_to=@validTo,
-                    note=@note, zones=@zones, updated_at=@ts, updated_by=@actor`)
-        .run({
-          id, resource: t.resource, unit: t.unit, price: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null, note: t.note ?? null,
-          zones: t.zones ? JSON.stringify(t.zones) : null, ts: new Date(this.now()).toISOString(), actor,
-        });
-      return { tariff: this.get(id)!, created: !existing };
-    })();
+      const existed = (await tx.query(`SELECT 1 FROM ${TABLE} WHERE id = $1`, [id])).rows.length > 0;
+      const r = (await tx.query<Row>(
+        `INSERT INTO ${TABLE} (id, resource, unit, price_uah, valid_from, valid_to, note, zones, updated_at, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET resource = $2, unit = $3, price_uah = $4, valid_from = $5, valid_to = $6,
+           note = $7, zones = $8, updated_at = $9, updated_by = $10 RETURNING *`,
+        [id, t.resource, t.unit, t.priceUAH, t.validFrom, t.validTo ?? null, t.note ?? null, t.zones ? JSON.stringify(t.zones) : null, ts, actor],
+      )).rows[0]!;
+      await tableChanged(this.db, tx, TABLE, [id]);
+      return { row: r, created: !existed };
+    });
+    const tariff = toTariff(row);
+    this.byId.set(id, tariff);
+    this.sorted = undefined;
+    return { tariff, created };
   }
 
-  remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM energy_tariffs WHERE id = ?').run(id).changes > 0;
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.db.transaction(async (tx) => {
+      const n = (await tx.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id])).rowCount;
+      if (n) await tableChanged(this.db, tx, TABLE, [id]);
+      return n > 0;
+    });
+    this.byId.delete(id);
+    this.sorted = undefined;
+    return removed;
   }
 }

@@ -52,14 +52,17 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   };
   const groups = new Groups(ctx.tables, remoteChange, sharedError);
   const overrides = new Overrides(ctx.tables, ctx.now, remoteChange, sharedError);
-  const ready = Promise.all([groups.load(), overrides.load()]).then(() => {
+  // Faults, their thresholds and ratings too: the holder's sweep reads them; another instance
+  // acknowledges a fault or changes a threshold.
+  const faults = new FaultTable(ctx.tables, () => void tick(), sharedError);
+  // OPC UA models and bindings too: a change made elsewhere reconnects the fleet on the next pass, now.
+  const models = new OpcuaModels(ctx.tables, () => void tick(), sharedError);
+  const ready = Promise.all([groups.load(), overrides.load(), faults.load(), models.load()]).then(() => {
     membership = groups.membership();
   });
   const commands = new CommandTable(ctx.db);
   const lastHeard = new Map<string, number>();
-  const faults = new FaultTable(ctx.db);
   const monitor = new FaultMonitor(faults, place);
-  const models = new OpcuaModels(ctx.db);
   const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST, timeouts: options.opcuaTimeouts });
   let membership = new Map<string, string>();
   const log = ctx.logger;
@@ -115,7 +118,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
           const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
-          const f = monitor.sweep(cabinets, (id) => dispatcher.desired.get(id), ctx.now());
+          const f = await monitor.sweep(cabinets, (id) => dispatcher.desired.get(id), ctx.now());
           if (f.raised || f.cleared) log.info(f, 'lighting faults changed');
         } catch (err) {
           log.error({ err }, 'lighting dispatch pass failed');
@@ -163,10 +166,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       await app.register(opcuaTrustRoutes({ ctx, fleet }));
       await app.register(faultRoutes({
         auth: ctx.auth, audit: ctx.audit, devices: ctx.devices, faults, now: ctx.now,
-        changed: () => {
-          monitor.reload();
-          void tick();
-        },
+        changed: () => void tick(),
       }));
     },
     /** Any message from a cabinet says it is reachable; one a command waits for gets it at once. */
@@ -193,7 +193,7 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
     forget(controllerId: string): void {
       lastHeard.delete(controllerId);
-      monitor.forget(controllerId, ctx.now());
+      monitor.forget(controllerId, ctx.now()).catch((err: Error) => log.warn({ err: err.message, controllerId }, 'clearing a deleted cabinet\'s faults failed'));
     },
     start(): void {
       // Taking over the lease (its holder died) means driving the cabinets at once.
@@ -210,6 +210,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       ackCommits.drain();
       groups.close();
       overrides.close();
+      faults.close();
+      models.close();
       await fleet.close();
     },
   };

@@ -110,6 +110,29 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
           );`,
+    // Shared in a cluster: raised and cleared by the dispatch lease holder, acknowledged anywhere;
+    // thresholds and ratings set anywhere. Times are epoch ms.
+    postgres: `CREATE TABLE lighting_faults (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            controller_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            lamp_id TEXT NOT NULL DEFAULT '',
+            detail TEXT,
+            raised_at BIGINT NOT NULL,
+            acked_at BIGINT,
+            acked_by TEXT,
+            cleared_at BIGINT
+          );
+          CREATE UNIQUE INDEX lighting_faults_active ON lighting_faults(controller_id, code, lamp_id) WHERE cleared_at IS NULL;
+          CREATE INDEX lighting_faults_raised ON lighting_faults(raised_at);
+          CREATE TABLE lighting_ratings (
+            controller_id TEXT PRIMARY KEY,
+            rated_w DOUBLE PRECISION NOT NULL
+          );
+          CREATE TABLE lighting_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+          );`,
   },
   {
     id: 'lighting:4',
@@ -117,6 +140,17 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             id TEXT PRIMARY KEY,
             body TEXT NOT NULL,
             updated_at INTEGER NOT NULL
+          );
+          CREATE TABLE lighting_opcua_bindings (
+            controller_id TEXT PRIMARY KEY,
+            endpoint_url TEXT NOT NULL,
+            model_id TEXT NOT NULL
+          );`,
+    // Shared in a cluster: models and bindings set on any instance. updated_at is epoch ms.
+    postgres: `CREATE TABLE lighting_models (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
           );
           CREATE TABLE lighting_opcua_bindings (
             controller_id TEXT PRIMARY KEY,

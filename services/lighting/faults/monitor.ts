@@ -9,44 +9,34 @@ import type { FaultTable } from './fault-table.ts';
  */
 export class FaultMonitor {
   private readonly latest = new Map<string, { state: LightingState; receivedMs: number }>();
-  private ratings: Map<string, number>;
-  private settings;
-
-  constructor(private readonly table: FaultTable, private readonly place: Place) {
-    this.ratings = table.ratings();
-    this.settings = table.settings();
-  }
+  /** Thresholds and ratings are read from `table` (held in memory, kept current) on each sweep. */
+  constructor(private readonly table: FaultTable, private readonly place: Place) {}
 
   /** A state message came in (cheap: the sweep does the work). */
   observe(device: Device, state: LightingState, receivedMs: number): void {
     this.latest.set(device.id, { state, receivedMs });
   }
 
-  /** Thresholds or ratings changed. */
-  reload(): void {
-    this.ratings = this.table.ratings();
-    this.settings = this.table.settings();
-  }
-
-  forget(controllerId: string, nowMs: number): void {
+  async forget(controllerId: string, nowMs: number): Promise<void> {
     this.latest.delete(controllerId);
-    this.table.reconcile(controllerId, [], nowMs);
+    await this.table.reconcile(controllerId, [], nowMs);
   }
 
-  sweep(cabinets: readonly Device[], desiredOf: (id: string) => number | undefined, nowMs: number): { raised: number; cleared: number } {
+  async sweep(cabinets: readonly Device[], desiredOf: (id: string) => number | undefined, nowMs: number): Promise<{ raised: number; cleared: number }> {
     const sunUp = sunIsUp(nowMs, this.place);
+    const settings = this.table.settings();
     let raised = 0;
     let cleared = 0;
     for (const d of cabinets) {
       const seen = this.latest.get(d.id);
-      const ratedW = this.ratings.get(d.id);
+      const ratedW = this.table.ratingOf(d.id);
       const desiredLevel = desiredOf(d.id);
       const findings = findFaults({
         ...(seen ? { state: seen.state, receivedMs: seen.receivedMs } : {}),
         ...(ratedW !== undefined ? { ratedW } : {}),
         ...(desiredLevel !== undefined ? { desiredLevel } : {}),
-      }, this.settings, nowMs, sunUp);
-      const r = this.table.reconcile(d.id, findings, nowMs);
+      }, settings, nowMs, sunUp);
+      const r = await this.table.reconcile(d.id, findings, nowMs);
       raised += r.raised;
       cleared += r.cleared;
     }

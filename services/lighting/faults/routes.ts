@@ -35,7 +35,7 @@ export const faultRoutes =
       preHandler: operators,
       schema: { tags, summary: 'Acknowledge a fault (it stays until it is resolved)', params: z.strictObject({ id: z.coerce.number().int().min(1) }), response: { 200: LightingFault } },
     }, async (req) => {
-      const f = deps.faults.acknowledge(req.params.id, actor(req), deps.now());
+      const f = await deps.faults.acknowledge(req.params.id, actor(req), deps.now());
       if (!f) throw new HttpError(404, `no fault ${req.params.id}`);
       deps.audit.record(actor(req), 'lighting.fault.ack', String(f.id), { controllerId: f.controllerId, code: f.code });
       return f;
@@ -50,7 +50,7 @@ export const faultRoutes =
       preHandler: operators,
       schema: { tags, summary: 'Set the fault thresholds (power tolerance, voltage range, silence)', body: FaultSettings, response: { 200: FaultSettings } },
     }, async (req) => {
-      deps.faults.putSettings(req.body);
+      await deps.faults.putSettings(req.body);
       deps.audit.record(actor(req), 'lighting.fault-settings.put', null, req.body);
       deps.changed();
       return req.body;
@@ -62,7 +62,7 @@ export const faultRoutes =
     }, async (req) => {
       const d = deps.devices.get(req.params.controllerId);
       if (!d || d.kind !== 'lighting-controller') throw new HttpError(404, `no lighting-controller ${req.params.controllerId}`);
-      deps.faults.putRating(d.id, req.body.ratedW);
+      await deps.faults.putRating(d.id, req.body.ratedW);
       deps.audit.record(actor(req), 'lighting.rating.put', d.id, req.body);
       deps.changed();
       return req.body;

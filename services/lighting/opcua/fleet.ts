@@ -61,17 +61,15 @@ export class OpcuaFleet {
    * PUT /lighting/controllers/:id/opcua (kept for those who used it before devices had both).
    */
   bindings(): Map<string, OpcuaBinding> {
-    const rows = this.ctx.db.prepare('SELECT controller_id, endpoint_url, model_id FROM lighting_opcua_bindings').all() as { controller_id: string; endpoint_url: string; model_id: string }[];
-    const out = new Map(rows.map((r) => [r.controller_id, { endpointUrl: r.endpoint_url, model: r.model_id }]));
+    const out = new Map<string, OpcuaBinding>(this.models.bindings());
     for (const d of this.ctx.devices.list({ kind: 'lighting-controller' })) {
       if (d.protocol === 'opcua' && d.endpointUrl && d.model) out.set(d.id, { endpointUrl: d.endpointUrl, model: d.model });
     }
     return out;
   }
 
-  bind(controllerId: string, b: OpcuaBinding): void {
-    this.ctx.db.prepare('INSERT INTO lighting_opcua_bindings (controller_id, endpoint_url, model_id) VALUES (?, ?, ?) ON CONFLICT (controller_id) DO UPDATE SET endpoint_url = excluded.endpoint_url, model_id = excluded.model_id')
-      .run(controllerId, b.endpointUrl, b.model);
+  bind(controllerId: string, b: OpcuaBinding): Promise<void> {
+    return this.models.bind(controllerId, b);
   }
 
   /** Starts clients for new bindings, restarts changed ones, stops those whose device is gone or disabled. */
@@ -231,7 +229,7 @@ export const opcuaRoutes =
       const d = deps.ctx.devices.get(req.params.controllerId);
       if (!d || d.kind !== 'lighting-controller' || d.protocol !== 'opcua') throw new HttpError(404, `no OPC UA lighting-controller ${req.params.controllerId}`);
       if (!deps.models.get(req.body.model)) throw new HttpError(400, `model: no model ${req.body.model}`, [{ field: 'model', reason: `no model ${req.body.model}; PUT /api/v1/lighting/models/${req.body.model} first` }]);
-      deps.fleet.bind(d.id, req.body);
+      await deps.fleet.bind(d.id, req.body);
       deps.ctx.audit.record(req.principal?.name ?? 'unknown', 'lighting.opcua.bind', d.id, req.body);
       deps.changed();
       return req.body;

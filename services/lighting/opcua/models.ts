@@ -3,33 +3,81 @@ import { z } from 'zod';
 import { GroupId, OpcuaModel, OpcuaModelRecord, type OpcuaNodeRef } from '../../contracts/index.ts';
 import { HttpError } from '../../http/auth.ts';
 import type { AuditSink, AuthPolicy } from '../../platform/domain-module.ts';
-import type { Db } from '../../registry/database.ts';
+import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 /** A node reference with its scale made explicit (a bare node id has scale 1). */
 export function nodeOf(ref: OpcuaNodeRef): { nodeId: string; scale: number } {
   return typeof ref === 'string' ? { nodeId: ref, scale: 1 } : ref;
 }
 
-/** Controller models of OPC UA cabinets: which node holds which quantity, and its scale. */
-export class OpcuaModels {
-  constructor(private readonly db: Db) {}
+/** Where an OPC UA cabinet is and which model reads it (a binding made over REST). */
+export interface StoredBinding { endpointUrl: string; model: string }
 
-  put(modelId: string, model: OpcuaModel, nowMs: number): OpcuaModelRecord {
-    this.db.prepare('INSERT INTO lighting_models (id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at')
-      .run(modelId, JSON.stringify(model), nowMs);
-    return this.get(modelId)!;
+/** One notice name for the models and the bindings (small tables: a notice reloads both). */
+const TABLE = 'lighting_models';
+
+/**
+ * Controller models of OPC UA cabinets (which node holds which quantity, and its scale), and the
+ * cabinets bound to them over REST. In the shared domain tables (PostgreSQL in a cluster): written
+ * on any instance, held in memory on each (the fleet reads them every dispatch pass), written
+ * through, reloaded on notices; `onRemoteChange` lets the fleet reconnect at once. Call `load()` first.
+ */
+export class OpcuaModels extends CachedTable {
+  private byId = new Map<string, OpcuaModelRecord>();
+  private boundNow = new Map<string, StoredBinding>();
+
+  constructor(db: DomainTables, onRemoteChange?: () => void, onError?: (err: Error) => void) {
+    super(db, TABLE, onError, onRemoteChange);
+  }
+
+  protected async reload(): Promise<void> {
+    const rows = (await this.db.query<{ id: string; body: string; updated_at: number }>('SELECT id, body, updated_at FROM lighting_models')).rows;
+    this.byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    const bound = (await this.db.query<{ controller_id: string; endpoint_url: string; model_id: string }>('SELECT controller_id, endpoint_url, model_id FROM lighting_opcua_bindings')).rows;
+    this.boundNow = new Map(bound.map((r) => [r.controller_id, { endpointUrl: r.endpoint_url, model: r.model_id }]));
+  }
+
+  async put(modelId: string, model: OpcuaModel, nowMs: number): Promise<OpcuaModelRecord> {
+    const row = await this.db.transaction(async (tx) => {
+      const r = (await tx.query<{ id: string; body: string; updated_at: number }>(
+        'INSERT INTO lighting_models (id, body, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET body = $2, updated_at = $3 RETURNING id, body, updated_at',
+        [modelId, JSON.stringify(model), nowMs],
+      )).rows[0]!;
+      await tableChanged(this.db, tx, TABLE);
+      return r;
+    });
+    const saved = toRecord(row);
+    this.byId.set(modelId, saved);
+    return saved;
   }
 
   get(modelId: string): OpcuaModelRecord | undefined {
-    const row = this.db.prepare('SELECT id, body, updated_at FROM lighting_models WHERE id = ?').get(modelId) as { id: string; body: string; updated_at: number } | undefined;
-    return row && { ...OpcuaModel.parse(JSON.parse(row.body)), modelId: row.id, updatedAt: new Date(row.updated_at).toISOString() };
+    return this.byId.get(modelId);
   }
 
   list(): OpcuaModelRecord[] {
-    const rows = this.db.prepare('SELECT id FROM lighting_models ORDER BY id').all() as { id: string }[];
-    return rows.map((r) => this.get(r.id)!);
+    return [...this.byId.values()].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
+  }
+
+  /** The bindings made over REST, controllerId → binding. */
+  bindings(): ReadonlyMap<string, StoredBinding> {
+    return this.boundNow;
+  }
+
+  async bind(controllerId: string, b: StoredBinding): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO lighting_opcua_bindings (controller_id, endpoint_url, model_id) VALUES ($1, $2, $3) ON CONFLICT (controller_id) DO UPDATE SET endpoint_url = $2, model_id = $3',
+        [controllerId, b.endpointUrl, b.model],
+      );
+      await tableChanged(this.db, tx, TABLE);
+    });
+    this.boundNow.set(controllerId, { endpointUrl: b.endpointUrl, model: b.model });
   }
 }
+
+const toRecord = (r: { id: string; body: string; updated_at: number }): OpcuaModelRecord =>
+  ({ ...OpcuaModel.parse(JSON.parse(r.body)), modelId: r.id, updatedAt: new Date(r.updated_at).toISOString() });
 
 export const modelRoutes =
   (deps: { auth: AuthPolicy; audit: AuditSink; models: OpcuaModels; now: () => number }): FastifyPluginAsyncZod =>
@@ -47,7 +95,7 @@ export const modelRoutes =
       preHandler: operators,
       schema: { tags, summary: 'How one model of OPC UA cabinet controller is read and driven: node ids and scales', params, body: OpcuaModel, response: { 200: OpcuaModelRecord } },
     }, async (req) => {
-      const saved = deps.models.put(req.params.modelId, req.body, deps.now());
+      const saved = await deps.models.put(req.params.modelId, req.body, deps.now());
       deps.audit.record(req.principal?.name ?? 'unknown', 'lighting.model.put', req.params.modelId, req.body);
       return saved;
     });
