@@ -566,9 +566,12 @@ async function main(): Promise<void> {
   ];
   console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
   console.log(table([head, ...mqtt.map((f) => row('MQTT', f)), ...opcua.map((f) => row('OPC UA', f))]));
-  const goal = mqtt.every((f) => f.cabinets >= 10_000 && f.allConfirmedS <= 10 && f.acknowledged === f.cabinets);
+  // The goal is about 10,000 cabinets: a smaller run (e.g. to measure OPC UA) neither meets nor misses it.
+  const goalAsked = mqtt.length > 0 && mqtt.every((f) => f.cabinets >= 10_000);
+  const goal = goalAsked ? mqtt.every((f) => f.allConfirmedS <= 10 && f.acknowledged === f.cabinets) : null;
   if (opcuaError) console.log(`\nOPC UA part failed: ${opcuaError}`);
-  console.log(`\ngoal (a group command to 10,000 cabinets confirmed within 10 s): ${goal ? 'met' : 'NOT met'} in ${mqtt.length} rounds (measured wall time, on this machine at this load)`);
+  const verdict = goal === null ? `not measured (${fmt(up)} MQTT cabinets; it needs --cabinets 10000)` : `${goal ? 'met' : 'NOT met'} in ${mqtt.length} rounds (measured wall time, on this machine at this load)`;
+  console.log(`\ngoal (a group command to 10,000 cabinets confirmed within 10 s): ${verdict}`);
   console.log(
     'hub ms/cmd: the hub\'s CPU over the round / cabinets; net: less its idle rate (keep-alives, scheduler passes) over the same time. ' +
       'ESTIMATE quiet 2-core s is not a measurement: max(hub net CPU, (hub net + cabinets CPU) / 2), the wall time if the round\'s CPU work ' +
