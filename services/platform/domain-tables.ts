@@ -53,7 +53,7 @@ export abstract class CachedTable {
   private following: { stop: () => void; settled: () => Promise<void> } | undefined;
 
   constructor(
-    protected readonly db: RegistryDb, private readonly table: string,
+    protected readonly db: RegistryDb, protected readonly table: string,
     protected readonly onError: (err: Error) => void = () => {}, private readonly onRemoteChange: () => void = () => {},
   ) {}
 
@@ -75,5 +75,52 @@ export abstract class CachedTable {
 
   close(): void {
     this.following?.stop();
+  }
+}
+
+/**
+ * A `CachedTable` of one table keyed by its `id` column, each row held in memory as a value: the
+ * reload by id (a row gone elsewhere is dropped) and the delete are written once here.
+ */
+export abstract class KeyedCachedTable<K extends string | number, R extends { id: unknown }, V> extends CachedTable {
+  protected readonly byId = new Map<K, V>();
+
+  constructor(
+    db: RegistryDb, table: string,
+    private readonly keyOf: (id: string) => K, private readonly toValue: (row: R) => V,
+    onError?: (err: Error) => void, onRemoteChange?: () => void,
+  ) {
+    super(db, table, onError, onRemoteChange);
+  }
+
+  /** Called after rows in memory changed (a subclass drops what it derived from them). */
+  protected changed(): void {}
+
+  protected async reload(ids: string[] | undefined): Promise<void> {
+    if (ids === undefined) {
+      const rows = (await this.db.query<R>(`SELECT * FROM ${this.table}`)).rows;
+      this.byId.clear();
+      for (const r of rows) this.byId.set(this.keyOf(String(r.id)), this.toValue(r));
+    } else {
+      for (const text of ids) {
+        const id = this.keyOf(text);
+        const r = (await this.db.query<R>(`SELECT * FROM ${this.table} WHERE id = $1`, [id])).rows[0];
+        if (r) this.byId.set(id, this.toValue(r));
+        else this.byId.delete(id);
+      }
+    }
+    this.changed();
+  }
+
+  /** Deletes a row here and, by a notice, on the other instances. False when there was none. */
+  protected async deleteRow(id: K): Promise<boolean> {
+    const removed = await this.db.transaction(async (tx) => {
+      const n = (await tx.query(`DELETE FROM ${this.table} WHERE id = $1`, [id])).rowCount;
+      if (n) await tableChanged(this.db, tx, this.table, [String(id)]);
+      return n > 0;
+    });
+    this.byId.delete(id);
+    this.changed();
+    return removed;
   }
 }

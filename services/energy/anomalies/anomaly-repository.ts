@@ -1,5 +1,5 @@
 import type { Anomaly } from '../../contracts/energy.ts';
-import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { KeyedCachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import type { AnomalyFinding } from './detect.ts';
 
 interface Row {
@@ -24,21 +24,9 @@ const newestFirst = (a: Anomaly, b: Anomaly): number => Date.parse(b.start) - Da
  * per meter, kind and day: a city's few thousand a year), written through, and reloaded when
  * another instance changes some. Call `load()` before use.
  */
-export class AnomalyRepository extends CachedTable {
-  private readonly byId = new Map<number, Anomaly>();
-
+export class AnomalyRepository extends KeyedCachedTable<number, Row, Anomaly> {
   constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
-    super(db, TABLE, onError);
-  }
-
-  protected async reload(ids: string[] | undefined): Promise<void> {
-    if (ids === undefined) {
-      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
-      this.byId.clear();
-      this.keep(rows);
-      return;
-    }
-    for (const id of ids) this.keep((await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [Number(id)])).rows);
+    super(db, TABLE, Number, toAnomaly, onError);
   }
 
   private keep(rows: readonly Row[]): void {

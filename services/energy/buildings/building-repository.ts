@@ -1,5 +1,5 @@
 import type { BuildingPut, BuildingType } from '../../contracts/energy.ts';
-import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { KeyedCachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 
 export interface BuildingRecord {
   buildingId: string;
@@ -26,25 +26,9 @@ const toRecord = (r: Row): BuildingRecord => ({
  * building is held in memory (reports and aggregates read them all, synchronously), written
  * through, and reloaded when another instance changes one. Call `load()` before use.
  */
-export class BuildingRepository extends CachedTable {
-  private readonly byId = new Map<string, BuildingRecord>();
-
+export class BuildingRepository extends KeyedCachedTable<string, Row, BuildingRecord> {
   constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
-    super(db, TABLE, onError);
-  }
-
-  protected async reload(ids: string[] | undefined): Promise<void> {
-    if (ids === undefined) {
-      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
-      this.byId.clear();
-      for (const r of rows) this.byId.set(r.id, toRecord(r));
-      return;
-    }
-    for (const id of ids) {
-      const r = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
-      if (r) this.byId.set(id, toRecord(r));
-      else this.byId.delete(id);
-    }
+    super(db, TABLE, String, toRecord, onError);
   }
 
   get(id: string): BuildingRecord | undefined {
@@ -74,13 +58,7 @@ export class BuildingRepository extends CachedTable {
     return { building, created };
   }
 
-  async remove(id: string): Promise<boolean> {
-    const removed = await this.db.transaction(async (tx) => {
-      const n = (await tx.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id])).rowCount;
-      if (n) await tableChanged(this.db, tx, TABLE, [id]);
-      return n > 0;
-    });
-    this.byId.delete(id);
-    return removed;
+  remove(id: string): Promise<boolean> {
+    return this.deleteRow(id);
   }
 }

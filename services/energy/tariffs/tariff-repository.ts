@@ -1,5 +1,5 @@
 import type { EnergyResource, EnergyUnit, Tariff, TariffPut, TariffZonePut } from '../../contracts/energy.ts';
-import { CachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { KeyedCachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import { overlappingTariff, zonePriceUAH } from './pricing.ts';
 
 interface Row {
@@ -34,26 +34,14 @@ const byResourceAndDate = (a: Tariff, b: Tariff): number =>
  * tariff is held in memory (`ConsumptionQuery` prices with `list()`, synchronously, per request),
  * written through, and reloaded when another instance changes one. Call `load()` before use.
  */
-export class TariffRepository extends CachedTable {
-  private readonly byId = new Map<string, Tariff>();
+export class TariffRepository extends KeyedCachedTable<string, Row, Tariff> {
   private sorted: Tariff[] | undefined;
 
   constructor(db: DomainTables, private readonly now: () => number, onError?: (err: Error) => void) {
-    super(db, TABLE, onError);
+    super(db, TABLE, String, toTariff, onError);
   }
 
-  protected async reload(ids: string[] | undefined): Promise<void> {
-    if (ids === undefined) {
-      const rows = (await this.db.query<Row>(`SELECT * FROM ${TABLE}`)).rows;
-      this.byId.clear();
-      for (const r of rows) this.byId.set(r.id, toTariff(r));
-    } else {
-      for (const id of ids) {
-        const r = (await this.db.query<Row>(`SELECT * FROM ${TABLE} WHERE id = $1`, [id])).rows[0];
-        if (r) this.byId.set(id, toTariff(r));
-        else this.byId.delete(id);
-      }
-    }
+  protected override changed(): void {
     this.sorted = undefined;
   }
 
@@ -90,18 +78,11 @@ export class TariffRepository extends CachedTable {
     });
     const tariff = toTariff(row);
     this.byId.set(id, tariff);
-    this.sorted = undefined;
+    this.changed();
     return { tariff, created };
   }
 
-  async remove(id: string): Promise<boolean> {
-    const removed = await this.db.transaction(async (tx) => {
-      const n = (await tx.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id])).rowCount;
-      if (n) await tableChanged(this.db, tx, TABLE, [id]);
-      return n > 0;
-    });
-    this.byId.delete(id);
-    this.sorted = undefined;
-    return removed;
+  remove(id: string): Promise<boolean> {
+    return this.deleteRow(id);
   }
 }
