@@ -88,12 +88,11 @@ export const aggregateRoutes =
         deps.flush();
         const all = deps.buildings.list();
         const out: TypeBreakdownEntry[] = [];
-        const consumption = deps.consumption.pricedOnce(); // the tariffs read once, not per type
         for (const type of BuildingType.options) {
           const buildings = all.filter((b) => b.type === type);
           if (buildings.length === 0) continue;
           const areaM2 = buildings.reduce((s, b) => s + b.areaM2, 0);
-          for (const g of consumption.aggregate(metersOfBuildings(buildings), whole, 'day')) {
+          for (const g of deps.consumption.aggregate(metersOfBuildings(buildings), whole, 'day')) {
             const v = g.values[0]!;
             const kwh = v.value === null ? undefined : toKwh(v.value, g.unit, g.resource);
             out.push({

@@ -85,14 +85,13 @@ export const indicatorRoutes =
         // One span for the whole period: the rollups' days are summed once per meter.
         const whole: TimeSpan[] = [{ start: spans[0]!.start, end: spans[spans.length - 1]!.end }];
         const metersOfAll = metersByBuilding(ctx.devices);
-        const consumption = deps.consumption.pricedOnce(); // the tariffs read once, not per building
         const entries: RankingEntry[] = deps.buildings.list().map((b) => {
           let kwh: number | null = null;
           let water: number | null = null;
           let estimated = false;
           let cost: number | null = null;
           let unpriced = false;
-          for (const g of consumption.groups(metersOfAll(b.buildingId), whole, 'day')) {
+          for (const g of deps.consumption.groups(metersOfAll(b.buildingId), whole, 'day')) {
             const v = g.values[0]!;
             if (v.value === null) continue;
             estimated ||= v.estimated;

@@ -50,14 +50,13 @@ export const reportRoutes =
         const metersOf = metersByBuilding(ctx.devices);
         // Every building's baseline asks for the same hours of weather: read them once per report.
         const weather = onceEach(deps.weather);
-        // The tariffs are read once per report, and the baselines (hundreds per report) price nothing.
-        const consumption = deps.consumption.pricedOnce();
+        // The baselines (hundreds per report) price nothing.
         const unpriced = deps.consumption.withTariffs([]);
         let rows;
         try {
           rows = monthlyReport(
             {
-              tz, consumption, anomalies: deps.anomalies, metersOf,
+              tz, consumption: deps.consumption, anomalies: deps.anomalies, metersOf,
               expectedOf: (b, resource, from, to) => buildingBaseline({ ...deps, consumption: unpriced, weather }, b, metersOf(b.buildingId), { from, to, resource, baseC: 18 }).period.expected,
             },
             buildings, month, !buildingId,
@@ -105,9 +104,8 @@ export const reportRoutes =
       const months = localIntervals(`${year}-01-01`, `${year + 1}-01-01`, 'month', tz);
       const metersOf = metersByBuilding(ctx.devices);
       const out: OpenDataRow[] = [];
-      const consumption = deps.consumption.pricedOnce();
       for (const b of deps.buildings.list()) {
-        for (const g of consumption.groups(metersOf(b.buildingId), months, 'month')) {
+        for (const g of deps.consumption.groups(metersOf(b.buildingId), months, 'month')) {
           g.values.forEach((v, i) => {
             if (v.value === null) return;
             out.push({

@@ -63,18 +63,12 @@ export class ConsumptionQuery {
   constructor(private readonly rollups: ConsumptionRollups, private readonly tz: string, private readonly tariffs: TariffSource = { list: () => [] }) {}
 
   /**
-   * The same query priced with a fixed list of tariffs: a report that asks hundreds of questions
-   * reads the tariffs once (`this.tariffs.list()` sorts and copies them per call), and a baseline,
-   * which uses no cost, passes `[]` and prices nothing.
+   * The same query priced with a fixed list of tariffs: a baseline, which uses no cost, passes
+   * `[]` and prices nothing (a city report fits hundreds of them).
    */
   withTariffs(tariffs: readonly TariffTerms[]): ConsumptionQuery {
     const fixed = [...tariffs];
     return new ConsumptionQuery(this.rollups, this.tz, { list: () => fixed });
-  }
-
-  /** The same query with the tariffs as they are now, read once (see `withTariffs`). */
-  pricedOnce(): ConsumptionQuery {
-    return this.withTariffs(this.tariffs.list());
   }
 
   /** A meter's intervals (null where nothing is rolled up) and their cost. */
