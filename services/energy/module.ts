@@ -28,7 +28,7 @@ export function createEnergyModule(ctx: DomainContext, options: EnergyOptions = 
       meters.apply(device, message.payload, receivedMs);
       accounting.onAccepted!(message, device, receivedMs);
     },
-    keepEvent: (message, device, receivedMs) => accounting.keepEvent!(message, device, receivedMs),
+    keepEvent: (message, device, receivedMs, from) => accounting.keepEvent!(message, device, receivedMs, from),
     routes,
     realtime: [
       {

@@ -209,9 +209,9 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       for (const listener of listeners) listener(message, device, receivedMs);
     });
     const keepers = modules.flatMap((m) => (m.keepEvent ? [m.keepEvent.bind(m)] : []));
-    pipeline.keepEventsWith((message, device, receivedMs) => {
+    pipeline.keepEventsWith((message, device, receivedMs, from) => {
       for (const keep of keepers) {
-        const kept = keep(message, device, receivedMs);
+        const kept = keep(message, device, receivedMs, from);
         if (kept) return kept;
       }
       return false;

@@ -9,10 +9,6 @@ import type { Journal } from './journal.ts';
 /** Live state (and later command delivery): what sees a message once it is validated, before the fsync. */
 export type AcceptedListener = (message: DeviceMessage, device: Device, receivedMs: number) => void;
 
-/**
- * Keeps a message that is not telemetry (no history point: a command acknowledgement) durably,
- * synchronously, before the device is acknowledged. Returns false when it is not its kind.
- */
 /** A message accepted by one hub instance, as the others replay it (services/ingest/peer-feed.ts). */
 export interface PeerItem {
   message: DeviceMessage;
@@ -21,8 +17,13 @@ export interface PeerItem {
   event: boolean;
 }
 
-/** true: kept; false: not its kind; a promise: kept once it resolves (a group commit). */
-export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number) => boolean | Promise<void>;
+/**
+ * Keeps a message that is not telemetry (no history point: a command acknowledgement) durably,
+ * before the device is acknowledged: true: kept; false: not its kind; a promise: kept once it
+ * resolves (a group commit). `from`: this instance received it from the device, or replays what
+ * a peer received and kept.
+ */
+export type EventKeeper = (message: DeviceMessage, device: Device, receivedMs: number, from: 'device' | 'peer') => boolean | Promise<void>;
 
 export interface PipelineDeps {
   lookupDevice: (id: string) => Device | undefined;
@@ -67,7 +68,7 @@ export class IngestPipeline implements Ingest {
     for (const { message, receivedMs, event } of items) {
       const device = this.deps.lookupDevice(message.deviceId);
       if (!device || !device.enabled) continue;
-      const kept = event ? this.eventKeeper?.(message, device, receivedMs) : undefined;
+      const kept = event ? this.eventKeeper?.(message, device, receivedMs, 'peer') : undefined;
       if (kept instanceof Promise) kept.catch((err: Error) => this.deps.logger.error({ err }, 'could not keep an event from a peer'));
       this.tellListeners(message, device, receivedMs);
     }
@@ -113,7 +114,7 @@ export class IngestPipeline implements Ingest {
     // refused unacknowledged and the device sends it again.
     const commits: Promise<void>[] = [];
     for (const { message, device } of events) {
-      const kept = this.eventKeeper?.(message, device, receivedMs);
+      const kept = this.eventKeeper?.(message, device, receivedMs, 'device');
       if (kept instanceof Promise) commits.push(kept);
       else if (!kept) this.deps.logger.warn({ channel: message.channel, deviceId: device.id }, 'no module keeps this kind of event; it is dropped');
     }

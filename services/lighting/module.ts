@@ -30,7 +30,7 @@ export type LightingOptions = DispatchOptions;
 /** Street lighting: cabinets' live state; groups, schedules, overrides and command delivery. */
 export async function createLightingModule(ctx: DomainContext, options: LightingOptions = {}): Promise<DomainModule> {
   const controllers = new LiveControllers(ctx.now);
-  const acks = new CommandAcks(ctx.db);
+  const acks = new CommandAcks(ctx.tables);
   const dispatch = createDispatch(ctx, acks, options);
   await dispatch.ready;
   // Live state names the group the dispatch groups give a cabinet.
@@ -45,9 +45,9 @@ export async function createLightingModule(ctx: DomainContext, options: Lighting
       if (message.channel === 'lighting-state') controllers.apply(inGroup(device), message.payload, receivedMs);
       dispatch.heard(message, device, receivedMs);
     },
-    keepEvent(message, device, receivedMs) {
+    keepEvent(message, device, receivedMs, from) {
       if (message.channel !== 'lighting-cmd-ack') return false;
-      return dispatch.keepAck(device.id, message.payload, receivedMs);
+      return dispatch.keepAck(device.id, message.payload, receivedMs, from);
     },
     routes: async (app) => {
       await app.register(lightingRoutes({ controllers, acks, auth: ctx.auth }));

@@ -160,9 +160,11 @@ export interface DomainModule {
    * transaction) before the device is acknowledged. Returns true when it kept it, false when the
    * event is not its kind, or a promise when it is its kind and kept once the promise resolves
    * (a group commit of many events in one transaction); the device is acknowledged only then,
-   * and not at all when it rejects.
+   * and not at all when it rejects. `from` is `'peer'` when another instance received (and kept)
+   * it and this one replays it (the peer feed): a domain keeping it in a shared table has nothing
+   * to write then; one keeping it in the instance's own file keeps it again.
    */
-  keepEvent?(message: DeviceMessage, device: Device, receivedMs: number): boolean | Promise<void>;
+  keepEvent?(message: DeviceMessage, device: Device, receivedMs: number, from: 'device' | 'peer'): boolean | Promise<void>;
   /** Fastify routes, registered on the hub's app. */
   routes?: FastifyPluginAsync;
   realtime?: readonly RealtimeChannel[];

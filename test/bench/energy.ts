@@ -211,7 +211,7 @@ async function runOn(kind: string): Promise<StoreResult> {
       for (const m of msgs) h.module.onAccepted!(m, devices.get(m.deviceId)!, m.ts);
       for (let ts = days[i]!; ts < (days[i + 1] ?? end); ts += STEP_MS) {
         const temperatureC = Math.round((8 - 12 * Math.cos((2 * Math.PI * (ts - START)) / (365 * 86_400_000)) + 4 * r()) * 10) / 10;
-        h.module.keepEvent!({ channel: 'weather', deviceId: 'WS1', ts, payload: { ts, temperatureC } }, station, ts);
+        h.module.keepEvent!({ channel: 'weather', deviceId: 'WS1', ts, payload: { ts, temperatureC } }, station, ts, 'device');
       }
       h.module.flush();
       rollupMs += performance.now() - t;

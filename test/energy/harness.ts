@@ -113,7 +113,7 @@ export async function startEnergyHarness(opts: EnergyHarnessOptions = {}): Promi
     await module.start?.();
   }
   pipeline.onAccepted((m, d, r) => module.onAccepted?.(m, d, r));
-  pipeline.keepEventsWith((m, d, r) => module.keepEvent?.(m, d, r) ?? false);
+  pipeline.keepEventsWith((m, d, r, from) => module.keepEvent?.(m, d, r, from) ?? false);
   await boot(opts.energy);
 
   const energyToken = (await accounts.createToken('energy-test', ['energy'], 'test')).token;

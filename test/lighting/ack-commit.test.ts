@@ -18,6 +18,9 @@ function manualTurns() {
   };
 }
 
+/** Lets the commit in flight finish (its promise callbacks run), so the next batch is scheduled. */
+const afterCommit = () => new Promise((r) => setImmediate(r));
+
 const settled = async <T>(p: Promise<T>): Promise<'resolved' | 'rejected' | 'waiting'> => {
   let state: 'resolved' | 'rejected' | 'waiting' = 'waiting';
   p.then(() => (state = 'resolved'), () => (state = 'rejected'));
@@ -45,18 +48,46 @@ describe('GroupCommit: the acks of one turn share one transaction', () => {
     expect({ commits: g.commits, kept: g.kept }).toEqual({ commits: 2, kept: 4 });
   });
 
-  it('splits a turn larger than maxBatch over several turns, in order', async () => {
+  it('splits a turn larger than maxBatch over several commits, in order, one at a time', async () => {
     const turns = manualTurns();
     const commits: number[][] = [];
     const g = new GroupCommit<number>((items) => void commits.push([...items]), 3, turns.schedule);
     const all = Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => g.add(n)));
     turns.turn();
     expect(commits).toEqual([[1, 2, 3]]);
+    // the next batch waits for the commit in flight
+    expect(turns.turn()).toBe(0);
+    await afterCommit();
     turns.turn();
+    await afterCommit();
     turns.turn();
+    await afterCommit();
     expect(turns.turn()).toBe(0);
     expect(commits).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
     await all;
+  });
+
+  it('what arrives while a commit is in flight (a round trip to PostgreSQL) waits, then shares the next one', async () => {
+    const turns = manualTurns();
+    const commits: number[][] = [];
+    let finish!: () => void;
+    const g = new GroupCommit<number>((items) => {
+      commits.push([...items]);
+      return new Promise<void>((r) => (finish = r));
+    }, 100, turns.schedule);
+    const first = g.add(1);
+    turns.turn();
+    const later = [2, 3, 4].map((n) => g.add(n));
+    expect(turns.turn()).toBe(0);
+    expect(await settled(first)).toBe('waiting');
+    finish();
+    await first;
+    expect(await settled(later[0]!)).toBe('waiting');
+    turns.turn();
+    expect(commits).toEqual([[1], [2, 3, 4]]);
+    finish();
+    await Promise.all(later);
+    expect({ commits: g.commits, kept: g.kept }).toEqual({ commits: 2, kept: 4 });
   });
 
   it('a failed transaction refuses every item in it, and only those', async () => {
@@ -70,6 +101,7 @@ describe('GroupCommit: the acks of one turn share one transaction', () => {
     turns.turn();
     await expect(a).rejects.toThrow('disk full');
     await expect(b).rejects.toThrow('disk full');
+    await afterCommit();
     fail = false;
     const c = g.add(3);
     turns.turn();
@@ -82,7 +114,7 @@ describe('GroupCommit: the acks of one turn share one transaction', () => {
     const commits: number[][] = [];
     const g = new GroupCommit<number>((items) => void commits.push([...items]), 2, turns.schedule);
     const all = Promise.all([1, 2, 3].map((n) => g.add(n)));
-    g.drain();
+    await g.drain();
     expect(commits).toEqual([[1, 2], [3]]);
     await all;
     expect(turns.turn()).toBeGreaterThan(0); // the scheduled turns find nothing left

@@ -1,30 +1,55 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LightingSchedule, type LightingCommand } from '../../services/contracts/index.ts';
 import { CommandTable } from '../../services/lighting/commands/command-table.ts';
 import { Dispatcher } from '../../services/lighting/commands/dispatcher.ts';
 import { DISPATCH_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
 import type { ActiveOverride } from '../../services/lighting/dispatch/overrides.ts';
 import { zoneOf } from '../../services/lighting/schedule/local-time.ts';
-import { applyDomainMigrations, openRegistryDb, type Db } from '../../services/registry/database.ts';
+import { applyDomainMigrations, openRegistryDb } from '../../services/registry/database.ts';
+import { openPostgresRegistry } from '../../services/registry/postgres-registry.ts';
+import type { RegistryDb } from '../../services/registry/registry-db.ts';
+import { applySharedMigrations } from '../../services/registry/shared-migrations.ts';
+import { sqliteRegistry } from '../../services/registry/sqlite-registry.ts';
+import { REGISTRY_KINDS, testRegistry } from '../support/registries.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
-/** The dispatcher with the clock in the test's hands: timeouts, backoff, offline, expiry, exactly. */
-describe('the command dispatcher, clock passed in', () => {
+/**
+ * The dispatcher with the clock in the test's hands: timeouts, backoff, offline, expiry, exactly.
+ * On both homes of the commands table: the instance's SQLite file, and a real PostgreSQL 15 (the
+ * shared tables of a cluster, DATABASE_URL).
+ */
+describe.each(REGISTRY_KINDS)('the command dispatcher, clock passed in, commands on %s', (kind) => {
   const schedule = LightingSchedule.parse({ on: { event: 'time', time: '18:00' }, off: { event: 'time', time: '06:30' }, steps: [{ from: '23:00', level: 50 }] });
   const T0 = Date.parse('2026-01-15T17:00:00Z'); // 19:00 in Kyiv: level 100 until 23:00 (21:00Z)
+  const registry = testRegistry(kind);
   let dir: ReturnType<typeof makeTempDir>;
-  let db: Db;
+  let db: RegistryDb;
   let commands: CommandTable;
   let heard: Map<string, number>;
   let sent: LightingCommand[];
   let overrides: ActiveOverride[];
   let d: Dispatcher;
+  /** a cabinet's newest command as the next pass sees it (the writes since its last read, read again) */
+  const newest = async (controllerId: string) => {
+    await commands.refresh();
+    return commands.newest(controllerId);
+  };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = makeTempDir('dispatcher');
-    db = openRegistryDb(dir.path);
-    applyDomainMigrations(db, DISPATCH_MIGRATIONS, () => T0);
+    const local = openRegistryDb(dir.path);
+    applyDomainMigrations(local, DISPATCH_MIGRATIONS, () => T0);
+    const env = await registry.env();
+    if (env.DATABASE_URL) {
+      local.close();
+      db = await openPostgresRegistry({ url: env.DATABASE_URL });
+      await applySharedMigrations(db, DISPATCH_MIGRATIONS, () => T0);
+    } else {
+      const sqlite = sqliteRegistry(local);
+      db = { ...sqlite, close: async () => void local.close() };
+    }
     commands = new CommandTable(db);
+    await commands.load();
     heard = new Map();
     sent = [];
     overrides = [];
@@ -40,36 +65,38 @@ describe('the command dispatcher, clock passed in', () => {
       },
     });
   });
-  afterEach(() => {
-    db.close();
+  afterEach(async () => {
+    commands.close();
+    await db.close();
     dir.remove();
   });
+  afterAll(() => registry.stop(), 30_000);
 
   it('waits for a cabinet never heard from, then sends with the plan\'s level and expiry', async () => {
     expect(await d.tick(T0)).toEqual({ created: 1, sent: 0, expired: 0 });
-    expect(commands.newest('c1')).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
+    expect(await newest('c1')).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
     heard.set('c1', T0 + 100);
     expect(await d.tick(T0 + 200)).toEqual({ created: 0, sent: 1, expired: 0 });
-    expect(sent).toEqual([{ cmdId: commands.newest('c1')!.id, ts: new Date(T0 + 200).toISOString(), action: 'set-level', level: 100, expiresAt: '2026-01-15T21:00:00.000Z' }]);
-    expect(commands.newest('c1')).toMatchObject({ state: 'sent', attempts: 1, next_attempt_at: T0 + 200 + 5_000 });
+    expect(sent).toEqual([{ cmdId: (await newest('c1'))!.id, ts: new Date(T0 + 200).toISOString(), action: 'set-level', level: 100, expiresAt: '2026-01-15T21:00:00.000Z' }]);
+    expect(await newest('c1')).toMatchObject({ state: 'sent', attempts: 1, next_attempt_at: T0 + 200 + 5_000 });
   });
 
   it('resends with doubling timeouts to a cabinet that talks but does not ack, then fails', async () => {
     heard.set('c1', T0);
     await d.tick(T0);
-    const id = commands.newest('c1')!.id;
+    const id = (await newest('c1'))!.id;
     const talk = (t: number) => heard.set('c1', t);
     talk(T0 + 1_000);
     expect((await d.tick(T0 + 4_999)).sent).toBe(0);
     expect((await d.tick(T0 + 5_000)).sent).toBe(1);
-    expect(commands.get(id)).toMatchObject({ attempts: 2, next_attempt_at: T0 + 5_000 + 10_000 });
+    expect(await commands.get(id)).toMatchObject({ attempts: 2, next_attempt_at: T0 + 5_000 + 10_000 });
     talk(T0 + 6_000);
     expect((await d.tick(T0 + 14_999)).sent).toBe(0);
     expect((await d.tick(T0 + 15_000)).sent).toBe(1);
-    expect(commands.get(id)).toMatchObject({ attempts: 3, next_attempt_at: T0 + 15_000 + 20_000 });
+    expect(await commands.get(id)).toMatchObject({ attempts: 3, next_attempt_at: T0 + 15_000 + 20_000 });
     talk(T0 + 16_000);
     await d.tick(T0 + 35_000);
-    expect(commands.get(id)).toMatchObject({ state: 'failed', detail: 'no acknowledgement after 3 sends', finished_at: T0 + 35_000 });
+    expect(await commands.get(id)).toMatchObject({ state: 'failed', detail: 'no acknowledgement after 3 sends', finished_at: T0 + 35_000 });
     expect(sent.map((s) => s.cmdId)).toEqual([id, id, id]);
     // the same desire is tried again after reassertAfterMs, as a new command
     expect((await d.tick(T0 + 35_000 + 299_999)).created).toBe(0);
@@ -79,26 +106,26 @@ describe('the command dispatcher, clock passed in', () => {
   it('a cabinet silent since the send waits without using up attempts; heard again, it gets the command', async () => {
     heard.set('c1', T0);
     await d.tick(T0);
-    const id = commands.newest('c1')!.id;
+    const id = (await newest('c1'))!.id;
     await d.tick(T0 + 5_000);
-    expect(commands.get(id)).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(await commands.get(id)).toMatchObject({ state: 'pending', attempts: 1 });
     for (const t of [T0 + 60_000, T0 + 600_000]) expect((await d.tick(t)).sent).toBe(0);
     heard.set('c1', T0 + 700_000);
     expect((await d.tick(T0 + 700_000)).sent).toBe(1);
-    expect(commands.get(id)).toMatchObject({ state: 'sent', attempts: 2 });
-    expect(commands.acknowledge('c1', id, 'applied', undefined, T0 + 700_100)).toBe('acknowledged');
+    expect(await commands.get(id)).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(await commands.acknowledge('c1', id, 'applied', undefined, T0 + 700_100)).toBe('acknowledged');
     expect((await d.tick(T0 + 700_200))).toEqual({ created: 0, sent: 0, expired: 0 });
   });
 
   it('an override outranks the schedule; its command expires with it and is never sent after', async () => {
     overrides = [{ id: 'o1', groupId: null, controllerId: 'c1', level: 20, priority: 'operator', createdAt: T0, expiresAt: T0 + 60_000 }];
     await d.tick(T0);
-    const id = commands.newest('c1')!.id;
-    expect(commands.get(id)).toMatchObject({ level: 20, source: 'override:o1', expires_at: T0 + 60_000, state: 'pending' });
+    const id = (await newest('c1'))!.id;
+    expect(await commands.get(id)).toMatchObject({ level: 20, source: 'override:o1', expires_at: T0 + 60_000, state: 'pending' });
     overrides = [];
     heard.set('c1', T0 + 60_000);
     const r = await d.tick(T0 + 60_000);
-    expect(commands.get(id)).toMatchObject({ state: 'expired', detail: 'its expiry passed before the cabinet applied it' });
+    expect(await commands.get(id)).toMatchObject({ state: 'expired', detail: 'its expiry passed before the cabinet applied it' });
     expect(r).toEqual({ created: 1, sent: 1, expired: 1 });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ level: 100 });
@@ -108,7 +135,7 @@ describe('the command dispatcher, clock passed in', () => {
   it('at the plan\'s step the old command expires and the new level goes out', async () => {
     heard.set('c1', T0);
     await d.tick(T0);
-    commands.acknowledge('c1', commands.newest('c1')!.id, 'applied', undefined, T0 + 1);
+    await commands.acknowledge('c1', (await newest('c1'))!.id, 'applied', undefined, T0 + 1);
     const at = Date.parse('2026-01-15T21:00:00Z');
     heard.set('c1', at - 1);
     expect(await d.tick(at - 1)).toEqual({ created: 0, sent: 0, expired: 0 });
@@ -117,64 +144,64 @@ describe('the command dispatcher, clock passed in', () => {
   });
   it('the newest command kept in memory follows every write: send, wait, resend, ack, late ack, expiry, supersede', async () => {
     // newest() keeps rows between passes; each step checks it against a fresh primary-key read
-    const same = () => {
-      const n = commands.newest('c1')!;
-      expect(n).toEqual(commands.get(n.id));
+    const same = async () => {
+      const n = (await newest('c1'))!;
+      expect(n).toEqual(await commands.get(n.id));
       return n;
     };
     await d.tick(T0);
-    expect(same()).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
+    expect(await same()).toMatchObject({ state: 'pending', detail: 'the cabinet is offline; sent when it is heard from' });
     heard.set('c1', T0 + 1);
     await d.tick(T0 + 2);
-    expect(same()).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(await same()).toMatchObject({ state: 'sent', attempts: 1 });
     heard.set('c1', T0 + 3);
     await d.tick(T0 + 5_002);
-    expect(same()).toMatchObject({ state: 'sent', attempts: 2 });
-    const first = same().id;
-    commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_100);
-    expect(same()).toMatchObject({ id: first, state: 'acknowledged', finished_at: T0 + 5_100 });
-    commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_200);
-    expect(same().detail).toContain('late ack (applied)');
+    expect(await same()).toMatchObject({ state: 'sent', attempts: 2 });
+    const first = (await same()).id;
+    await commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_100);
+    expect(await same()).toMatchObject({ id: first, state: 'acknowledged', finished_at: T0 + 5_100 });
+    await commands.acknowledge('c1', first, 'applied', undefined, T0 + 5_200);
+    expect((await same()).detail).toContain('late ack (applied)');
     // an override supersedes it; the override's command expires with it, unsent (cabinet silent)
     overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 6_000, expiresAt: T0 + 60_000 }];
     heard.delete('c1');
     await d.tick(T0 + 6_000);
-    expect(same()).toMatchObject({ source: 'override:o1', state: 'pending' });
+    expect(await same()).toMatchObject({ source: 'override:o1', state: 'pending' });
     overrides = [];
-    const byOverride = same().id;
+    const byOverride = (await same()).id;
     await d.tick(T0 + 60_000);
-    expect(commands.get(byOverride)).toMatchObject({ state: 'expired' });
+    expect(await commands.get(byOverride)).toMatchObject({ state: 'expired' });
     // the plan's command is newest again, its row read afresh
-    expect(same()).toMatchObject({ source: 'schedule', state: 'pending' });
+    expect(await same()).toMatchObject({ source: 'schedule', state: 'pending' });
   });
 
   it('a pass reads only the commands it has to act on: pending ones and sent ones whose ack is overdue', async () => {
     heard.set('c1', T0);
     await d.tick(T0);
-    const id = commands.newest('c1')!.id;
-    expect(commands.open().map((c) => c.id)).toEqual([id]);
-    expect(commands.due(T0 + 4_999)).toEqual([]);
-    expect(commands.due(T0 + 5_000).map((c) => c.id)).toEqual([id]);
+    const id = (await newest('c1'))!.id;
+    expect((await commands.open()).map((c) => c.id)).toEqual([id]);
+    expect(await commands.due(T0 + 4_999)).toEqual([]);
+    expect((await commands.due(T0 + 5_000)).map((c) => c.id)).toEqual([id]);
   });
   it('an ack of its newest command leaves nothing waiting for a cabinet; an ack of an older one does not', async () => {
     heard.set('c1', T0);
     await d.tick(T0);
-    const first = commands.newest('c1')!.id;
+    const first = (await newest('c1'))!.id;
     // no ack within the timeout and silent since the send: presumed offline, a command waits for it
     await d.tick(T0 + 5_000);
     expect(d.waitsFor('c1')).toBe(true);
     // the late ack of an older command (an override came meanwhile) says nothing of the newest
     overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 5_500, expiresAt: T0 + 600_000 }];
     await d.tick(T0 + 6_000);
-    expect(commands.newest('c1')!.id).not.toBe(first);
+    expect((await newest('c1'))!.id).not.toBe(first);
     await d.tick(T0 + 11_000);
     expect(d.waitsFor('c1')).toBe(true);
-    commands.acknowledge('c1', first, 'applied', undefined, T0 + 6_100);
+    await commands.acknowledge('c1', first, 'applied', undefined, T0 + 6_100);
     d.settled('c1', first);
     expect(d.waitsFor('c1')).toBe(true);
-    const newest = commands.newest('c1')!.id;
-    commands.acknowledge('c1', newest, 'applied', undefined, T0 + 6_200);
-    d.settled('c1', newest);
+    const latest = (await newest('c1'))!.id;
+    await commands.acknowledge('c1', latest, 'applied', undefined, T0 + 6_200);
+    d.settled('c1', latest);
     expect(d.waitsFor('c1')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandState, LightingCommand, LightingCommandRecord } from '../../contracts/index.ts';
-import type { Db } from '../../registry/database.ts';
+import { onTableChange, tableChanged, type DomainTables, type RegistrySql, type SqlValue } from '../../platform/domain-tables.ts';
 
 export interface NewCommand { controllerId: string; action: LightingCommand['action']; level: number | null; source: string; expiresAt: number }
 
@@ -20,112 +20,143 @@ export interface CommandRow {
   detail: string | null;
 }
 
+/** A cabinet's answer to a command, as `acknowledge` takes it (a `cmd/ack`, or an OPC UA read-back). */
+export interface CommandAnswer {
+  controllerId: string;
+  cmdId: string;
+  status: 'applied' | 'rejected';
+  reason: string | undefined;
+  receivedMs: number;
+}
+
+/** What a dispatcher pass decided for one command; written together by `writeMarks`. */
+export type CommandMark =
+  | { kind: 'sent'; id: string; nextAttemptAt: number }
+  | { kind: 'waiting'; id: string; detail: string }
+  | { kind: 'failed'; id: string; detail: string };
+
+/** The table's name in change notices: the acks' transaction names the commands it settled. */
+export const COMMANDS_TABLE = 'lighting_commands';
+
+/** Rows per statement in bulk writes and reads (parameters stay far below both databases' limits). */
+const CHUNK = 500;
+
+const OPEN = `state IN ('pending', 'sent')`;
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-/** Commands are rows of the registry: they survive a restart and their state is what operators see. */
+const chunks = <T>(list: readonly T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+};
+
+/** `($1, $2), ($3, $4)…` for `rows` rows of `cells` (each a function of its parameter's number, e.g. a CAST) from `$first`. */
+const valuesList = (rows: number, cells: readonly ((p: string) => string)[], first = 1): string => {
+  const out: string[] = [];
+  let n = first;
+  for (let r = 0; r < rows; r++) out.push(`(${cells.map((cell) => cell(`$${n++}`)).join(', ')})`);
+  return out.join(', ');
+};
+const text = (p: string) => p;
+/** A number in a VALUES list: PostgreSQL would take an untyped parameter there as text. */
+const bigint = (p: string) => `CAST(${p} AS BIGINT)`;
+const inList = (n: number, first = 1): string => Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');
+
+/**
+ * Commands with their delivery state: a shared table (`DomainContext.tables`: PostgreSQL with
+ * DATABASE_URL, else the instance's SQLite file), so the state survives a restart and a lease
+ * handover, and every instance lists the same commands.
+ *
+ * Commands are made, sent and expired by the `lighting:dispatch` lease holder only; an answer is
+ * written by the instance that received it (`acknowledge`, before the cabinet's PUBACK). The holder
+ * keeps every cabinet's newest command in memory (`newest`, read by every pass): each write marks
+ * the rows it touched, here or (by the change notices) on another instance, to be read again by
+ * the next `refresh`. Every decision that matters is also a condition of its `UPDATE … WHERE
+ * state IN ('pending', 'sent')`, so an answer landing between a read and a write is never undone.
+ *
+ * At most one command of a cabinet is open (`pending` or `sent`): a new one supersedes the rest.
+ */
 export class CommandTable {
-  private readonly latestStmt;
-  private readonly openStmt;
-  private readonly dueStmt;
-  private readonly expireStmt;
-  private readonly byIdStmt;
-  private readonly supersedeStmt;
-  private readonly insertStmt;
-  private readonly markSentStmt;
-  private readonly markWaitingStmt;
-  private readonly markFailedStmt;
-  private readonly stateStmt;
-  private readonly finishStmt;
-  private readonly lateAckStmt;
-  /** controllerId → its newest command's id: the scheduler asks every pass, the table only grows */
+  /** controllerId → its newest command's id; made only by the holder, loaded when it takes over */
   private readonly latestIds = new Map<string, string>();
-  /**
-   * controllerId → its newest command's row as last read, and the row's id → controllerId: the
-   * scheduler looks at every cabinet's newest command every pass, and most of them have not
-   * changed since. Any write to a command drops its row here (read again when next asked).
-   */
+  /** command id → controllerId, for the newest commands */
+  private readonly controllerOf = new Map<string, string>();
+  /** controllerId → its newest command's row as last read */
   private readonly newestRows = new Map<string, CommandRow>();
-  private readonly cachedIds = new Map<string, string>();
-  constructor(private readonly db: Db) {
-    this.latestStmt = db.prepare('SELECT * FROM lighting_commands WHERE controller_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1');
-    this.openStmt = db.prepare(`SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') ORDER BY created_at, rowid`);
-    // The open commands a pass has to look at: pending ones, and sent ones whose ack is overdue.
-    // (`state IN` first, so the partial index of open commands serves it.)
-    this.dueStmt = db.prepare(
-      `SELECT * FROM lighting_commands WHERE state IN ('pending', 'sent') AND (state = 'pending' OR next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY created_at, rowid`,
-    );
-    this.expireStmt = db.prepare(
-      `UPDATE lighting_commands SET state = 'expired', finished_at = ?, next_attempt_at = NULL, detail = 'its expiry passed before the cabinet applied it' WHERE state IN ('pending', 'sent') AND expires_at <= ? RETURNING id`,
-    );
-    this.byIdStmt = db.prepare('SELECT * FROM lighting_commands WHERE id = ?');
-    // Statements a group command runs once per cabinet are prepared once.
-    this.supersedeStmt = db.prepare(`UPDATE lighting_commands SET state = 'expired', finished_at = ?, detail = ? WHERE controller_id = ? AND state IN ('pending', 'sent')`);
-    this.insertStmt = db.prepare(`INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`);
-    this.markSentStmt = db.prepare(`UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = ?, next_attempt_at = ?, detail = NULL WHERE id = ?`);
-    this.markWaitingStmt = db.prepare(`UPDATE lighting_commands SET state = 'pending', next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`);
-    this.markFailedStmt = db.prepare(`UPDATE lighting_commands SET state = 'failed', finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ? AND state IN ('pending', 'sent')`);
-    this.stateStmt = db.prepare('SELECT state FROM lighting_commands WHERE id = ? AND controller_id = ?');
-    this.finishStmt = db.prepare('UPDATE lighting_commands SET state = ?, finished_at = ?, next_attempt_at = NULL, detail = ? WHERE id = ?');
-    this.lateAckStmt = db.prepare(`UPDATE lighting_commands SET detail = COALESCE(detail, '') || ? WHERE id = ?`);
-    const rows = db.prepare(
-      `SELECT c.id, c.controller_id FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
-         ON m.controller_id = c.controller_id AND m.at = c.created_at ORDER BY c.rowid`,
-    ).all() as { id: string; controller_id: string }[];
-    for (const r of rows) this.latestIds.set(r.controller_id, r.id);
-  }
+  /** cabinets whose newest row was written since it was read */
+  private readonly stale = new Set<string>();
+  private following: ReturnType<typeof onTableChange> | undefined;
 
-  /** A new command; older open commands of the cabinet are superseded (state `expired`). */
-  create(c: NewCommand, nowMs: number): CommandRow {
-    return this.get(this.createMany([c], nowMs)[0]!)!;
-  }
+  constructor(private readonly db: DomainTables, private readonly onError: (err: Error) => void = () => {}) {}
 
   /**
-   * New commands, one per cabinet, in one registry transaction (a group command to thousands of
-   * cabinets is one commit, not thousands). Returns their ids, in order.
+   * Reads every cabinet's newest command into memory and follows the other instances' writes.
+   * Run at start and again whenever this instance takes the dispatch lease over (the holder before
+   * it made commands this instance never saw).
    */
-  createMany(list: readonly NewCommand[], nowMs: number): string[] {
-    const ids = list.map(() => randomUUID());
-    this.db.transaction(() => {
-      list.forEach((c, i) => {
-        // the superseded command, if open, is this cabinet's newest so far
-        this.forgetRow(this.latestIds.get(c.controllerId));
-        this.supersedeStmt.run(nowMs, `superseded by ${ids[i]}`, c.controllerId);
-        this.insertStmt.run(ids[i], c.controllerId, c.action, c.level, c.source, nowMs, c.expiresAt);
-      });
-    })();
-    list.forEach((c, i) => this.latestIds.set(c.controllerId, ids[i]!));
-    return ids;
+  async load(): Promise<void> {
+    this.following ??= onTableChange(this.db, COMMANDS_TABLE, (ids) => this.markStale(ids), this.onError);
+    // The newest per cabinet; created_at is unique per cabinet (`createMany` keeps it increasing).
+    const { rows } = await this.db.query<CommandRow>(
+      `SELECT c.* FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
+         ON m.controller_id = c.controller_id AND m.at = c.created_at`,
+    );
+    this.latestIds.clear();
+    this.controllerOf.clear();
+    this.newestRows.clear();
+    this.stale.clear();
+    for (const r of rows) this.remember(r);
   }
 
-  /** Runs `fn` in one registry transaction (the dispatcher's marks of a pass: one commit). */
-  batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** The other instances' changes heard so far are marked (tests; a pass does not need to wait). */
+  settled(): Promise<void> {
+    return this.following?.settled() ?? Promise.resolve();
   }
 
-  get(id: string): CommandRow | undefined {
-    return this.byIdStmt.get(id) as CommandRow | undefined;
+  close(): void {
+    this.following?.stop();
   }
 
-  latest(controllerId: string): CommandRow | undefined {
-    return this.latestStmt.get(controllerId) as CommandRow | undefined;
+  private remember(row: CommandRow): void {
+    const previous = this.latestIds.get(row.controller_id);
+    if (previous !== undefined && previous !== row.id) this.controllerOf.delete(previous);
+    this.latestIds.set(row.controller_id, row.id);
+    this.controllerOf.set(row.id, row.controller_id);
+    this.newestRows.set(row.controller_id, row);
+    this.stale.delete(row.controller_id);
+  }
+
+  /** Commands written (ids; undefined: any): their rows are read again by the next `refresh`. */
+  private markStale(ids: readonly string[] | undefined): void {
+    if (ids === undefined) {
+      for (const controllerId of this.latestIds.keys()) this.stale.add(controllerId);
+      return;
+    }
+    for (const id of ids) {
+      const controllerId = this.controllerOf.get(id);
+      if (controllerId !== undefined) this.stale.add(controllerId);
+    }
+  }
+
+  /** Reads again the newest rows written since they were read: a few queries, however many. */
+  async refresh(): Promise<void> {
+    if (!this.stale.size) return;
+    const ids = [...this.stale].map((controllerId) => this.latestIds.get(controllerId)!);
+    this.stale.clear();
+    for (const part of chunks(ids)) {
+      const { rows } = await this.db.query<CommandRow>(`SELECT * FROM lighting_commands WHERE id IN (${inList(part.length)})`, part);
+      // a row made newer meanwhile (a create in between) is not put back over it
+      for (const r of rows) if (this.latestIds.get(r.controller_id) === r.id && !this.stale.has(r.controller_id)) this.newestRows.set(r.controller_id, r);
+    }
   }
 
   /**
-   * The newest command of a cabinet, by its id kept in memory: its row as last read, or a
-   * primary-key read when the command was written since. Do not change the row returned.
+   * The newest command of a cabinet, as read by the last `load` or `refresh` (the holder's view;
+   * a pass refreshes first). Do not change the row returned.
    */
   newest(controllerId: string): CommandRow | undefined {
-    const id = this.latestIds.get(controllerId);
-    if (id === undefined) return undefined;
-    const cached = this.newestRows.get(controllerId);
-    if (cached?.id === id) return cached;
-    if (cached) this.cachedIds.delete(cached.id);
-    const row = this.get(id);
-    if (row) {
-      this.newestRows.set(controllerId, row);
-      this.cachedIds.set(id, controllerId);
-    } else this.newestRows.delete(controllerId);
-    return row;
+    return this.newestRows.get(controllerId);
   }
 
   /** The id of a cabinet's newest command (in memory), or undefined. */
@@ -133,17 +164,53 @@ export class CommandTable {
     return this.latestIds.get(controllerId);
   }
 
-  /** A command was written: its row, if kept by `newest`, is read again when next asked for. */
-  private forgetRow(id: string | undefined): void {
-    if (id === undefined) return;
-    const controllerId = this.cachedIds.get(id);
-    if (controllerId === undefined) return;
-    this.cachedIds.delete(id);
-    this.newestRows.delete(controllerId);
+  /** A new command; older open commands of the cabinet are superseded (state `expired`). */
+  async create(c: NewCommand, nowMs: number): Promise<CommandRow> {
+    const [id] = await this.createMany([c], nowMs);
+    return (await this.get(id!))!;
   }
 
-  open(): CommandRow[] {
-    return this.openStmt.all() as CommandRow[];
+  /**
+   * New commands, one per cabinet, in one transaction (a group command to thousands of cabinets
+   * is one commit, and a few statements per 500 cabinets). Each supersedes every open command of
+   * its cabinet. Returns their ids, in order.
+   */
+  async createMany(list: readonly NewCommand[], nowMs: number): Promise<string[]> {
+    const rows: CommandRow[] = list.map((c) => {
+      // A cabinet's commands are ordered by created_at: two passes in one millisecond (a clock in a
+      // test's hands) still make the later one newer.
+      const previous = this.newestRows.get(c.controllerId)?.created_at ?? -Infinity;
+      return {
+        id: randomUUID(), controller_id: c.controllerId, action: c.action, level: c.level, source: c.source, state: 'pending',
+        created_at: Math.max(nowMs, previous + 1), expires_at: c.expiresAt, attempts: 0, last_sent_at: null, next_attempt_at: null, finished_at: null, detail: null,
+      };
+    });
+    await this.db.transaction(async (tx) => {
+      for (const part of chunks(rows)) {
+        await tx.query(
+          `UPDATE lighting_commands SET state = 'expired', finished_at = $1, next_attempt_at = NULL, detail = 'superseded by ' || v.column2
+             FROM (VALUES ${valuesList(part.length, [text, text], 2)}) AS v
+            WHERE lighting_commands.controller_id = v.column1 AND lighting_commands.${OPEN}`,
+          [nowMs, ...part.flatMap((r) => [r.controller_id, r.id])],
+        );
+        await tx.query(
+          `INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES
+             ${valuesList(part.length, [text, text, text, text, text, text, text, text])}`,
+          part.flatMap((r): SqlValue[] => [r.id, r.controller_id, r.action, r.level, r.source, 'pending', r.created_at, r.expires_at]),
+        );
+      }
+      await tableChanged(this.db, tx, COMMANDS_TABLE, rows.map((r) => r.id));
+    });
+    for (const r of rows) this.remember(r);
+    return rows.map((r) => r.id);
+  }
+
+  async get(id: string): Promise<CommandRow | undefined> {
+    return (await this.db.query<CommandRow>('SELECT * FROM lighting_commands WHERE id = $1', [id])).rows[0];
+  }
+
+  async open(): Promise<CommandRow[]> {
+    return (await this.db.query<CommandRow>(`SELECT * FROM lighting_commands WHERE ${OPEN} ORDER BY created_at, id`)).rows;
   }
 
   /**
@@ -151,57 +218,110 @@ export class CommandTable {
    * timeout is over. A sent command still within its timeout needs nothing, so a pass right
    * after a group command does not read back the thousands it just sent.
    */
-  due(nowMs: number): CommandRow[] {
-    return this.dueStmt.all(nowMs) as CommandRow[];
+  async due(nowMs: number): Promise<CommandRow[]> {
+    // (`state IN` first, so the partial index of open commands serves it.)
+    return (await this.db.query<CommandRow>(
+      `SELECT * FROM lighting_commands WHERE ${OPEN} AND (state = 'pending' OR next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY created_at, id`,
+      [nowMs],
+    )).rows;
   }
 
   /** Open commands past their expiry become `expired`; never sent after that. */
-  expire(nowMs: number): number {
-    const rows = this.expireStmt.all(nowMs, nowMs) as { id: string }[];
-    for (const r of rows) this.forgetRow(r.id);
-    return rows.length;
-  }
-
-  markSent(id: string, nowMs: number, nextAttemptAt: number): void {
-    this.forgetRow(id);
-    this.markSentStmt.run(nowMs, nextAttemptAt, id);
-  }
-
-  markWaiting(id: string, detail: string): void {
-    this.forgetRow(id);
-    this.markWaitingStmt.run(detail, id);
-  }
-
-  markFailed(id: string, nowMs: number, detail: string): void {
-    this.forgetRow(id);
-    this.markFailedStmt.run(nowMs, detail, id);
+  async expire(nowMs: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `UPDATE lighting_commands SET state = 'expired', finished_at = $1, next_attempt_at = NULL, detail = 'its expiry passed before the cabinet applied it'
+          WHERE ${OPEN} AND expires_at <= $1 RETURNING id`,
+        [nowMs],
+      );
+      const ids = rows.map((r) => r.id);
+      this.markStale(ids);
+      if (ids.length) await tableChanged(this.db, tx, COMMANDS_TABLE, ids);
+      return ids.length;
+    });
   }
 
   /**
-   * A cabinet's `cmd/ack`: an open command becomes `acknowledged` or `rejected`; an ack for a
-   * command already over (expired, superseded, failed) is noted on it and changes nothing.
-   * Returns the command's state afterwards, or undefined for an unknown command.
+   * A pass's decisions, in one transaction: `sent` (attempts + 1, the ack awaited until
+   * `nextAttemptAt`), `waiting` (back to `pending` until the cabinet is heard from), `failed`.
+   * Each changes only a command still open.
    */
-  acknowledge(controllerId: string, cmdId: string, status: 'applied' | 'rejected', reason: string | undefined, receivedMs: number): CommandState | undefined {
-    const row = this.stateStmt.get(cmdId, controllerId) as { state: CommandState } | undefined;
-    if (!row) return undefined;
-    this.forgetRow(cmdId);
-    if (row.state === 'pending' || row.state === 'sent') {
-      const state: CommandState = status === 'applied' ? 'acknowledged' : 'rejected';
-      this.finishStmt.run(state, receivedMs, reason ?? null, cmdId);
-      return state;
-    }
-    this.lateAckStmt.run(`; late ack (${status}) at ${new Date(receivedMs).toISOString()}`, cmdId);
-    return row.state;
+  async writeMarks(marks: readonly CommandMark[], nowMs: number): Promise<void> {
+    if (!marks.length) return;
+    const sent = marks.filter((m) => m.kind === 'sent');
+    const others = marks.filter((m) => m.kind !== 'sent');
+    await this.db.transaction(async (tx) => {
+      for (const part of chunks(sent)) {
+        await tx.query(
+          `UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = $1, next_attempt_at = v.column2, detail = NULL
+             FROM (VALUES ${valuesList(part.length, [text, bigint], 2)}) AS v
+            WHERE lighting_commands.id = v.column1 AND lighting_commands.${OPEN}`,
+          [nowMs, ...part.flatMap((m) => [m.id, m.nextAttemptAt])],
+        );
+      }
+      for (const m of others) {
+        if (m.kind === 'waiting') {
+          await tx.query(`UPDATE lighting_commands SET state = 'pending', next_attempt_at = NULL, detail = $1 WHERE id = $2 AND ${OPEN}`, [m.detail, m.id]);
+        } else {
+          await tx.query(`UPDATE lighting_commands SET state = 'failed', finished_at = $1, next_attempt_at = NULL, detail = $2 WHERE id = $3 AND ${OPEN}`, [nowMs, m.detail, m.id]);
+        }
+      }
+      const ids = marks.map((m) => m.id);
+      this.markStale(ids);
+      await tableChanged(this.db, tx, COMMANDS_TABLE, ids);
+    });
   }
 
-  list(filter: { controllerId?: string | undefined; state?: CommandState | undefined; limit: number }): LightingCommandRecord[] {
+  /**
+   * Cabinets' answers, within `tx` (the acks' group commit; see `acknowledge` for one): an open
+   * command becomes `acknowledged` or `rejected`; an answer to a command already over (expired,
+   * superseded, failed) is noted on it and changes nothing; an unknown command changes nothing.
+   * The last answer of a command in the list counts. Sends the change notice.
+   */
+  async acknowledgeIn(tx: RegistrySql, answers: readonly CommandAnswer[]): Promise<void> {
+    const byCommand = new Map<string, CommandAnswer>();
+    for (const a of answers) byCommand.set(`${a.controllerId}\n${a.cmdId}`, a);
+    const list = [...byCommand.values()];
+    const settled = new Set<string>();
+    for (const part of chunks(list)) {
+      const { rows } = await tx.query<{ id: string }>(
+        `UPDATE lighting_commands SET state = v.column3, finished_at = v.column4, next_attempt_at = NULL, detail = v.column5
+           FROM (VALUES ${valuesList(part.length, [text, text, text, bigint, text])}) AS v
+          WHERE lighting_commands.id = v.column1 AND lighting_commands.controller_id = v.column2 AND lighting_commands.${OPEN}
+          RETURNING lighting_commands.id`,
+        part.flatMap((a): SqlValue[] => [a.cmdId, a.controllerId, a.status === 'applied' ? 'acknowledged' : 'rejected', a.receivedMs, a.reason ?? null]),
+      );
+      for (const r of rows) settled.add(r.id);
+    }
+    // Late answers are few (a cabinet answering after its command was superseded or expired).
+    for (const a of list) {
+      if (settled.has(a.cmdId)) continue;
+      await tx.query(
+        `UPDATE lighting_commands SET detail = COALESCE(detail, '') || $1 WHERE id = $2 AND controller_id = $3`,
+        [`; late ack (${a.status}) at ${new Date(a.receivedMs).toISOString()}`, a.cmdId, a.controllerId],
+      );
+    }
+    const ids = list.map((a) => a.cmdId);
+    this.markStale(ids);
+    await tableChanged(this.db, tx, COMMANDS_TABLE, ids);
+  }
+
+  /** One answer, in its own transaction (an OPC UA cabinet's read-back); returns the command's state afterwards. */
+  async acknowledge(controllerId: string, cmdId: string, status: 'applied' | 'rejected', reason: string | undefined, receivedMs: number): Promise<CommandState | undefined> {
+    await this.db.transaction((tx) => this.acknowledgeIn(tx, [{ controllerId, cmdId, status, reason, receivedMs }]));
+    const row = (await this.db.query<{ state: CommandState }>('SELECT state FROM lighting_commands WHERE id = $1 AND controller_id = $2', [cmdId, controllerId])).rows[0];
+    return row?.state;
+  }
+
+  async list(filter: { controllerId?: string | undefined; state?: CommandState | undefined; limit: number }): Promise<LightingCommandRecord[]> {
     const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.controllerId) { where.push('controller_id = ?'); args.push(filter.controllerId); }
-    if (filter.state) { where.push('state = ?'); args.push(filter.state); }
-    const rows = this.db.prepare(`SELECT * FROM lighting_commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-      .all(...args, filter.limit) as CommandRow[];
+    const args: SqlValue[] = [];
+    if (filter.controllerId) where.push(`controller_id = $${args.push(filter.controllerId)}`);
+    if (filter.state) where.push(`state = $${args.push(filter.state)}`);
+    const { rows } = await this.db.query<CommandRow>(
+      `SELECT * FROM lighting_commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT $${args.push(filter.limit)}`,
+      args,
+    );
     return rows.map(toRecord);
   }
 }

@@ -2,7 +2,7 @@ import type { IANAZone } from 'luxon';
 import type { LightingCommand, LightingSchedule } from '../../contracts/index.ts';
 import type { ActiveOverride } from '../dispatch/overrides.ts';
 import type { Place } from '../schedule/sun.ts';
-import type { CommandRow, CommandTable, NewCommand } from './command-table.ts';
+import type { CommandMark, CommandRow, CommandTable, NewCommand } from './command-table.ts';
 import { desiredFor, scheduleDesire, type Desired } from './desired.ts';
 
 export interface RetryPolicy {
@@ -34,6 +34,9 @@ export interface DispatcherDeps {
   onError?(err: Error, cmd: CommandRow): void;
 }
 
+/** What one pass decided: the commands' marks, and the cabinets a command now waits for. */
+interface Pass { marks: CommandMark[]; waiting: Set<string> }
+
 /**
  * Keeps every cabinet's desired state (plan + overrides) against what was commanded and
  * acknowledged. `tick(now)` is the whole algorithm; the module runs it every few seconds and
@@ -58,7 +61,7 @@ export class Dispatcher {
    * Cabinets with a command waiting for them to be heard from (offline, or silent since the
    * send): only their messages need a pass at once (`waitsFor`). Rebuilt by every pass.
    */
-  private readonly waiting = new Set<string>();
+  private waiting = new Set<string>();
 
   /** Whether a command waits for this cabinet to speak again: its next message should trigger a pass. */
   waitsFor(controllerId: string): boolean {
@@ -75,29 +78,29 @@ export class Dispatcher {
   }
 
   /**
-   * One pass; returns how many commands were made and sent. The registry writes of a pass are
-   * two commits (new commands; then every send, wait and failure), whatever the number of
-   * cabinets; the messages go out once the second is committed, so an ack never finds its
+   * One pass; returns how many commands were made and sent. The writes of a pass are three
+   * transactions (expiries; new commands; then every send, wait and failure), whatever the number
+   * of cabinets; the messages go out once the last is committed, so an ack never finds its
    * command still `pending`.
    */
   async tick(nowMs: number): Promise<{ created: number; sent: number; expired: number }> {
     const { commands } = this.deps;
-    const expired = commands.expire(nowMs);
-    const created = this.createCommands(nowMs);
-    const sends = commands.batch(() => {
-      this.waiting.clear();
-      const out: (() => Promise<void>)[] = [];
-      for (const cmd of commands.due(nowMs)) {
-        const send = this.advance(cmd, nowMs);
-        if (send) out.push(send);
-      }
-      return out;
-    });
+    const expired = await commands.expire(nowMs);
+    await commands.refresh();
+    const created = await this.createCommands(nowMs);
+    const pass: Pass = { marks: [], waiting: new Set() };
+    const sends: (() => Promise<void>)[] = [];
+    for (const cmd of await commands.due(nowMs)) {
+      const send = this.advance(cmd, nowMs, pass);
+      if (send) sends.push(send);
+    }
+    this.waiting = pass.waiting;
+    await commands.writeMarks(pass.marks, nowMs);
     await Promise.all(sends.map((send) => send()));
     return { created, sent: sends.length, expired };
   }
 
-  private createCommands(nowMs: number): number {
+  private async createCommands(nowMs: number): Promise<number> {
     const { commands, place, zone } = this.deps;
     const schedules = this.deps.schedules();
     const overrides = this.deps.overrides(nowMs);
@@ -112,7 +115,7 @@ export class Dispatcher {
       const next = this.nextCommand(desired, last, nowMs);
       if (next) fresh.push({ controllerId: cab.id, ...next });
     }
-    if (fresh.length) commands.createMany(fresh, nowMs);
+    if (fresh.length) await commands.createMany(fresh, nowMs);
     return fresh.length;
   }
 
@@ -131,46 +134,45 @@ export class Dispatcher {
     return { action: desired.level > 0 ? 'set-level' : 'off', level: desired.level, source: desired.source, expiresAt: desired.until };
   }
 
-  /** Marks the command (inside the pass's transaction); returns its delivery when it is to be sent now. */
-  private advance(cmd: CommandRow, nowMs: number): (() => Promise<void>) | null {
-    const { commands } = this.deps;
+  /** Decides what becomes of an open command (its mark goes to `marks`); returns its delivery when it is to be sent now. */
+  private advance(cmd: CommandRow, nowMs: number, pass: Pass): (() => Promise<void>) | null {
     const heard = this.deps.lastHeard(cmd.controller_id);
     const online = heard !== undefined && nowMs - heard < this.retry.onlineWindowMs;
     if (cmd.state === 'sent') {
       if (cmd.next_attempt_at !== null && nowMs < cmd.next_attempt_at) return null;
       // No ack in time. Silent since the send: presumed offline, wait for it to come back.
       if (heard === undefined || heard <= (cmd.last_sent_at ?? 0)) {
-        commands.markWaiting(cmd.id, 'no answer from the cabinet since it was sent; sent again when it is heard from');
-        this.waiting.add(cmd.controller_id);
+        pass.marks.push({ kind: 'waiting', id: cmd.id, detail: 'no answer from the cabinet since it was sent; sent again when it is heard from' });
+        pass.waiting.add(cmd.controller_id);
         return null;
       }
       if (cmd.attempts >= this.retry.maxAttempts) {
-        commands.markFailed(cmd.id, nowMs, `no acknowledgement after ${cmd.attempts} sends`);
+        pass.marks.push({ kind: 'failed', id: cmd.id, detail: `no acknowledgement after ${cmd.attempts} sends` });
         return null;
       }
-      return this.send(cmd, nowMs);
+      return this.send(cmd, nowMs, pass);
     }
     // pending: first send, or waiting for a silent cabinet to speak again
     if (!online || (cmd.last_sent_at !== null && heard! <= cmd.last_sent_at)) {
-      if (!cmd.detail) commands.markWaiting(cmd.id, 'the cabinet is offline; sent when it is heard from');
-      this.waiting.add(cmd.controller_id);
+      if (!cmd.detail) pass.marks.push({ kind: 'waiting', id: cmd.id, detail: 'the cabinet is offline; sent when it is heard from' });
+      pass.waiting.add(cmd.controller_id);
       return null;
     }
-    return this.send(cmd, nowMs);
+    return this.send(cmd, nowMs, pass);
   }
 
-  private send(cmd: CommandRow, nowMs: number): () => Promise<void> {
+  private send(cmd: CommandRow, nowMs: number, pass: Pass): () => Promise<void> {
     const timeout = this.retry.ackTimeoutMs * 2 ** Math.min(cmd.attempts, 10);
     // The row says `sent` before the message leaves, so an ack can never race ahead of it.
-    this.deps.commands.markSent(cmd.id, nowMs, nowMs + timeout);
+    pass.marks.push({ kind: 'sent', id: cmd.id, nextAttemptAt: nowMs + timeout });
     const payload: LightingCommand = {
       cmdId: cmd.id, ts: new Date(nowMs).toISOString(), action: cmd.action,
       ...(cmd.level !== null && cmd.action === 'set-level' ? { level: cmd.level } : {}),
       expiresAt: new Date(cmd.expires_at).toISOString(),
     };
-    return () => this.deps.deliver(cmd, payload).catch((err: Error) => {
-      this.deps.commands.markWaiting(cmd.id, `could not be handed to the broker: ${err.message}`);
+    return () => this.deps.deliver(cmd, payload).catch(async (err: Error) => {
       this.deps.onError?.(err, cmd);
+      await this.deps.commands.writeMarks([{ kind: 'waiting', id: cmd.id, detail: `could not be handed to the broker: ${err.message}` }], nowMs);
     });
   }
 }

@@ -1,6 +1,6 @@
 import { topics, type Device, type DeviceMessage } from '../../contracts/index.ts';
 import type { DomainContext } from '../../platform/domain-module.ts';
-import { GroupCommit, type CommandAcks } from '../command-acks.ts';
+import { GroupCommit, type AckInput, type CommandAcks } from '../command-acks.ts';
 import { CommandTable } from '../commands/command-table.ts';
 import { Dispatcher, DEFAULT_RETRY, type RetryPolicy } from '../commands/dispatcher.ts';
 import { FaultTable } from '../faults/fault-table.ts';
@@ -24,8 +24,6 @@ export interface DispatchOptions {
   /** OPC UA deadlines: one exchange with a cabinet (write, read back), connecting (default 10 s, 60 s) */
   opcuaTimeouts?: Partial<OpcuaTimeouts>;
 }
-
-interface KeptAckInput { deviceId: string; ack: { cmdId: string; ts: number; status: 'applied' | 'rejected'; reason?: string }; receivedMs: number }
 
 /** A cabinet a command waits for gets its pass this soon after it speaks (those speaking meanwhile share it). */
 const HEARD_PASS_DELAY_MS = 100;
@@ -60,7 +58,11 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   const ready = Promise.all([groups.load(), overrides.load(), faults.load(), models.load()]).then(() => {
     membership = groups.membership();
   });
-  const commands = new CommandTable(ctx.db);
+  // Commands and their state are shared too: made, sent and expired by the lease holder, answered
+  // on whichever instance the cabinet's ack reached (services/lighting/commands/command-table.ts).
+  const commands = new CommandTable(ctx.tables, sharedError);
+  /** whether this instance read the commands since it last took the lease */
+  let commandsLoaded = false;
   const lastHeard = new Map<string, number>();
   const monitor = new FaultMonitor(faults, place);
   const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST, timeouts: options.opcuaTimeouts });
@@ -81,18 +83,18 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (!opcua) return ctx.publish(topics.lightingCommand(cmd.controller_id), JSON.stringify(payload));
       // OPC UA: the write and the value read back are the acknowledgement.
       if (cmd.action === 'resume-schedule') {
-        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', 'an OPC UA cabinet has no program of its own: it keeps its level', ctx.now());
+        await commands.acknowledge(cmd.controller_id, cmd.id, 'applied', 'an OPC UA cabinet has no program of its own: it keeps its level', ctx.now());
         return;
       }
       try {
         const level = await opcua.setLevel(cmd.action === 'off' ? 0 : cmd.level ?? 0);
-        commands.acknowledge(cmd.controller_id, cmd.id, 'applied', `read back ${level}`, ctx.now());
+        await commands.acknowledge(cmd.controller_id, cmd.id, 'applied', `read back ${level}`, ctx.now());
       } catch (err) {
         const message = (err as Error).message;
         // A server's refusal is an answer; a lost connection or a missed deadline is not (the
         // command waits for the cabinet to be heard from again, as a silent MQTT cabinet's does).
         if (!(err instanceof OpcuaTimeoutError) && /Bad|reads back/.test(message) && !/BadConnection|BadSession|BadSecureChannel|BadCommunication|BadTimeout|BadRequestTimeout|not connected/.test(message)) {
-          commands.acknowledge(cmd.controller_id, cmd.id, 'rejected', message, ctx.now());
+          await commands.acknowledge(cmd.controller_id, cmd.id, 'rejected', message, ctx.now());
         } else throw err;
       }
     },
@@ -114,7 +116,15 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         again = false;
         try {
           fleet.reconcile();
-          if (!lease.isHolder()) continue;
+          if (!lease.isHolder()) {
+            commandsLoaded = false;
+            continue;
+          }
+          // Taking the lease over: the commands the holder before made are read first.
+          if (!commandsLoaded) {
+            await commands.load();
+            commandsLoaded = true;
+          }
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
           const cabinets = ctx.devices.list({ kind: 'lighting-controller' }).filter((d) => d.enabled);
@@ -138,14 +148,15 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
     }, HEARD_PASS_DELAY_MS);
   };
 
-  // Acks arriving together (a group command's 10,000) are kept in one transaction a turn, each
-  // with its command's new state: one commit (fsync) for hundreds of PUBACKs.
-  const ackCommits = new GroupCommit<KeptAckInput>(ctx.db.transaction((list: readonly KeptAckInput[]) => {
-    for (const { deviceId, ack, receivedMs } of list) {
-      acks.keep(deviceId, ack, receivedMs);
-      commands.acknowledge(deviceId, ack.cmdId, ack.status, ack.reason, receivedMs);
-    }
+  // Acks arriving together (a group command's 10,000) are kept in one transaction, each with its
+  // command's new state: one commit (an fsync, or a round trip to PostgreSQL) for hundreds of PUBACKs.
+  const ackCommits = new GroupCommit<AckInput>((list) => ctx.tables.transaction(async (tx) => {
+    await acks.keepIn(tx, list);
+    await commands.acknowledgeIn(tx, list.map(({ controllerId, ack, receivedMs }) => ({ controllerId, cmdId: ack.cmdId, status: ack.status, reason: ack.reason, receivedMs })));
   }));
+  // With shared tables the instance that received an ack keeps it; another instance replaying it
+  // (the peer feed) has nothing to write. Each instance's own SQLite file keeps every ack it hears.
+  const acksShared = ctx.tables.dialect === 'postgres';
 
   return {
     groups, overrides, commands, dispatcher, faults, tick, fleet,
@@ -183,11 +194,13 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (dispatcher.waitsFor(device.id)) passSoon();
     },
     /**
-     * `cmd/ack`: kept with the command's new state in a registry transaction shared with the
-     * other acks of this turn; the promise resolves once it is committed (then the PUBACK goes).
+     * `cmd/ack`: kept with the command's new state in a transaction shared with the other acks
+     * that came meanwhile; the promise resolves once it is committed (then the PUBACK goes). One a
+     * peer replays is already kept when the tables are shared (true: nothing to wait for).
      */
-    keepAck(deviceId: string, ack: KeptAckInput['ack'], receivedMs: number): Promise<void> {
-      return ackCommits.add({ deviceId, ack, receivedMs });
+    keepAck(controllerId: string, ack: AckInput['ack'], receivedMs: number, from: 'device' | 'peer'): Promise<void> | true {
+      if (from === 'peer' && acksShared) return true;
+      return ackCommits.add({ controllerId, ack, receivedMs });
     },
     ackCommits,
     /** A cabinet was deleted: its faults are cleared, its silence is no fault. */
@@ -207,7 +220,8 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       if (timer) clearInterval(timer);
       if (soon) clearTimeout(soon);
       await running;
-      ackCommits.drain();
+      await ackCommits.drain();
+      commands.close();
       groups.close();
       overrides.close();
       faults.close();

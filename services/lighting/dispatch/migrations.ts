@@ -55,7 +55,7 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
           CREATE INDEX lighting_commands_controller ON lighting_commands(controller_id, created_at);
           CREATE INDEX lighting_commands_open ON lighting_commands(state) WHERE state IN ('pending', 'sent');`,
     // Shared in a cluster: groups, their members and schedules, overrides (operator-made). The
-    // commands stay with the instance for now (docs/scale-out.md §5).
+    // commands came later (lighting:5).
     postgres: `CREATE TABLE lighting_groups (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
@@ -157,5 +157,38 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
             endpoint_url TEXT NOT NULL,
             model_id TEXT NOT NULL
           );`,
+  },
+  {
+    id: 'lighting:5',
+    // The commands and the cabinets' acks move to the shared tables; their SQLite tables came with
+    // lighting:1 (acks) and lighting:2 (commands), so there is nothing to do in the instance's file.
+    sql: '',
+    postgres: `CREATE TABLE lighting_commands (
+            id TEXT PRIMARY KEY,
+            controller_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            level DOUBLE PRECISION,
+            source TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_sent_at BIGINT,
+            next_attempt_at BIGINT,
+            finished_at BIGINT,
+            detail TEXT
+          );
+          CREATE INDEX lighting_commands_controller ON lighting_commands(controller_id, created_at);
+          CREATE INDEX lighting_commands_open ON lighting_commands(state) WHERE state IN ('pending', 'sent');
+          CREATE TABLE lighting_command_acks (
+            cmd_id TEXT NOT NULL,
+            controller_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (controller_id, cmd_id)
+          );
+          CREATE INDEX lighting_command_acks_received ON lighting_command_acks(received_at);`,
   },
 ];
