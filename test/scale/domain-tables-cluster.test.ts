@@ -5,14 +5,14 @@
  */
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FAULT_SETTINGS, type Anomaly, type FaultSettings, type Health, type LightingFault, type ServiceAlert } from '../../services/contracts/index.ts';
+import { DEFAULT_FAULT_SETTINGS, type Anomaly, type FaultSettings, type Health, type KeptCommandAck, type LightingCommandRecord, type LightingFault, type ServiceAlert } from '../../services/contracts/index.ts';
 import { DOMAINS } from '../../services/hub/domains.ts';
 import { createTransitModule, transitDomain } from '../../services/transit/module.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { testRegistry } from '../support/registries.ts';
 import { simModel } from '../../simulators/lighting/opcua-cabinets.ts';
-import { connectCabinet } from '../lighting/cabinet-client.ts';
+import { connectCabinet, type TestCabinet } from '../lighting/cabinet-client.ts';
 import { lineFeed } from '../transit/realtime/feed-fixture.ts';
 
 const HOUR = 3_600_000;
@@ -35,6 +35,7 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await quiet?.close().catch(() => {});
     await a?.stop();
     await b?.stop();
     await registry.stop();
@@ -191,6 +192,47 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     expect(status).toMatchObject(binding);
   });
 
+  // Two cabinets on B while A's scheduler (the lighting:dispatch holder) commands them: one
+  // answers at once, one not yet; the last test lets B take over and finish the second.
+  const openCommand: { id?: string } = {};
+  let quiet: TestCabinet | undefined;
+  const commandsOf = async (t: TestHub, id: string) => (await (await t.api(`/api/v1/lighting/commands?controllerId=${id}`)).json()) as LightingCommandRecord[];
+
+  it('a command A’s scheduler sends to a cabinet on B, acknowledged there, is acknowledged in both instances’ lists; an unanswered one is open in both', async () => {
+    await eventually(async () => (await leasesOf(a!)).includes('lighting:dispatch'), 15_000, 'hub A to hold the dispatch lease');
+    const secrets: Record<string, string> = {};
+    for (const id of ['cab-11', 'cab-12']) secrets[id] = (await a!.register({ id, kind: 'lighting-controller', protocol: 'mqtt' })).secret;
+    await eventually(async () => (await b.api('/api/v1/devices/cab-12')).status === 200, 10_000, 'the cabinets on B');
+    const answering = await connectCabinet(b.mqttPort, 'cab-11', secrets['cab-11']!);
+    quiet = await connectCabinet(b.mqttPort, 'cab-12', secrets['cab-12']!);
+    try {
+      // Heard by B, and by A through the peer feed: online, so A sends at once.
+      await answering.reportState(100);
+      await quiet.reportState(100);
+      expect((await b.api('/api/v1/lighting/groups/west', { method: 'PUT', json: { name: 'Захід', controllerIds: ['cab-11', 'cab-12'] } })).status).toBe(200);
+      const override = await b.api('/api/v1/lighting/overrides', { method: 'POST', json: { groupId: 'west', level: 40, priority: 'operator', expiresAt: new Date(Date.now() + HOUR).toISOString() } });
+      expect(override.status).toBe(201);
+
+      const first = await eventually(async () => answering.received.find((c) => c.level === 40), 15_000, 'A’s command at cab-11 (on B)');
+      await answering.ack(first.cmdId);
+      const quietCommand = await eventually(async () => quiet!.received.find((c) => c.level === 40), 15_000, 'A’s command at cab-12 (on B)');
+      openCommand.id = quietCommand.cmdId;
+      for (const hub of [a!, b]) {
+        await eventually(async () => {
+          const list = await commandsOf(hub, 'cab-11');
+          return list.length === 1 && list[0]!.cmdId === first.cmdId && list[0]!.state === 'acknowledged' && list[0]!.level === 40;
+        }, 10_000, `cab-11's command acknowledged on ${hub === b ? 'B' : 'A'}`);
+        const acks = (await (await hub.api('/api/v1/lighting/command-acks?controllerId=cab-11')).json()) as KeptCommandAck[];
+        expect(acks).toEqual([expect.objectContaining({ cmdId: first.cmdId, status: 'applied' })]);
+        const open = await commandsOf(hub, 'cab-12');
+        expect(open).toEqual([expect.objectContaining({ cmdId: quietCommand.cmdId, level: 40 })]);
+        expect(['sent', 'pending']).toContain(open[0]!.state);
+      }
+    } finally {
+      await answering.close();
+    }
+  });
+
   it('an anomaly found on A is acknowledged on B; when A stops, B takes the scan lease and keeps it acknowledged, once', async () => {
     await a!.register({ id: 'mtr-7', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-7', resource: 'electricity', unit: 'kWh' });
     // Readings that end 10 hours ago: the meter has gone silent (6 h is the rule).
@@ -236,5 +278,25 @@ describe('domain tables shared by two hubs on one PostgreSQL', () => {
     }, 10_000, 'B’s scan to find nothing new');
     const after = ((await (await b.api('/api/v1/energy/anomalies?kind=silent')).json()) as Anomaly[]).filter((x) => x.meterId === 'mtr-7');
     expect(after).toEqual([expect.objectContaining({ id: found.id, state: 'acknowledged', updatedBy: 'admin' })]);
+  }, 90_000);
+
+  it('B, having taken the dispatch lease over from A, carries on A’s open command: the same command sent again, then acknowledged, no new one made', async () => {
+    expect(a).toBeUndefined(); // stopped by the test before
+    expect(openCommand.id).toBeDefined();
+    await eventually(async () => (await leasesOf(b)).includes('lighting:dispatch'), 30_000, 'hub B to take the dispatch lease');
+    // Heard again: B sends the command it read from the shared table, not a new one.
+    await quiet!.reportState(100);
+    await eventually(async () => quiet!.received.filter((c) => c.cmdId === openCommand.id).length >= 2, 30_000, 'A’s command sent again by B');
+    await quiet!.ack(openCommand.id!);
+    const list = await eventually(async () => {
+      const l = await commandsOf(b, 'cab-12');
+      return l[0]?.state === 'acknowledged' && l;
+    }, 10_000, 'the command acknowledged on B');
+    expect(list).toEqual([expect.objectContaining({ cmdId: openCommand.id, level: 40, state: 'acknowledged', source: expect.stringMatching(/^override:/) })]);
+    expect(list[0]!.attempts).toBeGreaterThanOrEqual(2);
+    expect(quiet!.received.every((c) => c.cmdId === openCommand.id)).toBe(true);
+    // B's passes (one of them sent the command again) made nothing new for cab-11 either: its acknowledged command is known.
+    expect((await commandsOf(b, 'cab-11')).map((c) => c.state)).toEqual(['acknowledged']);
+    await quiet!.close();
   }, 90_000);
 });
