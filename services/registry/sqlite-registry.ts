@@ -1,8 +1,16 @@
 import type { Db } from './database.ts';
 import type { QueryResult, RegistryDb, RegistrySql, SqlValue } from './registry-db.ts';
 
-/** `$1` → `@p1`: better-sqlite3 binds numbered parameters by name only. */
-const toSqlite = (sql: string): string => sql.replace(/\$(\d+)/g, '@p$1');
+/**
+ * `$1` → `?` when the parameters appear once each, in order (bound by position: a bulk statement's
+ * thousands of parameters bind several times faster so), else `$1` → `@p1` (by name: better-sqlite3
+ * has no numbered parameters).
+ */
+function toSqlite(sql: string): { sql: string; positional: boolean } {
+  const numbers = [...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
+  const positional = numbers.every((n, i) => n === i + 1);
+  return { sql: sql.replace(/\$(\d+)/g, positional ? '?' : '@p$1'), positional };
+}
 
 /**
  * The registry port on the embedded SQLite file (the same connection the domains' tables use).
@@ -11,19 +19,20 @@ const toSqlite = (sql: string): string => sql.replace(/\$(\d+)/g, '@p$1');
  * transaction.
  */
 export function sqliteRegistry(db: Db, description = 'sqlite'): RegistryDb {
-  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  const statements = new Map<string, { statement: ReturnType<Db['prepare']>; positional: boolean }>();
   const prepared = (sql: string) => {
     let s = statements.get(sql);
     if (!s) {
-      s = db.prepare(toSqlite(sql));
+      const converted = toSqlite(sql);
+      s = { statement: db.prepare(converted.sql), positional: converted.positional };
       statements.set(sql, s);
     }
     return s;
   };
   const exec = <R>(sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<R>> => {
     try {
-      const statement = prepared(sql);
-      const bound = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
+      const { statement, positional } = prepared(sql);
+      const bound = positional ? params : Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
       if (statement.reader) {
         const rows = statement.all(bound) as R[];
         return Promise.resolve({ rows, rowCount: rows.length });

@@ -221,6 +221,9 @@ function runShow(mode: Mode) {
       await second;
       expect(acked.size).toBe(DEVICES * (PER_DEVICE + AFTER));
       await eventually(async () => (await holdsLease(other.proc)) || undefined, 30_000, 'the survivor to take the lease');
+      // Command state is shared (PostgreSQL): the survivor lists the killed holder's command, acknowledged.
+      const onSurvivor = (await api(other.proc, `/api/v1/lighting/commands?controllerId=${cabinet.id}`)).body as { cmdId: string; state: string }[];
+      expect(onSurvivor.find((c) => c.cmdId === sent.cmdId)?.state).toBe('acknowledged');
       if (mode === 'embedded') {
         // The killed instance's devices reconnected to the survivor and published there.
         expect(await acceptedPositions(other.proc)).toBeGreaterThan(before + (DEVICES / 2) * AFTER);

@@ -172,8 +172,8 @@ export class CommandTable {
 
   /**
    * New commands, one per cabinet, in one transaction (a group command to thousands of cabinets
-   * is one commit, and a few statements per 500 cabinets). Each supersedes every open command of
-   * its cabinet. Returns their ids, in order.
+   * is one commit, and a few statements per 500 cabinets). Each supersedes its cabinet's open
+   * command. Returns their ids, in order.
    */
   async createMany(list: readonly NewCommand[], nowMs: number): Promise<string[]> {
     const rows: CommandRow[] = list.map((c) => {
@@ -185,14 +185,23 @@ export class CommandTable {
         created_at: Math.max(nowMs, previous + 1), expires_at: c.expiresAt, attempts: 0, last_sent_at: null, next_attempt_at: null, finished_at: null, detail: null,
       };
     });
+    // Only a cabinet's newest command can be open (each new one supersedes the rest), so the
+    // commands superseded are found by id: a primary-key lookup each. (Matching by cabinet instead
+    // made SQLite scan every open command per row: quadratic in a group command's own batches.)
+    const superseded = rows.flatMap((r) => {
+      const previous = this.latestIds.get(r.controller_id);
+      return previous === undefined ? [] : [[previous, r.id] as const];
+    });
     await this.db.transaction(async (tx) => {
-      for (const part of chunks(rows)) {
+      for (const part of chunks(superseded)) {
         await tx.query(
           `UPDATE lighting_commands SET state = 'expired', finished_at = $1, next_attempt_at = NULL, detail = 'superseded by ' || v.column2
              FROM (VALUES ${valuesList(part.length, [text, text], 2)}) AS v
-            WHERE lighting_commands.controller_id = v.column1 AND lighting_commands.${OPEN}`,
-          [nowMs, ...part.flatMap((r) => [r.controller_id, r.id])],
+            WHERE lighting_commands.id = v.column1 AND lighting_commands.${OPEN}`,
+          [nowMs, ...part.flat()],
         );
+      }
+      for (const part of chunks(rows)) {
         await tx.query(
           `INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES
              ${valuesList(part.length, [text, text, text, text, text, text, text, text])}`,

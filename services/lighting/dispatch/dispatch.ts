@@ -61,8 +61,10 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
   // Commands and their state are shared too: made, sent and expired by the lease holder, answered
   // on whichever instance the cabinet's ack reached (services/lighting/commands/command-table.ts).
   const commands = new CommandTable(ctx.tables, sharedError);
-  /** whether this instance read the commands since it last took the lease */
-  let commandsLoaded = false;
+  // The commands are read again whenever the lease changes hands (the holder before may have made
+  // some): `leaseChanges` counts the changes, `commandsReadAt` is the count the last read saw.
+  let leaseChanges = 0;
+  let commandsReadAt = -1;
   const lastHeard = new Map<string, number>();
   const monitor = new FaultMonitor(faults, place);
   const fleet = new OpcuaFleet(ctx, models, { backoff: options.opcuaBackoff, autoTrust: ctx.settings.OPCUA_AUTO_TRUST, timeouts: options.opcuaTimeouts });
@@ -116,14 +118,11 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
         again = false;
         try {
           fleet.reconcile();
-          if (!lease.isHolder()) {
-            commandsLoaded = false;
-            continue;
-          }
-          // Taking the lease over: the commands the holder before made are read first.
-          if (!commandsLoaded) {
+          if (!lease.isHolder()) continue;
+          if (commandsReadAt !== leaseChanges) {
+            const seen = leaseChanges;
             await commands.load();
-            commandsLoaded = true;
+            commandsReadAt = seen;
           }
           const r = await dispatcher.tick(ctx.now());
           if (r.created || r.sent || r.expired) log.debug(r, 'lighting dispatch pass');
@@ -209,8 +208,12 @@ export function createDispatch(ctx: DomainContext, acks: CommandAcks, options: D
       monitor.forget(controllerId, ctx.now()).catch((err: Error) => log.warn({ err: err.message, controllerId }, 'clearing a deleted cabinet\'s faults failed'));
     },
     start(): void {
-      // Taking over the lease (its holder died) means driving the cabinets at once.
-      lease.onChange((holder) => holder && void tick());
+      // Taking over the lease (its holder died) means driving the cabinets at once, from the
+      // commands as the table has them now (read again whenever the lease changes hands).
+      lease.onChange((holder) => {
+        leaseChanges++;
+        if (holder) void tick();
+      });
       timer = setInterval(() => void tick(), options.tickMs ?? DISPATCH_TICK_MS);
       timer.unref();
       void tick();
