@@ -1,29 +1,14 @@
 import { namespaces, LIVE_MIN_INTERVAL_MS, type ControllerState, type Device, type LightingState } from '../contracts/index.ts';
-import type { Domain, DomainContext, DomainModule, Migration } from '../platform/domain-module.ts';
+import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { CommandAcks } from './command-acks.ts';
 import { createDispatch, type DispatchOptions } from './dispatch/dispatch.ts';
-import { DISPATCH_MIGRATIONS } from './dispatch/migrations.ts';
+import { LIGHTING_MIGRATIONS } from './dispatch/migrations.ts';
 import { energyRoutes } from './energy/routes.ts';
 import { LiveControllers } from './live-controllers.ts';
 import { lightingRoutes } from './routes.ts';
 import { zoneOf } from './schedule/local-time.ts';
 
-const MIGRATIONS: readonly Migration[] = [
-  {
-    id: 'lighting:1',
-    sql: `CREATE TABLE lighting_command_acks (
-            cmd_id TEXT NOT NULL,
-            controller_id TEXT NOT NULL,
-            ts TEXT NOT NULL,
-            status TEXT NOT NULL,
-            reason TEXT,
-            received_at TEXT NOT NULL,
-            PRIMARY KEY (controller_id, cmd_id)
-          );`,
-  },
-  ...DISPATCH_MIGRATIONS,
-];
 
 export type LightingOptions = DispatchOptions;
 
@@ -100,6 +85,6 @@ export async function createLightingModule(ctx: DomainContext, options: Lighting
 const roomsOfController = (c: ControllerState): string[] => (c.groupId ? [`group:${c.groupId}`] : []);
 
 /** The lighting domain with its scheduler's timing and retry policy set (tests shorten them). */
-export const lightingDomainWith = (options: LightingOptions): Domain => ({ name: 'lighting', migrations: MIGRATIONS, create: (ctx) => createLightingModule(ctx, options) });
+export const lightingDomainWith = (options: LightingOptions): Domain => ({ name: 'lighting', migrations: LIGHTING_MIGRATIONS, create: (ctx) => createLightingModule(ctx, options) });
 
 export const lightingDomain: Domain = lightingDomainWith({});

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LightingSchedule, type LightingCommand } from '../../services/contracts/index.ts';
 import { CommandTable } from '../../services/lighting/commands/command-table.ts';
 import { Dispatcher } from '../../services/lighting/commands/dispatcher.ts';
-import { DISPATCH_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
+import { CommandAcks } from '../../services/lighting/command-acks.ts';
+import { LIGHTING_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
 import type { ActiveOverride } from '../../services/lighting/dispatch/overrides.ts';
 import { zoneOf } from '../../services/lighting/schedule/local-time.ts';
 import { applyDomainMigrations, openRegistryDb } from '../../services/registry/database.ts';
@@ -38,12 +39,12 @@ describe.each(REGISTRY_KINDS)('the command dispatcher, clock passed in, commands
   beforeEach(async () => {
     dir = makeTempDir('dispatcher');
     const local = openRegistryDb(dir.path);
-    applyDomainMigrations(local, DISPATCH_MIGRATIONS, () => T0);
+    applyDomainMigrations(local, LIGHTING_MIGRATIONS, () => T0);
     const env = await registry.env();
     if (env.DATABASE_URL) {
       local.close();
       db = await openPostgresRegistry({ url: env.DATABASE_URL });
-      await applySharedMigrations(db, DISPATCH_MIGRATIONS, () => T0);
+      await applySharedMigrations(db, LIGHTING_MIGRATIONS, () => T0);
     } else {
       const sqlite = sqliteRegistry(local);
       db = { ...sqlite, close: async () => void local.close() };
@@ -203,5 +204,28 @@ describe.each(REGISTRY_KINDS)('the command dispatcher, clock passed in, commands
     await commands.acknowledge('c1', latest, 'applied', undefined, T0 + 6_200);
     d.settled('c1', latest);
     expect(d.waitsFor('c1')).toBe(false);
+  });
+
+  it('acks kept together: a resent ack in the same batch counts once, a late one is noted, an unknown one changes no command', async () => {
+    heard.set('c1', T0);
+    await d.tick(T0);
+    const first = (await newest('c1'))!.id;
+    overrides = [{ id: 'o1', groupId: 'g', controllerId: null, level: 20, priority: 'operator', createdAt: T0 + 1_000, expiresAt: T0 + 600_000 }];
+    await d.tick(T0 + 1_000);
+    const second = (await newest('c1'))!.id;
+    const acks = new CommandAcks(db);
+    const ack = (cmdId: string, status: 'applied' | 'rejected', at: number) => ({ controllerId: 'c1', ack: { cmdId, ts: at, status }, receivedMs: at });
+    const batch = [ack(second, 'rejected', T0 + 2_000), ack(second, 'applied', T0 + 2_001), ack(first, 'applied', T0 + 2_002), ack('no-such-command', 'applied', T0 + 2_003)];
+    await db.transaction(async (tx) => {
+      await acks.keepIn(tx, batch);
+      await commands.acknowledgeIn(tx, batch.map((b) => ({ controllerId: b.controllerId, cmdId: b.ack.cmdId, status: b.ack.status, reason: undefined, receivedMs: b.receivedMs })));
+    });
+    // the last answer of a command in the batch counts
+    expect(await commands.get(second)).toMatchObject({ state: 'acknowledged', finished_at: T0 + 2_001 });
+    expect(await newest('c1')).toMatchObject({ id: second, state: 'acknowledged' });
+    expect(await commands.get(first)).toMatchObject({ state: 'expired', detail: `superseded by ${second}; late ack (applied) at ${new Date(T0 + 2_002).toISOString()}` });
+    expect(await commands.get('no-such-command')).toBeUndefined();
+    const kept = await acks.list('c1');
+    expect(kept.map((k) => [k.cmdId, k.status])).toEqual([['no-such-command', 'applied'], [first, 'applied'], [second, 'applied']]);
   });
 });

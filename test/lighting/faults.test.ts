@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_FAULT_SETTINGS, type Device, type LightingFault, type LightingState } from '../../services/contracts/index.ts';
-import { DISPATCH_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
+import { LIGHTING_MIGRATIONS } from '../../services/lighting/dispatch/migrations.ts';
 import { findFaults } from '../../services/lighting/faults/evaluate.ts';
 import { FaultTable } from '../../services/lighting/faults/fault-table.ts';
 import { FaultMonitor } from '../../services/lighting/faults/monitor.ts';
@@ -61,7 +61,7 @@ describe('the fault monitor on a registry database, with the real sun', () => {
   const cab = { id: 'cab-1', kind: 'lighting-controller', enabled: true } as Device;
   beforeAll(() => {
     db = openRegistryDb(dir.path);
-    applyDomainMigrations(db, DISPATCH_MIGRATIONS, () => T0);
+    applyDomainMigrations(db, LIGHTING_MIGRATIONS, () => T0);
   });
   afterAll(() => {
     db.close();

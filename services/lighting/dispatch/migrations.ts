@@ -1,10 +1,23 @@
 import type { Migration } from '../../platform/domain-module.ts';
 
 /**
- * The dispatch tables in the registry database. Instants are epoch milliseconds (INTEGER), so
- * the scheduler compares numbers; the REST API shows them as ISO 8601 UTC.
+ * The lighting domain's tables: cabinets' acks, dispatch (groups, schedules, overrides, commands),
+ * faults, OPC UA models. Instants are epoch milliseconds (INTEGER), so the scheduler compares
+ * numbers; the REST API shows them as ISO 8601 UTC.
  */
-export const DISPATCH_MIGRATIONS: readonly Migration[] = [
+export const LIGHTING_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'lighting:1',
+    sql: `CREATE TABLE lighting_command_acks (
+            cmd_id TEXT NOT NULL,
+            controller_id TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (controller_id, cmd_id)
+          );`,
+  },
   {
     id: 'lighting:2',
     sql: `CREATE TABLE lighting_groups (
