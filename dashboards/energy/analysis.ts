@@ -148,6 +148,7 @@ export function initAnalysis(token: string | null): void {
       btn.title = b.buildingId;
       btn.addEventListener('click', () => {
         selected = b;
+        buildingBody.hidden = false;
         renderRanking();
         void loadBuilding();
       });
@@ -178,6 +179,7 @@ export function initAnalysis(token: string | null): void {
 
   // ── a building's chart ──────────────────────────────────────────────────────────────────────
   const heading = must('building-heading');
+  const buildingBody = must('building-body');
   const intervalEl = must<HTMLSelectElement>('interval');
   const resourceEl = must<HTMLSelectElement>('resource');
   const chartBox = must('bchart');

@@ -86,7 +86,11 @@ describe('the energy page: ranking, a building with its baseline band, anomalies
   });
 
   it("shows a building's daily heat against a year ago with the baseline band", async () => {
+    // before a building is picked its panel asks for one and shows no controls
+    expect(await page.locator('#building-heading').innerText()).toBe('Оберіть будівлю в рейтингу');
+    expect(await page.isVisible('#interval')).toBe(false);
     await page.click('#ranking tr[data-id="school-7"] button');
+    expect(await page.isVisible('#interval')).toBe(true);
     await page.waitForSelector('#bchart[data-band="true"] canvas', { timeout: 10_000 });
     expect(await page.locator('#building-heading').innerText()).toContain('Школа № 7');
     expect(await page.getAttribute('#bchart', 'data-series')).toBe('5');
