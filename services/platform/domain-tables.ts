@@ -25,6 +25,16 @@ export function tableChanged(db: RegistryDb, tx: RegistrySql, table: string, ids
 }
 
 /**
+ * Makes the transactions that name the same `key` take turns until `tx` ends: a check that reads
+ * rows and then writes (no two tariffs of a resource may overlap) stays true when two instances
+ * write at once. PostgreSQL: a transaction-scoped advisory lock on the key's hash. SQLite needs
+ * none: its write transactions already take turns (BEGIN IMMEDIATE).
+ */
+export async function serializeOn(db: RegistryDb, tx: RegistrySql, key: string): Promise<void> {
+  if (db.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mistohub:${key}`]);
+}
+
+/**
  * Follows another instance's changes to `table`: `fn(ids)` with the changed rows' keys, or
  * `fn(undefined)` to reload it all (a notice without ids, or the notice channel was lost and
  * found again). Calls run one after another, so an older read never overwrites a newer one.

@@ -1,5 +1,5 @@
 import type { EnergyResource, EnergyUnit, Tariff, TariffPut, TariffZonePut } from '../../contracts/energy.ts';
-import { KeyedCachedTable, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
+import { KeyedCachedTable, serializeOn, tableChanged, type DomainTables } from '../../platform/domain-tables.ts';
 import { overlappingTariff, zonePriceUAH } from './pricing.ts';
 
 interface Row {
@@ -57,11 +57,14 @@ export class TariffRepository extends KeyedCachedTable<string, Row, Tariff> {
 
   /**
    * Creates or replaces a tariff; throws TariffOverlapError when its dates overlap another of its
-   * resource. The overlap is checked against the table (not memory), inside the write's transaction.
+   * resource. The overlap is checked against the table (not memory), inside the write's transaction,
+   * one writer of the resource at a time across the cluster.
    */
   async put(id: string, t: TariffPut, actor: string): Promise<{ tariff: Tariff; created: boolean }> {
     const ts = new Date(this.now()).toISOString();
     const { row, created } = await this.db.transaction(async (tx) => {
+      // Two instances writing tariffs of one resource at once check for overlaps in turn.
+      await serializeOn(this.db, tx, `${TABLE}:${t.resource}`);
       const others = (await tx.query<Row>(`SELECT * FROM ${TABLE} WHERE resource = $1`, [t.resource])).rows.map(toTariff);
       const clash = overlappingTariff(others, { tariffId: id, resource: t.resource, unit: t.unit, priceUAH: t.priceUAH, validFrom: t.validFrom, validTo: t.validTo ?? null });
       if (clash) throw new TariffOverlapError(clash);
