@@ -38,6 +38,7 @@ import type { StoreStatus } from '../store/history-store.ts';
 import type { Domain, DomainContext, DomainModule } from '../platform/domain-module.ts';
 import { Leases, MemoryLeaseStore } from '../platform/lease.ts';
 import { RedisLeaseStore } from '../platform/lease-redis.ts';
+import { PostgresLeaseStore } from '../platform/lease-postgres.ts';
 import { startRedisPeerFeed } from '../ingest/peer-feed.ts';
 import { DOMAINS } from './domains.ts';
 
@@ -190,9 +191,12 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       city: { tz: settings.CITY_TZ, lat: settings.CITY_LAT, lon: settings.CITY_LON },
       settings,
     };
+    // Leases in Redis when there is one; else in the shared PostgreSQL (instances sharing a database
+    // must not each run the run-once work); alone, in memory.
     const leaseStore = settings.REDIS_URL
       ? new RedisLeaseStore(settings.REDIS_URL, (err) => logger.warn({ err: err.message }, 'redis (leases) unreachable; retrying'))
-      : new MemoryLeaseStore(now);
+      : opened.registry.dialect === 'postgres' ? new PostgresLeaseStore(opened.registry) : new MemoryLeaseStore(now);
+    const leasesIn = settings.REDIS_URL ? 'Redis' : opened.registry.dialect === 'postgres' ? 'PostgreSQL' : 'memory';
     const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }) });
     closers.push(() => leases.close());
     const modules: DomainModule[] = [];
@@ -270,7 +274,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
         spool: s.writable ? { status: 'ok', detail: `${s.backlogRecords} records waiting for the store` }
           : s.full ? { status: 'down', detail: `full (SPOOL_MAX_BYTES), nothing is acknowledged until the store takes the backlog: ${s.lastError ?? ''}` }
           : { status: 'down', detail: `not writable, nothing is acknowledged: ${s.lastError ?? ''}` },
-        cluster: { status: 'ok', detail: `instance ${settings.HUB_INSTANCE_ID}, ${settings.REDIS_URL ? 'shared through Redis' : 'alone'}; holds ${leases.held().join(', ') || 'no lease'}` },
+        cluster: { status: 'ok', detail: `instance ${settings.HUB_INSTANCE_ID}, ${settings.REDIS_URL ? 'shared through Redis' : 'alone'}; leases in ${leasesIn}; holds ${leases.held().join(', ') || 'no lease'}` },
       };
       for (const module of modules) Object.assign(components, module.health?.());
       const statuses = Object.values(components).map((c) => c.status);

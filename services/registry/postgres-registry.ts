@@ -64,6 +64,12 @@ const MIGRATIONS: readonly string[] = [
      id TEXT PRIMARY KEY,
      applied_at TEXT NOT NULL
    );`,
+  // Run-once work's leases when there is no Redis (services/platform/lease-postgres.ts).
+  `CREATE TABLE cluster_leases (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     until_ms BIGINT NOT NULL
+   );`,
 ];
 
 /** BIGINT (audit ids, counts) as a JS number: ids stay far below 2^53. */

@@ -1,6 +1,8 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '../../services/contracts/index.ts';
+import { topics, type Health } from '../../services/contracts/index.ts';
+import { PostgresLeaseStore } from '../../services/platform/lease-postgres.ts';
+import { openPostgresRegistry } from '../../services/registry/postgres-registry.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { testRegistry } from '../support/registries.ts';
 
@@ -9,6 +11,7 @@ describe('registry on PostgreSQL shared by two hubs (DATABASE_URL, LISTEN/NOTIFY
   const registry = testRegistry('postgres');
   let a: TestHub;
   let b: TestHub;
+  const stopped = new Set<TestHub>();
 
   beforeAll(async () => {
     const env = await registry.env();
@@ -17,8 +20,7 @@ describe('registry on PostgreSQL shared by two hubs (DATABASE_URL, LISTEN/NOTIFY
   }, 90_000);
 
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
+    for (const hub of [a, b]) if (hub && !stopped.has(hub)) await hub.stop();
     await registry.stop();
   });
 
@@ -70,9 +72,47 @@ describe('registry on PostgreSQL shared by two hubs (DATABASE_URL, LISTEN/NOTIFY
 
   it('a device deleted on A is gone on B, and the audit trail, shared, names both instances’ changes', async () => {
     await b.register({ id: 'mtr-8', kind: 'energy-meter', protocol: 'mqtt', buildingId: 'school-8' });
+    // A hears of it within a moment (NOTIFY); a DELETE before that answers 404, as for any unknown device.
+    await eventually(async () => (await a.api('/api/v1/devices/mtr-8')).status === 200, 10_000, 'the device on A');
     expect((await a.api('/api/v1/devices/mtr-8', { method: 'DELETE' })).status).toBe(204);
     await eventually(async () => (await b.api('/api/v1/devices/mtr-8')).status === 404, 10_000, 'the deletion on B');
     const audit = (await (await b.api('/api/v1/audit')).json()) as { action: string; target: string }[];
     expect(audit.filter((e) => e.target === 'mtr-8').map((e) => e.action)).toEqual(['device.delete', 'device.create']);
   });
+
+  it('leases in PostgreSQL, by its clock: one holder at a time, renewed only by it, taken over once lapsed or given up', async () => {
+    const db = await openPostgresRegistry({ url: (await registry.env()).DATABASE_URL! });
+    const store = new PostgresLeaseStore(db);
+    try {
+      expect(await store.acquire('test:job', 'x', 60_000)).toBe(true);
+      expect(await store.acquire('test:job', 'y', 60_000)).toBe(false);
+      expect(await store.acquire('test:job', 'x', 60_000)).toBe(true); // its holder extends it
+      expect(await store.holder('test:job')).toBe('x');
+      expect(await store.renew('test:job', 'y', 60_000)).toBe(false);
+      expect(await store.renew('test:job', 'x', 60_000)).toBe(true);
+      await store.release('test:job', 'y'); // not y's to give up
+      expect(await store.holder('test:job')).toBe('x');
+      await store.release('test:job', 'x');
+      expect(await store.holder('test:job')).toBeUndefined();
+      expect(await store.acquire('test:job', 'y', 200)).toBe(true);
+      // y stops renewing: once its time to live is over x takes it, and y can no longer renew
+      await eventually(async () => (await store.holder('test:job')) === undefined || undefined, 10_000, 'the lease to lapse');
+      expect(await store.acquire('test:job', 'x', 60_000)).toBe(true);
+      expect(await store.renew('test:job', 'y', 60_000)).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('without Redis the two hubs share their run-once leases through PostgreSQL: one holder each; when it stops, the other takes over', async () => {
+    const healthOf = async (hub: TestHub) => ((await (await hub.api('/api/v1/health')).json()) as Health).components.cluster?.detail ?? '';
+    const holds = async (hub: TestHub) => (await healthOf(hub)).includes('lighting:dispatch');
+    expect(await healthOf(a)).toContain('leases in PostgreSQL');
+    const holder = await eventually(async () => ((await holds(a)) ? a : (await holds(b)) ? b : undefined), 30_000, 'a holder of the dispatch lease');
+    const other = holder === a ? b : a;
+    expect(await holds(other)).toBe(false);
+    await holder.stop();
+    stopped.add(holder);
+    await eventually(async () => (await holds(other)) || undefined, 30_000, 'the other hub to take the dispatch lease');
+  }, 60_000);
 });
