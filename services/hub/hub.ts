@@ -50,6 +50,8 @@ export interface HubOptions {
   dashboards?: boolean;
   /** When intake slows down (default DEFAULT_LIMITS). */
   backpressure?: BackpressureLimits;
+  /** The cap of the history writer's retry backoff while the store fails (default 30 s; tests of an outage shorten it). */
+  storeRetryMaxMs?: number;
   /** The domains to run (default DOMAINS: transit, lighting, energy). */
   domains?: readonly Domain[];
 }
@@ -149,6 +151,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
+      ...(options.storeRetryMaxMs !== undefined ? { maxBackoffMs: options.storeRetryMaxMs } : {}),
       // `point` is the record's raw text when it does not even parse.
       onUnstorable: (point, detail, reason) =>
         pipeline.reject({
