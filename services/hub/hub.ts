@@ -196,7 +196,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
     const leaseStore = settings.REDIS_URL
       ? new RedisLeaseStore(settings.REDIS_URL, (err) => logger.warn({ err: err.message }, 'redis (leases) unreachable; retrying'))
       : new MemoryLeaseStore(now);
-    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }) });
+    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }), ttlMs: settings.LEASE_TTL_MS });
     closers.push(() => leases.close());
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {
