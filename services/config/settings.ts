@@ -77,6 +77,11 @@ export const SettingsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A–Z, a–z, 0–9, _ . -')
     .default(() => `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 50)}-${process.pid}`),
+  /**
+   * how long a lease of run-once work (services/platform/lease.ts) lives without renewal: a dead
+   * holder's work moves to another instance within about this long; renewed every third of it
+   */
+  LEASE_TTL_MS: z.coerce.number().int('must be a whole number of milliseconds').min(3_000, 'must be 3000–300000 ms').max(300_000, 'must be 3000–300000 ms').default(15_000),
   /** the GTFS static feed the transit domain runs on: a .zip file or a folder of .txt files */
   GTFS_PATH: optionalString,
   /** a street-map tile server under the dispatch map, e.g. https://tiles.example.org/{z}/{x}/{y}.png */
@@ -97,7 +102,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
  * INFLUX_URL, which may carry user:password@) is named with the reason only: stderr ends up in
  * journals and CI logs.
  */
-const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY', 'HUB_INSTANCE_ID', 'OPCUA_AUTO_TRUST']);
+const SHOWN = new Set(['HTTP_PORT', 'MQTT_PORT', 'TELTONIKA_PORT', 'WIALON_PORT', 'GT06_PORT', 'HTTP_HOST', 'HUB_DATA_DIR', 'INFLUX_DB', 'LOG_LEVEL', 'CORS_ORIGINS', 'TRUST_PROXY', 'HUB_INSTANCE_ID', 'OPCUA_AUTO_TRUST', 'LEASE_TTL_MS']);
 
 /** `NAME="value": reason` for a harmless variable, `NAME: reason` for any other. */
 export function describeProblem(name: string, value: string | undefined, reason: string, shown: ReadonlySet<string> = SHOWN): string {

@@ -51,6 +51,8 @@ export interface HubOptions {
   dashboards?: boolean;
   /** When intake slows down (default DEFAULT_LIMITS). */
   backpressure?: BackpressureLimits;
+  /** The cap of the history writer's retry backoff while the store fails (default 30 s; tests of an outage shorten it). */
+  storeRetryMaxMs?: number;
   /** The domains to run (default DOMAINS: transit, lighting, energy). */
   domains?: readonly Domain[];
 }
@@ -150,6 +152,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
 
     const writer = new HistoryWriter(spool, store, {
       metrics, logger, now,
+      ...(options.storeRetryMaxMs !== undefined ? { maxBackoffMs: options.storeRetryMaxMs } : {}),
       // `point` is the record's raw text when it does not even parse.
       onUnstorable: (point, detail, reason) =>
         pipeline.reject({
@@ -197,7 +200,7 @@ export async function startHub(settings: Settings, options: HubOptions = {}): Pr
       ? new RedisLeaseStore(settings.REDIS_URL, (err) => logger.warn({ err: err.message }, 'redis (leases) unreachable; retrying'))
       : opened.registry.dialect === 'postgres' ? new PostgresLeaseStore(opened.registry) : new MemoryLeaseStore(now);
     const leasesIn = settings.REDIS_URL ? 'Redis' : opened.registry.dialect === 'postgres' ? 'PostgreSQL' : 'memory';
-    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }) });
+    const leases = new Leases({ store: leaseStore, holder: settings.HUB_INSTANCE_ID, now, logger: logger.child({ part: 'lease' }), ttlMs: settings.LEASE_TTL_MS });
     closers.push(() => leases.close());
     const modules: DomainModule[] = [];
     for (const domain of options.domains ?? DOMAINS) {

@@ -16,7 +16,8 @@ const WRITES_IN_FLIGHT = 4;
  * 5,000 msg/s).
  */
 const LINGER_MS = 100;
-const MAX_BACKOFF_MS = 30_000;
+/** The longest wait between retries of a failing store (default of `maxBackoffMs`). */
+export const MAX_BACKOFF_MS = 30_000;
 
 /** The point of a record the store refused, for the dead letter; the raw text if it does not even parse. */
 function unstorablePoint(record: Uint8Array): HistoryPoint | string {
@@ -61,6 +62,8 @@ export class HistoryWriter {
       onUnstorable: (point: HistoryPoint | string, detail: string, reason: 'store-refused' | 'same-timestamp') => void;
       /** How many (series, instant)s the same-instant rule remembers; default DEFAULT_CAPACITY. */
       sameInstantCapacity?: number;
+      /** The cap of the retry backoff; default MAX_BACKOFF_MS. */
+      maxBackoffMs?: number;
     },
   ) {
     this.instants = new SameInstantWindow(deps.sameInstantCapacity);
@@ -226,7 +229,7 @@ export class HistoryWriter {
         }
         this.lastError = message;
         await this.sleep(backoff);
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        backoff = Math.min(this.deps.maxBackoffMs ?? MAX_BACKOFF_MS, backoff * 2);
         // The store may have been away when the hub started, or lost its database since:
         // creating it is idempotent and cheap next to a failed write.
         await this.store.init().catch(() => undefined);

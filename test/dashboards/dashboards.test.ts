@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startFakeHub, TOKEN, USER, vehicle, type FakeHub } from './fake-hub.ts';
@@ -9,6 +9,12 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   [browser, hub] = await Promise.all([launchBrowser(), startFakeHub()]);
+});
+
+// A dashboard left open redraws its table and map twice a second: each test closes its tabs, so
+// the next one does not share the two cores with every page opened before it.
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
 });
 
 afterAll(async () => {

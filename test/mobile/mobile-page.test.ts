@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page, Response as PwResponse, Route } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser.ts';
 import { writeDemoAroundTheClock } from '../support/gtfs-folder.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
+import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import { T1_PATH, drive } from './vehicles.ts';
 
@@ -20,6 +20,9 @@ const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isM
 /** "Regular 3G"-like: 400 kbit/s down and up, 400 ms round trip. */
 const THREE_G = { offline: false, latency: 400, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 };
 const BUDGET_BYTES = 150 * 1024;
+/** The page's poll interval and Socket.IO's longest reconnect delay (dashboards/mobile/app.ts, live.ts). */
+const POLL_MS = 20_000;
+const RECONNECT_MAX_MS = 10_000;
 
 describe('passengers’ page /m/ on a phone', () => {
   let t: TestHub;
@@ -257,6 +260,10 @@ describe('passengers’ page /m/ on a phone', () => {
     expect(errors).toEqual([]);
   }, 30_000);
 
+  /** Waits until the hub's open REST answer at `path` names `vehicleId`, so the page's next poll brings it. */
+  const hubHas = (path: string, vehicleId: string) =>
+    eventually(async () => (await (await t.api(path, { token: null })).text()).includes(`"${vehicleId}"`), 15_000, `${vehicleId} in ${path}`);
+
   /**
    * A phone page whose Socket.IO requests are refused, in a context of its own without service
    * workers (playwright's routes do not see requests a worker handles); `rest` collects the
@@ -264,6 +271,9 @@ describe('passengers’ page /m/ on a phone', () => {
    */
   async function socketBlockedPage(restPath: string) {
     const ctx = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    // The page's timers on a clock the test may move on: the 20 s poll and Socket.IO's reconnect
+    // delay are run at once instead of waited out (time flows as usual otherwise).
+    await ctx.clock.install();
     const p = await ctx.newPage();
     const pageErrors: string[] = [];
     p.on('pageerror', (err) => pageErrors.push(err.message));
@@ -291,6 +301,9 @@ describe('passengers’ page /m/ on a phone', () => {
       expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
       const polled = rest.length;
       await drive(t, 'trk-m3', 'TB-203', [T1_PATH[0]!, T1_PATH[0]!]);
+      await hubHas('/api/v1/open/stops/st-avtovokzal/arrivals', 'TB-203');
+      // The next poll, 20 s on.
+      await p.clock.fastForward(POLL_MS);
       await p.locator('#arrivals li[data-vehicle="TB-203"]').waitFor({ timeout: 30_000 });
       expect(rest.length).toBeGreaterThan(polled);
       expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');
@@ -298,6 +311,8 @@ describe('passengers’ page /m/ on a phone', () => {
 
       // The network lets the socket through again: Socket.IO reconnects by itself, and pushes come.
       await p.unroute('**/socket.io/**', block);
+      // Socket.IO's next try, at most its reconnectionDelayMax on.
+      await p.clock.fastForward(RECONNECT_MAX_MS);
       await p.locator('#updated[data-live="push"]').waitFor({ timeout: 30_000 });
       const pushedFrom = rest.length;
       await drive(t, 'trk-m4', 'TB-204', [T1_PATH[0]!, T1_PATH[0]!]);
@@ -320,6 +335,8 @@ describe('passengers’ page /m/ on a phone', () => {
       const polled = rest.length;
       // A trolleybus starts reporting: the next poll (within 20 s) brings it onto the map.
       await drive(t, 'trk-m5', 'TB-205', [T1_PATH[0]!]);
+      await hubHas('/api/v1/open/routes/T1', 'TB-205');
+      await p.clock.fastForward(POLL_MS);
       await p.locator('svg.map g.vehicle[data-vehicle="TB-205"]').waitFor({ timeout: 30_000 });
       expect(rest.length).toBeGreaterThan(polled);
       expect(await p.locator('#updated').getAttribute('data-live')).toBe('poll');

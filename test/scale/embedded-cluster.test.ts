@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../services/contracts/index.ts';
 import { DOMAINS } from '../../services/hub/domains.ts';
 import type { Domain, DomainContext } from '../../services/platform/domain-module.ts';
 import { eventually, startTestHub, type TestHub } from '../support/hub.ts';
+import { connectDevice } from '../support/mqtt-client.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 
@@ -38,6 +40,7 @@ describe('embedded brokers as one (REDIS_URL, mqemitter-redis + aedes-persistenc
   let a: TestHub;
   let b: TestHub;
   const probeA = probe();
+  const probeB = probe();
   const clients: MqttClient[] = [];
   const cabinet = { id: 'cab-x1', kind: 'lighting-controller', protocol: 'mqtt' } as const;
   let secret = '';
@@ -51,7 +54,7 @@ describe('embedded brokers as one (REDIS_URL, mqemitter-redis + aedes-persistenc
     copyRegistry(a.dataDir, bDir.path);
     // The registry is per instance until it moves to PostgreSQL (docs/scale-out.md): B starts
     // from a copy of A's, so the device logs in to either with one secret.
-    b = await startTestHub({ REDIS_URL: redis.url, HUB_INSTANCE_ID: 'hub-b' }, { dataDir: bDir.path });
+    b = await startTestHub({ REDIS_URL: redis.url, HUB_INSTANCE_ID: 'hub-b' }, { dataDir: bDir.path, domains: [...DOMAINS, probeB.domain] });
   }, 60_000);
 
   afterAll(async () => {
@@ -62,10 +65,34 @@ describe('embedded brokers as one (REDIS_URL, mqemitter-redis + aedes-persistenc
     await redis?.stop();
   });
 
-  const connect = async (port: number, opts: mqtt.IClientOptions = {}) => {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: cabinet.id, password: secret, clientId: cabinet.id, reconnectPeriod: 0, ...opts });
-    clients.push(c);
+  const connect = async (port: number, opts: mqtt.IClientOptions = {}, prepare?: (c: MqttClient) => void) => {
+    const c = await connectDevice(`mqtt://127.0.0.1:${port}`, { username: cabinet.id, password: secret, clientId: cabinet.id, ...opts }, {
+      prepare: (client) => {
+        clients.push(client);
+        prepare?.(client);
+      },
+    });
     return c;
+  };
+
+  /**
+   * Resolves once instance A has taken in everything B sent to Redis so far. A learns of a
+   * subscription made on B from B's `$SYS/sub/add` on its own Redis subscriber connection, a
+   * moment after B's SUBACK (which waits for B's copy only). A marker B publishes afterwards
+   * travels behind it on the same connections, so once an observer on A has the marker, A knows
+   * the subscription.
+   */
+  const aCaughtUpWithB = async (marker: string) => {
+    const res = await a.api('/api/v1/service-accounts', { method: 'POST', json: { name: `watch-${marker}`, scope: 'observer' } });
+    expect(res.status).toBe(201);
+    const observer = (await res.json()) as { username: string; secret: string };
+    const watch = await connectDevice(`mqtt://127.0.0.1:${a.mqttPort}`, { username: observer.username, password: observer.secret });
+    clients.push(watch);
+    const seen = received(watch);
+    await watch.subscribeAsync(topics.lightingCommand(marker), { qos: 1 });
+    await probeB.ctx().publish(topics.lightingCommand(marker), command(marker));
+    await eventually(async () => seen.some((m) => m.payload.includes(`"${marker}"`)), 10_000, "B's marker on A");
+    await watch.endAsync();
   };
 
   it('a command the hub publishes on instance A reaches the controller connected to instance B', async () => {
@@ -83,11 +110,13 @@ describe('embedded brokers as one (REDIS_URL, mqemitter-redis + aedes-persistenc
     const first = await connect(b.mqttPort, { clean: false });
     await first.subscribeAsync(topics.lightingCommand(cabinet.id), { qos: 1 });
     await first.endAsync();
+    // The session is known cluster-wide only once A has B's news of the subscription (docs/scale-out.md).
+    await aCaughtUpWithB('mark-1');
     // Offline now: the command is queued in Redis for the session.
     await probeA.ctx().publish(topics.lightingCommand(cabinet.id), command('c-2'));
-    const again = mqtt.connect(`mqtt://127.0.0.1:${a.mqttPort}`, { username: cabinet.id, password: secret, clientId: cabinet.id, clean: false, reconnectPeriod: 0 });
-    clients.push(again);
-    const got = received(again);
+    // Listening before the CONNACK: the queued command follows it at once.
+    let got: { topic: string; payload: string }[] = [];
+    const again = await connect(a.mqttPort, { clean: false }, (c) => (got = received(c)));
     const message = await eventually(async () => got.find((m) => m.payload.includes('"c-2"')), 10_000, 'the queued command on A');
     expect(message.topic).toBe(topics.lightingCommand(cabinet.id));
     await again.endAsync();

@@ -35,6 +35,13 @@ describe('scale-out settings', () => {
     for (const secret of ['s3cret-pw', 'other-secret', 'short-secret']) expect(problems).not.toContain(secret);
   });
 
+  it('LEASE_TTL_MS: 15 s by default, a number of milliseconds taken, a bad one named', () => {
+    expect(parseSettings({}).LEASE_TTL_MS).toBe(15_000);
+    expect(parseSettings({ LEASE_TTL_MS: '5000' }).LEASE_TTL_MS).toBe(5_000);
+    expect(problemsOf({ LEASE_TTL_MS: '500' })).toMatch(/^LEASE_TTL_MS="500": must be 3000–300000 ms/);
+    expect(problemsOf({ LEASE_TTL_MS: 'soon' })).toMatch(/^LEASE_TTL_MS="soon": /);
+  });
+
   it('DATABASE_URL: unset by default (SQLite), a postgres:// URL taken, a bad one named without its password', () => {
     expect(parseSettings({}).DATABASE_URL).toBeUndefined();
     expect(parseSettings({ DATABASE_URL: 'postgresql://mistohub:pw@db:5432/mistohub' }).DATABASE_URL).toBe('postgresql://mistohub:pw@db:5432/mistohub');

@@ -18,7 +18,7 @@ export interface TestHub {
 }
 
 /** A real hub on free ports with its own data folder; INFLUX_URL and others may be passed in `env`. */
-export async function startTestHub(env: Record<string, string> = {}, opts: Pick<HubOptions, 'dashboards' | 'backpressure' | 'domains'> & { dataDir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(env: Record<string, string> = {}, opts: Pick<HubOptions, 'dashboards' | 'backpressure' | 'domains' | 'storeRetryMaxMs'> & { dataDir?: string } = {}): Promise<TestHub> {
   const temp = opts.dataDir ? undefined : makeTempDir('hub');
   const dataDir = opts.dataDir ?? temp!.path;
   const settings = parseSettings({
@@ -30,6 +30,7 @@ export async function startTestHub(env: Record<string, string> = {}, opts: Pick<
     dashboards: opts.dashboards ?? false,
     ...(opts.backpressure ? { backpressure: opts.backpressure } : {}),
     ...(opts.domains ? { domains: opts.domains } : {}),
+    ...(opts.storeRetryMaxMs !== undefined ? { storeRetryMaxMs: opts.storeRetryMaxMs } : {}),
   });
   const httpUrl = `http://127.0.0.1:${hub.ports.http}`;
   const api: TestHub['api'] = (path, init = {}) => {

@@ -83,6 +83,35 @@ describe('AuthThrottle', () => {
     expect(burst.filter((r) => r.ok)).toHaveLength(1);
   });
 
+  it('attemptAfterHold: a timer that wakes early by the throttle\'s clock still waits the hold out, and the right login passes', async () => {
+    let now = 0;
+    const t = new AuthThrottle(() => now, DEVICE_THROTTLE);
+    // Three wrong secrets from one address: the fourth attempt from there is held 250 ms.
+    for (const acct of ['x', 'y', 'z']) {
+      const a = t.attempt('127.0.0.1', acct);
+      if (a.ok) a.failed();
+    }
+    now += 7;
+    // Node's timers run on the event loop's clock, read once per turn: by Date.now they often
+    // wake a millisecond or more early.
+    const waits: number[] = [];
+    const earlyTimer = (ms: number) => {
+      waits.push(ms);
+      now += ms > 2 ? ms - 2 : ms;
+      return Promise.resolve();
+    };
+    const attempt = await attemptAfterHold(t, '127.0.0.1', 'trk-b', earlyTimer);
+    expect(attempt.ok).toBe(true);
+    expect(now).toBeGreaterThanOrEqual(250);
+    expect(waits[0]).toBe(243);
+    // A clock that never moves cannot keep it waiting for ever: a few short waits, then refused.
+    const frozen = new AuthThrottle(() => 0, { ...DEFAULT_THROTTLE, freeFailures: 0 });
+    frozen.attempt('a');
+    const stuck: number[] = [];
+    expect((await attemptAfterHold(frozen, 'a', undefined, async (ms) => void stuck.push(ms))).ok).toBe(false);
+    expect(stuck).toHaveLength(6);
+  });
+
   it('forgets a key after a quiet while', () => {
     let now = 0;
     const t = new AuthThrottle(() => now, { ...opts, freeFailures: 0 });

@@ -10,10 +10,11 @@
  * backoff and restores the session and its subscriptions by itself; the link says whether the
  * cabinet is reachable.
  */
-import { AttributeIds, DataType, TimestampsToReturn, Variant, type ClientMonitoredItemGroup, type DataValue, type NodeId } from 'node-opcua';
+import type { ClientMonitoredItemGroup, DataType, DataValue, NodeId } from 'node-opcua';
 import type { LightingStatePayload, OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
 import { DEFAULT_OPCUA_TIMEOUTS, OpcuaConnections, OpcuaTimeoutError, withDeadline, type OpcuaConnection, type OpcuaTimeouts } from './connection.ts';
 import { nodeOf } from './models.ts';
+import { loadOpcua } from './sdk.ts';
 import type { OpcuaTrustStore } from './trust-store.ts';
 
 export { DEFAULT_OPCUA_TIMEOUTS, OpcuaTimeoutError, withDeadline, type OpcuaTimeouts } from './connection.ts';
@@ -37,11 +38,16 @@ export interface OpcuaCabinetOptions {
   connections?: OpcuaConnections;
 }
 
-const INTEGER_TYPES = new Set([DataType.SByte, DataType.Byte, DataType.Int16, DataType.UInt16, DataType.Int32, DataType.UInt32, DataType.Int64, DataType.UInt64]);
+/**
+ * The built-in data types this module tells apart, by their ids (OPC UA Part 6, ns=0;i=1…25,
+ * the numbers of node-opcua's DataType), so the module needs node-opcua only once it connects.
+ */
+const BUILT_IN = { Boolean: 1, SByte: 2, Byte: 3, Int16: 4, UInt16: 5, Int32: 6, UInt32: 7, Int64: 8, UInt64: 9, Double: 11 } as const;
+const INTEGER_TYPES = new Set<number>([BUILT_IN.SByte, BUILT_IN.Byte, BUILT_IN.Int16, BUILT_IN.UInt16, BUILT_IN.Int32, BUILT_IN.UInt32, BUILT_IN.Int64, BUILT_IN.UInt64]);
 
 /** A hub value as the node wants it: divided by the scale, rounded for integer types. */
 export function toNodeValue(hubValue: number | boolean, scale: number, dataType: DataType): number | boolean {
-  if (dataType === DataType.Boolean) return typeof hubValue === 'boolean' ? hubValue : hubValue !== 0;
+  if ((dataType as number) === BUILT_IN.Boolean) return typeof hubValue === 'boolean' ? hubValue : hubValue !== 0;
   const raw = typeof hubValue === 'boolean' ? (hubValue ? 1 : 0) : hubValue / scale;
   return INTEGER_TYPES.has(dataType) ? Math.round(raw) : raw;
 }
@@ -136,6 +142,7 @@ export class OpcuaCabinet {
   }
 
   private async subscribe(): Promise<void> {
+    const { AttributeIds, TimestampsToReturn } = await loadOpcua();
     const subscription = await this.connection.subscription();
     if (this.stopped) return;
     const refs = (Object.entries(this.o.model.read) as [ReadKey, OpcuaModel['read'][ReadKey]][])
@@ -189,10 +196,11 @@ export class OpcuaCabinet {
   private async dataTypeOf(nodeId: string): Promise<DataType> {
     const known = this.dataTypes.get(nodeId);
     if (known !== undefined) return known;
+    const { AttributeIds } = await loadOpcua();
     const dv = await this.exchange(`reading the data type of ${nodeId}`, this.session().read({ nodeId, attributeId: AttributeIds.DataType }));
     const typeId = dv.value.value as NodeId;
     // Built-in types are ns=0;i=1…25, numbered as DataType.
-    const dt = typeId && typeId.namespace === 0 && typeof typeId.value === 'number' && typeId.value <= 25 ? (typeId.value as DataType) : DataType.Double;
+    const dt = typeId && typeId.namespace === 0 && typeof typeId.value === 'number' && typeId.value <= 25 ? (typeId.value as DataType) : (BUILT_IN.Double as DataType);
     this.dataTypes.set(nodeId, dt);
     return dt;
   }
@@ -210,6 +218,7 @@ export class OpcuaCabinet {
 
   async setLevel(level: number): Promise<number> {
     const session = this.session();
+    const { AttributeIds, Variant } = await loadOpcua();
     const { nodeId, scale } = nodeOf(this.o.model.write.level);
     const dt = await this.dataTypeOf(nodeId);
     const value = toNodeValue(level, scale, dt);

@@ -8,7 +8,8 @@
  * takes 10 per session by default), each with its own monitored items. node-opcua reconnects
  * with backoff and restores the session and its subscription.
  */
-import { MessageSecurityMode, OPCUAClient, SecurityPolicy, type ClientSession, type ClientSubscription, type OPCUACertificateManager } from 'node-opcua';
+import type { ClientSession, ClientSubscription, OPCUACertificateManager, OPCUAClient } from 'node-opcua';
+import { loadOpcua } from './sdk.ts';
 import type { OpcuaLink, OpcuaModel } from '../../contracts/index.ts';
 import { HUB_APPLICATION_NAME, thumbprintOf, type OpcuaTrustStore } from './trust-store.ts';
 
@@ -137,6 +138,7 @@ export class OpcuaConnection {
   }
 
   private async connectOnce(attempt: number): Promise<void> {
+    const { MessageSecurityMode, OPCUAClient, SecurityPolicy } = await loadOpcua();
     const secure = this.securityMode === 'SignAndEncrypt';
     const client = OPCUAClient.create({
       applicationName: HUB_APPLICATION_NAME, endpointMustExist: false, keepSessionAlive: true,

@@ -16,7 +16,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OPCUACertificateManager, OPCUAClient, StatusCodes, type StatusCode } from 'node-opcua';
+import type { OPCUACertificateManager, StatusCode } from 'node-opcua';
+import { loadOpcua } from './sdk.ts';
 import type { OpcuaHubCertificate, OpcuaServerCertificate } from '../../contracts/index.ts';
 
 /** The application name the hub's OPC UA client goes by (and its certificate is made for). */
@@ -51,20 +52,28 @@ export function describeCertificate(cert: Buffer | string): CertificateInfo {
 }
 
 export class OpcuaTrustStore {
-  readonly manager: OPCUACertificateManager;
+  private made: OPCUACertificateManager | undefined;
   private ready: Promise<void> | undefined;
   /** the queue of verdicts and moves: each step starts when the one before has ended */
   private queue: Promise<unknown> = Promise.resolve();
   /** thumbprint → cabinets whose server presented it (since the hub started) */
   private readonly presentedBy = new Map<string, Set<string>>();
 
-  constructor(readonly rootFolder: string) {
-    // Unknown server certificates go to rejected/: never trusted blindly (OPCUA_AUTO_TRUST is the fleet's, and audited).
-    this.manager = new OPCUACertificateManager({ rootFolder, automaticallyAcceptUnknownCertificate: false });
+  constructor(readonly rootFolder: string) {}
+
+  /** node-opcua's certificate manager of the store: there once `initialize()` has resolved. */
+  get manager(): OPCUACertificateManager {
+    if (!this.made) throw new Error('the OPC UA trust store was used before initialize()');
+    return this.made;
   }
 
+  /** Loads node-opcua (sdk.ts) and opens the store's folders, once. */
   initialize(): Promise<void> {
-    this.ready ??= this.manager.initialize();
+    this.ready ??= loadOpcua().then(({ OPCUACertificateManager }) => {
+      // Unknown server certificates go to rejected/: never trusted blindly (OPCUA_AUTO_TRUST is the fleet's, and audited).
+      this.made ??= new OPCUACertificateManager({ rootFolder: this.rootFolder, automaticallyAcceptUnknownCertificate: false });
+      return this.made.initialize();
+    });
     return this.ready;
   }
 
@@ -81,6 +90,7 @@ export class OpcuaTrustStore {
    */
   async check(certificate: Buffer): Promise<StatusCode> {
     await this.initialize();
+    const { StatusCodes } = await loadOpcua();
     return this.serial(async () => {
       const status = await this.manager.verifyCertificate(certificate, { acceptCertificateWithValidIssuerChain: true });
       if (status === 'BadCertificateUntrusted' || status === 'BadCertificateChainIncomplete') await this.manager.rejectCertificate(certificate);
@@ -164,6 +174,7 @@ export class OpcuaTrustStore {
     this.own ??= (async () => {
       await this.initialize();
       const file = join(this.manager.rootDir, 'own', 'certs', 'client_certificate.pem');
+      const { OPCUAClient } = await loadOpcua();
       if (!existsSync(file)) await OPCUAClient.create({ applicationName: HUB_APPLICATION_NAME, clientCertificateManager: this.manager }).createDefaultCertificate();
       return file;
     })();
@@ -180,6 +191,9 @@ export class OpcuaTrustStore {
   }
 
   async dispose(): Promise<void> {
-    await this.manager.dispose();
+    // Never opened: node-opcua was perhaps never loaded, and there is nothing to close.
+    if (!this.ready) return;
+    await this.ready.catch(() => undefined);
+    await this.made?.dispose();
   }
 }
