@@ -66,9 +66,9 @@ describe('run-once work with a lease in Redis', () => {
       await eventually(async () => pa.lease().isHolder(), 10_000, 'hub A to hold the lease');
       b = await startTestHub({ REDIS_URL: redis.url, HUB_INSTANCE_ID: 'hub-b' }, { domains: [...DOMAINS, pb.domain] });
       const healthOf = async (t: TestHub) => ((await (await t.api('/api/v1/health')).json()) as Health).components.cluster?.detail ?? '';
-      expect(await healthOf(a)).toMatch(/^instance hub-a, shared through Redis; holds .*\bprobe:job\b/);
+      expect(await healthOf(a)).toMatch(/^instance hub-a, shared through Redis; leases in Redis; holds .*\bprobe:job\b/);
       // B holds neither the probe's lease nor the built-in domains' run-once leases: A took them first.
-      expect(await healthOf(b)).toMatch(/^instance hub-b, shared through Redis; holds no lease$/);
+      expect(await healthOf(b)).toMatch(/^instance hub-b, shared through Redis; leases in Redis; holds no lease$/);
       expect(pb.lease().isHolder()).toBe(false);
       await a.stop();
       a = undefined;
