@@ -87,31 +87,37 @@ export class CommandTable {
   /** cabinets whose newest row was written since it was read */
   private readonly stale = new Set<string>();
   private following: ReturnType<typeof onTableChange> | undefined;
+  /** while `load` reads: the commands other instances wrote meanwhile (true: any), marked once it is done */
+  private writtenDuringLoad: Set<string> | true | undefined;
 
   constructor(private readonly db: DomainTables, private readonly onError: (err: Error) => void = () => {}) {}
 
   /**
    * Reads every cabinet's newest command into memory and follows the other instances' writes.
-   * Run at start and again whenever this instance takes the dispatch lease over (the holder before
-   * it made commands this instance never saw).
+   * The lease holder runs it whenever it takes the lease (the holder before may have made commands
+   * this instance never saw).
    */
   async load(): Promise<void> {
     this.following ??= onTableChange(this.db, COMMANDS_TABLE, (ids) => this.markStale(ids), this.onError);
-    // The newest per cabinet; created_at is unique per cabinet (`createMany` keeps it increasing).
-    const { rows } = await this.db.query<CommandRow>(
-      `SELECT c.* FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
-         ON m.controller_id = c.controller_id AND m.at = c.created_at`,
-    );
-    this.latestIds.clear();
-    this.controllerOf.clear();
-    this.newestRows.clear();
-    this.stale.clear();
-    for (const r of rows) this.remember(r);
-  }
-
-  /** The other instances' changes heard so far are marked (tests; a pass does not need to wait). */
-  settled(): Promise<void> {
-    return this.following?.settled() ?? Promise.resolve();
+    this.writtenDuringLoad = new Set();
+    try {
+      // The newest per cabinet; created_at is unique per cabinet (`createMany` keeps it increasing).
+      const { rows } = await this.db.query<CommandRow>(
+        `SELECT c.* FROM lighting_commands c JOIN (SELECT controller_id, MAX(created_at) AS at FROM lighting_commands GROUP BY controller_id) m
+           ON m.controller_id = c.controller_id AND m.at = c.created_at`,
+      );
+      this.latestIds.clear();
+      this.controllerOf.clear();
+      this.newestRows.clear();
+      this.stale.clear();
+      for (const r of rows) this.remember(r);
+    } finally {
+      // a write noticed while the rows were read may have come after its row was read
+      // (markStale may have set it to true meanwhile: the narrowing above does not see that)
+      const written = this.writtenDuringLoad as Set<string> | true;
+      this.writtenDuringLoad = undefined;
+      this.markStale(written === true ? undefined : [...written]);
+    }
   }
 
   close(): void {
@@ -129,6 +135,10 @@ export class CommandTable {
 
   /** Commands written (ids; undefined: any): their rows are read again by the next `refresh`. */
   private markStale(ids: readonly string[] | undefined): void {
+    if (this.writtenDuringLoad !== undefined) {
+      if (ids === undefined) this.writtenDuringLoad = true;
+      else if (this.writtenDuringLoad !== true) for (const id of ids) this.writtenDuringLoad.add(id);
+    }
     if (ids === undefined) {
       for (const controllerId of this.latestIds.keys()) this.stale.add(controllerId);
       return;
