@@ -14,13 +14,17 @@
  * under the OS temp dir (`mistohub-bench-lighting-N`) and copied for later runs
  * (`--fresh` makes it again). The cabinets' logins still cost a scrypt check each, every run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { openPostgresRegistry } from '../../services/registry/postgres-registry.ts';
+import type { RegistryDb } from '../../services/registry/registry-db.ts';
+import { sqliteRegistry } from '../../services/registry/sqlite-registry.ts';
 import { simModel } from '../../simulators/lighting/opcua-cabinets.ts';
+import { startPostgres } from '../support/postgres.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
 import type { FleetCabinet, FleetRound, FromFleet, ToFleet } from './cabinet-fleet.ts';
 import { fmt, table } from './format.ts';
@@ -38,13 +42,15 @@ const USAGE = `npm run bench:lighting -- [options]
   --opcua <n>           OPC UA cabinets of the simulator in a second group; 0 skips them (default 200)
   --opcua-servers <n>   simulator processes the OPC UA cabinets are spread over (default 2)
   --fresh               register the MQTT cabinets again instead of reusing the kept registry
+  --postgres            the registry and the shared tables (commands, acks) on a PostgreSQL 15 the bench
+                        starts (Debian's postgresql), the kept registry copied into it (registry:to-postgres)
   --profile             the hub runs with --cpu-prof; its hottest functions during the rounds are printed
   --keep-profile <dir>  with --profile: the hub's whole .cpuprofile and the rounds' part are copied there`;
 
-interface Options { cabinets: number; rounds: number; fleets: number; reportState: boolean; opcua: number; opcuaServers: number; fresh: boolean; profile: boolean; keepProfile: string | undefined }
+interface Options { cabinets: number; rounds: number; fleets: number; reportState: boolean; opcua: number; opcuaServers: number; fresh: boolean; postgres: boolean; profile: boolean; keepProfile: string | undefined }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { cabinets: 10_000, rounds: 3, fleets: 1, reportState: false, opcua: 200, opcuaServers: 2, fresh: false, profile: false, keepProfile: undefined };
+  const o: Options = { cabinets: 10_000, rounds: 3, fleets: 1, reportState: false, opcua: 200, opcuaServers: 2, fresh: false, postgres: false, profile: false, keepProfile: undefined };
   const int = (name: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: must be a whole number from ${min} to ${max}`);
@@ -59,6 +65,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--opcua-servers') o.opcuaServers = int('opcua-servers', argv[++i], 1, 32);
     else if (a === '--report-state') o.reportState = true;
     else if (a === '--fresh') o.fresh = true;
+    else if (a === '--postgres') o.postgres = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--keep-profile') {
       const dir = argv[++i];
@@ -304,17 +311,19 @@ const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 /** The stretches of the hub's profile that belong to rounds (POST → last confirmation), monotonic µs. */
 const profileWindows: [number, number][] = [];
 
-/** Counts in the hub's registry (read-only, beside the running hub: WAL). */
-function registryCounts(work: string, source: string): { commands: number; acknowledged: number; acksStored: number; firstSent: number; lastSent: number; lastDone: number } {
-  const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const c = db.prepare(`SELECT count(*) AS n, sum(state = 'acknowledged') AS ok, min(last_sent_at) AS s0, max(last_sent_at) AS s1, max(finished_at) AS f FROM lighting_commands WHERE source = ?`)
-      .get(source) as { n: number; ok: number | null; s0: number | null; s1: number | null; f: number | null };
-    const a = db.prepare(`SELECT count(*) AS n FROM lighting_command_acks k JOIN lighting_commands c ON c.id = k.cmd_id WHERE c.source = ?`).get(source) as { n: number };
-    return { commands: c.n, acknowledged: c.ok ?? 0, acksStored: a.n, firstSent: c.s0 ?? Number.NaN, lastSent: c.s1 ?? Number.NaN, lastDone: c.f ?? Number.NaN };
-  } finally {
-    db.close();
-  }
+/**
+ * Where the bench reads the commands and acks the hub kept: its SQLite file (read-only, beside the
+ * running hub: WAL), or the PostgreSQL database (`--postgres`). Set once the hub runs.
+ */
+let commandsDb: RegistryDb | undefined;
+
+/** Counts of a round's commands and acks in the hub's shared tables. */
+async function registryCounts(source: string): Promise<{ commands: number; acknowledged: number; acksStored: number }> {
+  const c = (await commandsDb!.query<{ n: number; ok: number | null }>(
+    `SELECT count(*) AS n, sum(CASE WHEN state = 'acknowledged' THEN 1 ELSE 0 END) AS ok FROM lighting_commands WHERE source = $1`, [source],
+  )).rows[0]!;
+  const a = (await commandsDb!.query<{ n: number }>('SELECT count(*) AS n FROM lighting_command_acks k JOIN lighting_commands c ON c.id = k.cmd_id WHERE c.source = $1', [source])).rows[0]!;
+  return { commands: Number(c.n), acknowledged: Number(c.ok ?? 0), acksStored: Number(a.n) };
 }
 
 const ROUND_TIMEOUT_MS = 180_000;
@@ -367,7 +376,7 @@ async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: numb
   }
   // Acks kept: the registry says so too (and acks the bench did not see the PUBACK of yet).
   await sleep(200);
-  const reg = registryCounts(work, `override:${override.id}`);
+  const reg = await registryCounts(`override:${override.id}`);
   const lastCommandS = Math.max(...received);
   const allConfirmedS = Math.max(...confirmed);
   return {
@@ -415,17 +424,15 @@ async function opcuaRound(hub: HubProcess, work: string, n: number, level: numbe
     groupId: 'bench-opcua', level, expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(), note: `bench:lighting OPC UA round ${n}`,
   });
   const source = `override:${override.id}`;
-  let reg = registryCounts(work, source);
+  let reg = await registryCounts(source);
   while (reg.acknowledged < count && Date.now() - t0 < ROUND_TIMEOUT_MS) {
     await sleep(100);
-    reg = registryCounts(work, source);
+    reg = await registryCounts(source);
   }
   profileWindows.push([mono0, monoUs()]);
   const cpu = cpuSince(cpu0, load1Start, idlePct, count, hub.child.pid, serverPids);
   // Per-command times from the registry: sent (the write) and finished (the value read back).
-  const db = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true });
-  const rows = db.prepare(`SELECT last_sent_at AS s, finished_at AS f FROM lighting_commands WHERE source = ? AND state = 'acknowledged'`).all(source) as { s: number; f: number }[];
-  db.close();
+  const rows = (await commandsDb!.query<{ s: number; f: number }>(`SELECT last_sent_at AS s, finished_at AS f FROM lighting_commands WHERE source = $1 AND state = 'acknowledged'`, [source])).rows;
   const sent = rows.map((r) => (r.s - t0) / 1000);
   const done = rows.map((r) => (r.f - t0) / 1000);
   const lastCommandS = Math.max(...sent);
@@ -476,9 +483,29 @@ async function main(): Promise<void> {
   const work = tmp.path;
   const secrets = await preparedRegistry(work, opts.cabinets, opts.fresh);
 
-  log('starting the hub');
-  const hub = await startHubProcess({ work, profile: opts.profile, log });
+  const env: Record<string, string> = {};
+  if (opts.postgres) {
+    const pg = await startPostgres();
+    cleanups.push(() => pg.stop());
+    env.DATABASE_URL = await pg.createDatabase('bench_lighting');
+    log('copying the kept registry into PostgreSQL (npm run registry:to-postgres)');
+    const copy = spawnSync(process.execPath, ['--import', 'tsx', 'services/hub/registry-to-postgres.ts'], { cwd: REPO, env: { ...process.env, HUB_DATA_DIR: join(work, 'hub-data'), DATABASE_URL: env.DATABASE_URL, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+    if (copy.status !== 0) throw new Error(`registry:to-postgres failed: ${copy.stdout}${copy.stderr}`);
+    log(copy.stdout.split('\n').find((l) => l.startsWith('copied')) ?? 'copied');
+  }
+
+  log(`starting the hub${opts.postgres ? ' on PostgreSQL' : ''}`);
+  const hub = await startHubProcess({ work, profile: opts.profile, log, env });
   cleanups.push(() => hub.child.stop());
+  if (env.DATABASE_URL) {
+    const pgDb = await openPostgresRegistry({ url: env.DATABASE_URL });
+    commandsDb = pgDb;
+    cleanups.push(() => pgDb.close());
+  } else {
+    const file = new Database(join(work, 'hub-data', 'registry.sqlite'), { readonly: true, fileMustExist: true });
+    commandsDb = sqliteRegistry(file);
+    cleanups.push(async () => void file.close());
+  }
   await api(hub, 'PUT', '/api/v1/lighting/groups/bench-mqtt', { name: 'bench: MQTT cabinets', controllerIds: secrets.map((s) => s.id) });
 
   log(`connecting ${secrets.length} MQTT cabinets (a scrypt check each)`);
@@ -564,7 +591,7 @@ async function main(): Promise<void> {
     fmt(f.hubCpuS, 2), fmt(f.hubIdleCpuPct, 1), fmt(f.hubCpuMsPerCommand, 3), fmt(f.hubNetCpuMsPerCommand, 3), fmt(f.cabinetsCpuS, 2), fmt(f.cabinetsCpuMsPerCommand, 3),
     fmt(f.machineBusyPct), `${fmt(f.load1Start, 1)}→${fmt(f.load1End, 1)}`, `~${fmt(f.quietEstimateS, 2)}`,
   ];
-  console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
+  console.log(`\nmistohub bench:lighting — ${cpus().length} CPUs, ${cpus()[0]?.model ?? '?'}; commands and acks in ${opts.postgres ? 'PostgreSQL (--postgres)' : 'the SQLite file'}; logins of ${fmt(up)} cabinets took ${loginS.toFixed(0)} s\n`);
   console.log(table([head, ...mqtt.map((f) => row('MQTT', f)), ...opcua.map((f) => row('OPC UA', f))]));
   // The goal is about 10,000 cabinets: a smaller run (e.g. to measure OPC UA) neither meets nor misses it.
   const goalAsked = mqtt.length > 0 && mqtt.every((f) => f.cabinets >= 10_000);
@@ -584,7 +611,7 @@ async function main(): Promise<void> {
     for (const f of profile.inclusive.slice(0, 20)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}`);
   }
   console.log(JSON.stringify({
-    bench: 'lighting', cabinets: up, cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((v) => round(v, 1)), loginS: Math.round(loginS), reportState: opts.reportState, goalMet: goal,
+    bench: 'lighting', registry: opts.postgres ? 'postgres' : 'sqlite', cabinets: up, cpus: cpus().length, loadAtStart, loadAtEnd: loadavg().map((v) => round(v, 1)), loginS: Math.round(loginS), reportState: opts.reportState, goalMet: goal,
     mqtt, opcua, ...(opcuaError ? { opcuaError } : {}),
   }));
 }
