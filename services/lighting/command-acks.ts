@@ -1,5 +1,5 @@
 import type { LightingCommandAck } from '../contracts/index.ts';
-import type { DomainTables, RegistrySql, SqlValue } from '../platform/domain-tables.ts';
+import { bulkParts, valuesList, type DomainTables, type RegistrySql, type SqlValue } from '../platform/domain-tables.ts';
 
 export interface KeptAck {
   cmdId: string;
@@ -12,9 +12,6 @@ export interface KeptAck {
 
 /** A `cmd/ack` as a cabinet sent it, with when this instance received it. */
 export interface AckInput { controllerId: string; ack: { cmdId: string; ts: number; status: LightingCommandAck['status']; reason?: string }; receivedMs: number }
-
-/** Rows per INSERT: 6 parameters each, far below both databases' limits. */
-const CHUNK = 500;
 
 /**
  * Cabinets' acknowledgements of commands: a shared table (`DomainContext.tables`), written by the
@@ -29,11 +26,9 @@ export class CommandAcks {
   async keepIn(tx: RegistrySql, list: readonly AckInput[]): Promise<void> {
     // One row per command: an upsert may not touch a row twice in one statement.
     const rows = [...new Map(list.map((a) => [`${a.controllerId}\n${a.ack.cmdId}`, a])).values()];
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const part = rows.slice(i, i + CHUNK);
-      const values = part.map((_, r) => `(${[1, 2, 3, 4, 5, 6].map((c) => `$${r * 6 + c}`).join(', ')})`).join(', ');
+    for (const part of bulkParts(rows)) {
       await tx.query(
-        `INSERT INTO lighting_command_acks (cmd_id, controller_id, ts, status, reason, received_at) VALUES ${values}
+        `INSERT INTO lighting_command_acks (cmd_id, controller_id, ts, status, reason, received_at) VALUES ${valuesList(part.length, 6)}
          ON CONFLICT (controller_id, cmd_id) DO UPDATE SET ts = excluded.ts, status = excluded.status, reason = excluded.reason, received_at = excluded.received_at`,
         part.flatMap(({ controllerId, ack, receivedMs }): SqlValue[] => [
           ack.cmdId, controllerId, new Date(ack.ts).toISOString(), ack.status, ack.reason ?? null, new Date(receivedMs).toISOString(),

@@ -10,6 +10,7 @@
 import type { RegistryDb, RegistrySql } from '../registry/registry-db.ts';
 
 export type { QueryResult, RegistryDb as DomainTables, RegistrySql, SqlValue } from '../registry/registry-db.ts';
+export { asBigint, asIs, bulkParts, inList, valuesList } from '../registry/registry-db.ts';
 
 /** More rows than this in one notice: the others reload the table (NOTIFY payloads are small). */
 const MAX_IDS = 100;

@@ -10,13 +10,13 @@
  */
 import type { Migration } from '../platform/domain-module.ts';
 import type { Db } from './database.ts';
-import type { RegistryDb, SqlValue } from './registry-db.ts';
+import { bulkParts, valuesList, type RegistryDb, type SqlValue } from './registry-db.ts';
 
 /** The core registry's tables, parents first. */
 export const CORE_TABLES = ['devices', 'users', 'api_tokens', 'service_accounts', 'audit_log'] as const;
 
-/** Rows per INSERT. */
-const CHUNK = 200;
+/** Rows per INSERT: a table may have a dozen columns, so fewer than the usual bulk. */
+const ROWS_PER_INSERT = 200;
 
 /** The tables the domains' migrations make in PostgreSQL, in the order they are made (parents first). */
 export function sharedTablesOf(migrations: readonly Migration[]): string[] {
@@ -57,10 +57,8 @@ export async function copyToPostgres(local: Db, pg: RegistryDb, tables: readonly
       const source = new Set((local.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
       const columns = target.map((c) => c.column_name).filter((c) => source.has(c));
       const rows = local.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${table}`).raw().all() as SqlValue[][];
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const part = rows.slice(i, i + CHUNK);
-        const values = part.map((_, r) => `(${columns.map((__, c) => `$${r * columns.length + c + 1}`).join(', ')})`).join(', ');
-        await tx.query(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values}`, part.flat());
+      for (const part of bulkParts(rows, ROWS_PER_INSERT)) {
+        await tx.query(`INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${valuesList(part.length, columns.length)}`, part.flat());
       }
       // an identity column continues after the values copied
       for (const c of target.filter((t) => t.is_identity === 'YES' && columns.includes(t.column_name))) {

@@ -52,3 +52,35 @@ export interface RegistryDb extends RegistrySql {
   onChange(listener: (change: RegistryChange | 'resync') => void): () => void;
   close(): Promise<void>;
 }
+
+// ── bulk statements, written once for both databases ─────────────────────────────────────────
+
+/** Rows per bulk statement by default: parameters stay far below both databases' limits. */
+export const BULK_ROWS = 500;
+
+/** `list` in parts of at most `size` (a bulk statement each). */
+export function bulkParts<T>(list: readonly T[], size = BULK_ROWS): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** A cell of a VALUES list: the parameter as it is. */
+export const asIs = (p: string): string => p;
+/** A number in a VALUES list that is not an INSERT's: PostgreSQL would take an untyped parameter there as text. */
+export const asBigint = (p: string): string => `CAST(${p} AS BIGINT)`;
+
+/**
+ * `($1, $2), ($3, $4)…`: `rows` rows of `cells` parameters numbered from `$first`; `cells` is a
+ * count, or one function per column wrapping its parameter (e.g. `asBigint`).
+ */
+export function valuesList(rows: number, cells: number | readonly ((p: string) => string)[], first = 1): string {
+  const wrap = typeof cells === 'number' ? Array.from({ length: cells }, () => asIs) : cells;
+  const out: string[] = [];
+  let n = first;
+  for (let r = 0; r < rows; r++) out.push(`(${wrap.map((cell) => cell(`$${n++}`)).join(', ')})`);
+  return out.join(', ');
+}
+
+/** `$1, $2…`: `n` parameters from `$first`, for `IN (…)`. */
+export const inList = (n: number, first = 1): string => Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');

@@ -330,7 +330,7 @@ const ROUND_TIMEOUT_MS = 180_000;
 /** how long the hub's idle CPU is sampled before each round */
 const IDLE_SAMPLE_MS = 3000;
 
-async function mqttRound(hub: HubProcess, work: string, fleets: Fleet[], n: number, level: number, count: number): Promise<RoundFigures> {
+async function mqttRound(hub: HubProcess, fleets: Fleet[], n: number, level: number, count: number): Promise<RoundFigures> {
   await Promise.all(fleets.map((f) => f.request({ type: 'reset' }, 'reset', 10_000)));
   const fleetPids = fleets.map((f) => f.proc.pid ?? -1);
   const idlePct = await hubIdleCpuPct(hub.child.pid, IDLE_SAMPLE_MS);
@@ -414,7 +414,7 @@ async function startOpcuaServers(work: string, count: number, servers: number): 
   return Promise.all(out);
 }
 
-async function opcuaRound(hub: HubProcess, work: string, n: number, level: number, count: number, serverPids: readonly number[]): Promise<RoundFigures> {
+async function opcuaRound(hub: HubProcess, n: number, level: number, count: number, serverPids: readonly number[]): Promise<RoundFigures> {
   const idlePct = await hubIdleCpuPct(hub.child.pid, IDLE_SAMPLE_MS);
   const load1Start = round(loadavg()[0] ?? 0, 1);
   const cpu0 = cpuNow(hub.child.pid, serverPids);
@@ -521,7 +521,7 @@ async function main(): Promise<void> {
 
   const mqtt: RoundFigures[] = [];
   for (let r = 1; r <= opts.rounds; r++) {
-    const f = await mqttRound(hub, work, fleets, r, LEVELS[(r - 1) % LEVELS.length]!, up);
+    const f = await mqttRound(hub, fleets, r, LEVELS[(r - 1) % LEVELS.length]!, up);
     log(`round ${r}: ${f.cabinets} confirmed in ${f.allConfirmedS} s ${JSON.stringify(f)}`);
     mqtt.push(f);
     await sleep(3000);
@@ -557,7 +557,7 @@ async function main(): Promise<void> {
     log(`${ids.length} OPC UA cabinets connected in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await sleep(3000);
     for (let r = 1; r <= opts.rounds; r++) {
-      const f = await opcuaRound(hub, work, r, LEVELS[(r - 1) % LEVELS.length]!, ids.length, servers.map((x) => x.pid));
+      const f = await opcuaRound(hub, r, LEVELS[(r - 1) % LEVELS.length]!, ids.length, servers.map((x) => x.pid));
       log(`OPC UA round ${r}: ${f.cabinets} confirmed in ${f.allConfirmedS} s ${JSON.stringify(f)}`);
       opcua.push(f);
       await sleep(2000);

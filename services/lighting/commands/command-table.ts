@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandState, LightingCommand, LightingCommandRecord } from '../../contracts/index.ts';
-import { onTableChange, tableChanged, type DomainTables, type RegistrySql, type SqlValue } from '../../platform/domain-tables.ts';
+import { asBigint, asIs, bulkParts, inList, onTableChange, tableChanged, valuesList, type DomainTables, type RegistrySql, type SqlValue } from '../../platform/domain-tables.ts';
 
 export interface NewCommand { controllerId: string; action: LightingCommand['action']; level: number | null; source: string; expiresAt: number }
 
@@ -38,30 +38,9 @@ export type CommandMark =
 /** The table's name in change notices: the acks' transaction names the commands it settled. */
 export const COMMANDS_TABLE = 'lighting_commands';
 
-/** Rows per statement in bulk writes and reads (parameters stay far below both databases' limits). */
-const CHUNK = 500;
-
 const OPEN = `state IN ('pending', 'sent')`;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-const chunks = <T>(list: readonly T[]): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
-  return out;
-};
-
-/** `($1, $2), ($3, $4)…` for `rows` rows of `cells` (each a function of its parameter's number, e.g. a CAST) from `$first`. */
-const valuesList = (rows: number, cells: readonly ((p: string) => string)[], first = 1): string => {
-  const out: string[] = [];
-  let n = first;
-  for (let r = 0; r < rows; r++) out.push(`(${cells.map((cell) => cell(`$${n++}`)).join(', ')})`);
-  return out.join(', ');
-};
-const text = (p: string) => p;
-/** A number in a VALUES list: PostgreSQL would take an untyped parameter there as text. */
-const bigint = (p: string) => `CAST(${p} AS BIGINT)`;
-const inList = (n: number, first = 1): string => Array.from({ length: n }, (_, i) => `$${first + i}`).join(', ');
 
 /**
  * Commands with their delivery state: a shared table (`DomainContext.tables`: PostgreSQL with
@@ -154,7 +133,7 @@ export class CommandTable {
     if (!this.stale.size) return;
     const ids = [...this.stale].map((controllerId) => this.latestIds.get(controllerId)!);
     this.stale.clear();
-    for (const part of chunks(ids)) {
+    for (const part of bulkParts(ids)) {
       const { rows } = await this.db.query<CommandRow>(`SELECT * FROM lighting_commands WHERE id IN (${inList(part.length)})`, part);
       // a row made newer meanwhile (a create in between) is not put back over it
       for (const r of rows) if (this.latestIds.get(r.controller_id) === r.id && !this.stale.has(r.controller_id)) this.newestRows.set(r.controller_id, r);
@@ -172,12 +151,6 @@ export class CommandTable {
   /** The id of a cabinet's newest command (in memory), or undefined. */
   newestId(controllerId: string): string | undefined {
     return this.latestIds.get(controllerId);
-  }
-
-  /** A new command; older open commands of the cabinet are superseded (state `expired`). */
-  async create(c: NewCommand, nowMs: number): Promise<CommandRow> {
-    const [id] = await this.createMany([c], nowMs);
-    return (await this.get(id!))!;
   }
 
   /**
@@ -203,18 +176,18 @@ export class CommandTable {
       return previous === undefined ? [] : [[previous, r.id] as const];
     });
     await this.db.transaction(async (tx) => {
-      for (const part of chunks(superseded)) {
+      for (const part of bulkParts(superseded)) {
         await tx.query(
           `UPDATE lighting_commands SET state = 'expired', finished_at = $1, next_attempt_at = NULL, detail = 'superseded by ' || v.column2
-             FROM (VALUES ${valuesList(part.length, [text, text], 2)}) AS v
+             FROM (VALUES ${valuesList(part.length, 2, 2)}) AS v
             WHERE lighting_commands.id = v.column1 AND lighting_commands.${OPEN}`,
           [nowMs, ...part.flat()],
         );
       }
-      for (const part of chunks(rows)) {
+      for (const part of bulkParts(rows)) {
         await tx.query(
           `INSERT INTO lighting_commands (id, controller_id, action, level, source, state, created_at, expires_at) VALUES
-             ${valuesList(part.length, [text, text, text, text, text, text, text, text])}`,
+             ${valuesList(part.length, 8)}`,
           part.flatMap((r): SqlValue[] => [r.id, r.controller_id, r.action, r.level, r.source, 'pending', r.created_at, r.expires_at]),
         );
       }
@@ -226,10 +199,6 @@ export class CommandTable {
 
   async get(id: string): Promise<CommandRow | undefined> {
     return (await this.db.query<CommandRow>('SELECT * FROM lighting_commands WHERE id = $1', [id])).rows[0];
-  }
-
-  async open(): Promise<CommandRow[]> {
-    return (await this.db.query<CommandRow>(`SELECT * FROM lighting_commands WHERE ${OPEN} ORDER BY created_at, id`)).rows;
   }
 
   /**
@@ -270,10 +239,10 @@ export class CommandTable {
     const sent = marks.filter((m) => m.kind === 'sent');
     const others = marks.filter((m) => m.kind !== 'sent');
     await this.db.transaction(async (tx) => {
-      for (const part of chunks(sent)) {
+      for (const part of bulkParts(sent)) {
         await tx.query(
           `UPDATE lighting_commands SET state = 'sent', attempts = attempts + 1, last_sent_at = $1, next_attempt_at = v.column2, detail = NULL
-             FROM (VALUES ${valuesList(part.length, [text, bigint], 2)}) AS v
+             FROM (VALUES ${valuesList(part.length, [asIs, asBigint], 2)}) AS v
             WHERE lighting_commands.id = v.column1 AND lighting_commands.${OPEN}`,
           [nowMs, ...part.flatMap((m) => [m.id, m.nextAttemptAt])],
         );
@@ -302,10 +271,10 @@ export class CommandTable {
     for (const a of answers) byCommand.set(`${a.controllerId}\n${a.cmdId}`, a);
     const list = [...byCommand.values()];
     const settled = new Set<string>();
-    for (const part of chunks(list)) {
+    for (const part of bulkParts(list)) {
       const { rows } = await tx.query<{ id: string }>(
         `UPDATE lighting_commands SET state = v.column3, finished_at = v.column4, next_attempt_at = NULL, detail = v.column5
-           FROM (VALUES ${valuesList(part.length, [text, text, text, bigint, text])}) AS v
+           FROM (VALUES ${valuesList(part.length, [asIs, asIs, asIs, asBigint, asIs])}) AS v
           WHERE lighting_commands.id = v.column1 AND lighting_commands.controller_id = v.column2 AND lighting_commands.${OPEN}
           RETURNING lighting_commands.id`,
         part.flatMap((a): SqlValue[] => [a.cmdId, a.controllerId, a.status === 'applied' ? 'acknowledged' : 'rejected', a.receivedMs, a.reason ?? null]),
