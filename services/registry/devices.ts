@@ -157,6 +157,18 @@ export class DeviceRegistry {
     return this.byId.get(id)?.device;
   }
 
+  /**
+   * A device by id for an operator's request: from memory, or — on a shared database, when
+   * another instance registered it a moment ago and its notice has not come yet — read from the
+   * table (and kept). Ingest looks up with `get` alone: a message must not wait for a database.
+   */
+  async find(id: string): Promise<Device | undefined> {
+    const cached = this.byId.get(id);
+    if (cached || this.db.dialect !== 'postgres') return cached?.device;
+    await this.reload(id);
+    return this.byId.get(id)?.device;
+  }
+
   list(filter: { kind?: DeviceKind } = {}): Device[] {
     this.sorted ??= [...this.byId.values()].map((e) => e.device).sort((a, b) => a.id.localeCompare(b.id));
     return filter.kind ? this.sorted.filter((d) => d.kind === filter.kind) : [...this.sorted];
@@ -204,8 +216,8 @@ export class DeviceRegistry {
   }
 
   async update(id: string, patch: DevicePatch, actor: string): Promise<{ device: Device; secret?: string } | undefined> {
-    const current = this.byId.get(id);
-    if (!current) return undefined;
+    if (!(await this.find(id))) return undefined;
+    const current = this.byId.get(id)!;
     const { device } = current;
     const { value: loginId, field } = readLoginId(patch);
     if (loginId && loginId !== device.loginId && this.findByLoginId(device.protocol, loginId)) throw this.loginIdTaken(device.protocol, loginId, field);
@@ -236,7 +248,7 @@ export class DeviceRegistry {
   }
 
   async remove(id: string, actor: string): Promise<boolean> {
-    if (!this.byId.has(id)) return false;
+    if (!(await this.find(id))) return false;
     let removed = false;
     await this.write(id, async (tx) => {
       removed = (await tx.query('DELETE FROM devices WHERE id = $1', [id])).rowCount > 0;

@@ -38,13 +38,13 @@ export const deviceRoutes =
     );
 
     app.get('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], params: IdParam, response: { 200: Device } } }, async (req) => {
-      const device = deps.devices.get(req.params.id);
+      const device = await deps.devices.find(req.params.id);
       if (!device) throw new HttpError(404, `no device "${req.params.id}"`);
       return device;
     });
 
     app.patch('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], summary: 'Change a device; `rotateSecret: true` issues a new secret', description: LOGIN_ID_HELP, params: IdParam, body: DevicePatch, response: { 200: DeviceCreated } } }, async (req) => {
-      const current = deps.devices.get(req.params.id);
+      const current = await deps.devices.find(req.params.id);
       if (!current) throw new HttpError(404, `no device "${req.params.id}"`);
       // The body alone does not say the protocol, so its login id is checked here, against the device's.
       const issue = loginIdIssue(current.protocol, req.body);
@@ -65,7 +65,7 @@ export const deviceRoutes =
     });
 
     app.delete('/api/v1/devices/:id', { preHandler: admin, schema: { tags: ['devices'], params: IdParam } }, async (req, reply) => {
-      const device = deps.devices.get(req.params.id);
+      const device = await deps.devices.find(req.params.id);
       if (!device || !(await deps.devices.remove(device.id, req.principal!.name))) throw new HttpError(404, `no device "${req.params.id}"`);
       deps.onDeviceRemoved(device);
       return reply.status(204).send();
