@@ -150,7 +150,7 @@ export function initAnalysis(token: string | null): void {
         selected = b;
         buildingBody.hidden = false;
         renderRanking();
-        void loadBuilding();
+        void pickBuilding();
       });
       tr.insertCell().append(btn);
       cell(tr, t(`energy.type.${b.type}` as MsgKey));
@@ -198,13 +198,22 @@ export function initAnalysis(token: string | null): void {
     return { from: fromEl.value, to: toEl.value };
   }
 
+  const AXIS_FONT = '13px system-ui, sans-serif';
+  /** The value axis as wide as its longest label ("10 000 кВт·год" did not fit a fixed 110 px). */
+  const measure = document.createElement('canvas').getContext('2d');
+  const valueAxisSize = (_u: uPlot, values: string[] | null): number => {
+    if (!measure || !values?.length) return 110;
+    measure.font = AXIS_FONT;
+    return Math.ceil(Math.max(...values.map((v) => measure.measureText(v).width))) + 24;
+  };
+
   function drawChart(data: uPlot.AlignedData, withBand: boolean, unit: string, interval: string): void {
     chart?.destroy();
     const xFmt = new Intl.DateTimeFormat(locale(), {
       timeZone: TZ,
       ...(interval === 'month' ? { month: 'short', year: '2-digit' } : interval === 'hour' ? { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : { day: '2-digit', month: '2-digit' }),
     });
-    const axis = { stroke: '#c9d4de', grid: { stroke: '#263544', width: 1 }, ticks: { stroke: '#354a5e', width: 1 }, font: '13px system-ui, sans-serif' };
+    const axis = { stroke: '#c9d4de', grid: { stroke: '#263544', width: 1 }, ticks: { stroke: '#354a5e', width: 1 }, font: AXIS_FONT };
     const series: uPlot.Series[] = [
       {},
       { label: t('energy.thisYear'), stroke: '#7cc4ff', width: 2, fill: 'rgba(124,196,255,0.12)' },
@@ -225,7 +234,7 @@ export function initAnalysis(token: string | null): void {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), TZ),
         series,
         bands: withBand ? [{ series: [3, 5], fill: 'rgba(255,214,102,0.15)' }] : [],
-        axes: [{ ...axis, values: (_u, splits) => splits.map((x) => xFmt.format(new Date(x * 1000))) }, { ...axis, size: 110, values: (_u, splits) => splits.map((v) => `${fmtNumber(v, v >= 100 ? 0 : 1)} ${unit}`) }],
+        axes: [{ ...axis, values: (_u, splits) => splits.map((x) => xFmt.format(new Date(x * 1000))) }, { ...axis, size: valueAxisSize, values: (_u, splits) => splits.map((v) => `${fmtNumber(v, v >= 100 ? 0 : 1)} ${unit}`) }],
       },
       data,
       chartBox,
@@ -234,6 +243,29 @@ export function initAnalysis(token: string | null): void {
   new ResizeObserver(() => {
     if (chart && chartBox.clientWidth > 0) chart.setSize({ width: Math.max(240, Math.floor(chartBox.clientWidth) - 16), height: 260 });
   }).observe(chartBox);
+
+  /**
+   * A building just picked in the ranking may have no meter of the resource shown (a hospital
+   * without a heat meter): the first resource it has data for is shown instead, so the chart is
+   * not empty for no reason. A resource the operator chose stays as chosen.
+   */
+  async function pickBuilding(): Promise<void> {
+    if (!token || !selected) return;
+    const b = selected;
+    const { from, to } = periodOf(intervalEl.value);
+    const has = async (resource: string) => {
+      const r = await api<ConsumptionPoint[]>(token, 'GET', `/api/v1/energy/buildings/${encodeURIComponent(b.buildingId)}/consumption?from=${from}&to=${to}&interval=${intervalEl.value}&resource=${resource}`);
+      return r.ok && r.data.length > 0;
+    };
+    if (!(await has(resourceEl.value))) {
+      for (const option of resourceEl.options) {
+        if (option.value === resourceEl.value || !(await has(option.value))) continue;
+        if (selected === b) resourceEl.value = option.value;
+        break;
+      }
+    }
+    if (selected === b) await loadBuilding();
+  }
 
   async function loadBuilding(): Promise<void> {
     if (!token || !selected) return;
@@ -274,7 +306,8 @@ export function initAnalysis(token: string | null): void {
     chartBox.dataset.band = String(withBand);
     chartBox.setAttribute('aria-label', t('energy.buildingChartLabel', { name: b.name, points: xs.length }));
     drawChart(data as uPlot.AlignedData, withBand, lastUnit, interval);
-    if (interval !== 'day') baselineMsg.textContent = '';
+    if (points.length === 0) baselineMsg.textContent = t('energy.noResourceData', { resource: t(`energy.resource.${resource}` as MsgKey) });
+    else if (interval !== 'day') baselineMsg.textContent = '';
     else if (!report || report.period.expected === null) baselineMsg.textContent = t('energy.noBaseline');
     else {
       const v = (x: number | null) => (x === null ? '—' : `${fmtNumber(x, 1)} ${lastUnit}`);

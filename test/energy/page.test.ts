@@ -107,6 +107,21 @@ describe('the energy page: ranking, a building with its baseline band, anomalies
     expect(await page.getAttribute('#bchart', 'aria-label')).toContain(`${7 * 24}`);
   });
 
+  it('a building picked with no meter of the resource shown gets the first resource it has, and says so when none', async () => {
+    // the kindergarten has electricity only; heat was shown for the school
+    await page.selectOption('#resource', 'heat');
+    await page.click('#ranking tr[data-id="kg-2"] button');
+    await page.waitForFunction(() => (document.getElementById('resource') as HTMLSelectElement).value === 'electricity', null, { timeout: 10_000 });
+    await page.waitForFunction(() => /Садочок № 2: [1-9]\d* інтервалів/.test(document.getElementById('bchart')?.getAttribute('aria-label') ?? ''), null, { timeout: 10_000 });
+    expect(await page.locator('#building-heading').innerText()).toContain('Садочок № 2');
+    expect(await page.locator('#baseline-msg').innerText()).not.toContain('немає даних');
+    // chosen by the operator, a resource it has no meter of stays, and the page says why the chart is empty
+    await page.selectOption('#resource', 'gas');
+    await page.waitForFunction(() => /газ/.test(document.getElementById('baseline-msg')?.textContent ?? ''), null, { timeout: 10_000 });
+    expect(await page.locator('#baseline-msg').innerText()).toBe('За цей період немає даних: газ (у будівлі може не бути такого лічильника).');
+    expect(await page.inputValue('#resource')).toBe('gas');
+  });
+
   it('acknowledges an anomaly and downloads the monthly report', async () => {
     await page.click('#tab-anomalies');
     const row = page.locator('#anomalies tbody tr[data-state="new"]', { hasText: 'EM-7' }).first();
